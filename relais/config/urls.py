@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from relais.core import views as core_views
+
+urlpatterns = [
+    path("", include("relais.exchanges.urls")),
+    path("", include("relais.appointments.urls")),
+    path("usagers/", include("relais.people.urls")),
+    path("compte/", include("relais.territory.urls")),
+    path("accessibilite/", core_views.accessibility, name="accessibility"),
+    path("api/", include("relais.api.urls")),
+    path("rendez-vous-en-ligne/", include("relais.portal.urls")),
+    path("demarches/", include("relais.portal.urls_requests")),
+    path("", include("relais.requests.urls")),
+    path("admin/", admin.site.urls),
+]

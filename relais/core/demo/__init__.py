@@ -1,0 +1,54 @@
+"""`relais demo`: a realistic world for the two départements, generated deterministically."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from relais.core.demo.appointments import build_appointments
+from relais.core.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
+from relais.core.demo.requests import build_requests
+from relais.core.demo.world import build_world, demo_logins
+from relais.territory.models import Organisation
+
+
+def demo_is_loaded() -> bool:
+    return Organisation.objects.filter(code="78").exists()
+
+
+@transaction.atomic
+def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) -> dict[str, float]:
+    started = time.monotonic()
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    world = build_world(settings.DEMO_PASSWORD)
+    people = generate_people(rng, persons, today)
+    activity = generate_exchanges(rng, world, people, exchanges, today)
+    give_demo_agents_a_day(world, activity, today, {email for _, email, _ in demo_logins()})
+    save_population(rng, world, people, activity)
+    booked = build_appointments(rng, world, people)
+    requests = build_requests(rng, world, people)
+    return {
+        "persons": len(people),
+        "exchanges": len(activity),
+        **booked,
+        **requests,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def forget_demo_outbox() -> None:
+    """The demo's letters and e-mails belong to its invented past: record them as sent and drop their
+    send tasks, so the worker does not print two hundred old messages when the demo starts."""
+    from django_tasks_db.models import DBTaskResult
+
+    from relais.notifications.models import OutgoingMessage
+
+    OutgoingMessage.objects.filter(status=OutgoingMessage.Status.QUEUED).update(
+        status=OutgoingMessage.Status.SENT, sent_at=timezone.now()
+    )
+    DBTaskResult.objects.filter(status="READY").delete()

@@ -1,0 +1,61 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from relais.core.demo import demo_is_loaded, forget_demo_outbox, load_demo
+from relais.core.demo.world import demo_logins
+
+
+class Command(BaseCommand):
+    help = "Prépare la démonstration (base SQLite var/demo.sqlite3, données réalistes du 78 et du 92) et la sert."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Repart d'une base de démonstration vide.")
+        parser.add_argument("--port", type=int, default=8000, help="Port du serveur (défaut 8000).")
+        parser.add_argument("--no-serve", action="store_true", help="Prépare la base puis s'arrête.")
+
+    def handle(self, *args, reset: bool, port: int, no_serve: bool, **options) -> None:
+        if connection.vendor != "sqlite":
+            raise CommandError("La démonstration utilise sa propre base SQLite : lancez-la avec `relais demo`.")
+        database = Path(settings.DATABASES["default"]["NAME"])
+        if reset:
+            connection.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            self.stdout.write("Base de démonstration effacée.")
+        self.stdout.write(f"Base : {database}")
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo_is_loaded():
+            self.stdout.write("Données de démonstration déjà présentes.")
+        else:
+            self.stdout.write("Chargement des données de démonstration…")
+            stats = load_demo()
+            forget_demo_outbox()
+            self.stdout.write(
+                f"{stats['persons']} usagers et {stats['exchanges']} échanges créés, {stats['appointments']} rendez-vous "
+                f"et {stats['sessions']} réunions collectives, {stats['requests']} demandes sur {stats['procedures']} procédures, "
+                f"en {stats['seconds']} s."
+            )
+        self._print_logins(port)
+        if no_serve:
+            return
+        worker = subprocess.Popen([sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"])
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
+
+    def _print_logins(self, port: int) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Relais — démonstration sur http://127.0.0.1:{port}/")
+        self.stdout.write(f"Mot de passe de tous les comptes : {settings.DEMO_PASSWORD}")
+        width = max(len(email) for _, email, _ in demo_logins())
+        for role, email, service in demo_logins():
+            self.stdout.write(f"  {email:<{width}}  {role} — {service}")
+        self.stdout.write("")

@@ -1,0 +1,55 @@
+"""A record of every message sent to someone (e-mail now; SMS with the appointments module)."""
+
+import uuid
+
+from django.db import models
+
+
+class OutgoingMessage(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        SENT = "sent", "Envoyé"
+        RETRYING = "retrying", "Nouvel essai prévu"
+        FAILED = "failed", "Échec"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField("canal", max_length=10, choices=Channel.choices)
+    recipient = models.CharField("destinataire", max_length=254)
+    subject = models.CharField("objet", max_length=255, blank=True)
+    body = models.TextField("texte")
+    html_body = models.TextField(blank=True)
+    kind = models.CharField("nature", max_length=50, help_text="ex. password_reset, appointment_reminder")
+    person = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
+    # The service the message speaks for: its content is shown only to whom may read that service's files.
+    service = models.ForeignKey("territory.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField("essais", default=0)
+    provider_response = models.TextField("réponse du prestataire", blank=True)
+    provider_message_id = models.CharField("identifiant chez le prestataire", max_length=100, blank=True)
+    # One logical message is queued once: reminders and confirmations carry a key such as
+    # "appointment:<uuid>:reminder:sms", and the database refuses the same key twice.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    attachments = models.JSONField(default=list, blank=True)  # [{"filename", "content_type", "content"}] (text)
+    # What to send by e-mail if this SMS cannot be delivered: {"to", "subject", "body"}.
+    fallback = models.JSONField(default=dict, blank=True)
+    fallback_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "message envoyé"
+        verbose_name_plural = "messages envoyés"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~models.Q(dedupe_key=""), name="outgoing_message_dedupe_key_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "-created_at"], name="outgoing_message_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} à {self.recipient} — {self.subject or self.kind}"

@@ -1,0 +1,376 @@
+"""Importing a legacy contact base (the person CSV of PRODUCT.md).
+
+Two passes. The first reads the whole file and validates every line (encoding, delimiter, header,
+dates, phones, e-mails, NIR, duplicate source ids) into a French report; nothing is written if it
+finds an error. The second imports: in one transaction for the whole file by default, or in
+batches that each record a checkpoint, so an interrupted run started again continues where it
+stopped. Either way a (source, source id) already imported is skipped: a run is idempotent.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from relais.core.bulk import insert_rows, reserve_ids
+from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisation, SourceRecord
+from relais.people.normalization import (
+    clean_name,
+    clean_nir,
+    join_first_names,
+    name_tokens,
+    normalize_email,
+    normalize_name,
+    parse_french_date,
+    phone_to_e164,
+    split_first_names,
+)
+from relais.people.search import person_index_new, vocabulary_words
+from relais.territory.models import Organisation
+
+COLUMNS = [
+    "source_id",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "address",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "nir",
+]
+REQUIRED = {"source_id"}
+SEX_VALUES = {"": "", "F": "F", "M": "M", "FEMME": "F", "HOMME": "M", "2": "F", "1": "M"}
+MAX_REPORTED = 1000
+
+
+@dataclass
+class Problem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
+        return f"{where} : {self.message}"
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    source_id: str
+    values: dict  # the Person's cleaned fields
+    phones: list[str]
+    emails: list[str]
+    raw: dict[str, str]
+
+
+@dataclass
+class Report:
+    encoding: str = ""
+    delimiter: str = ""
+    lines: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+
+    def add(self, line: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(Problem(line, column, message))
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+def detect_encoding(raw: bytes) -> tuple[str, list[int]]:
+    """UTF-8 (with or without BOM) when every line decodes as UTF-8; Windows-1252 when no line holds
+    valid non-ASCII UTF-8 (a file saved by an old Excel); otherwise UTF-8 with the broken lines listed."""
+    broken: list[int] = []
+    utf8_non_ascii = False
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            broken.append(number)
+        else:
+            utf8_non_ascii = utf8_non_ascii or any(byte > 127 for byte in line)
+    if not broken:
+        return "utf-8-sig", []
+    if not utf8_non_ascii:
+        return "cp1252", []
+    return "utf-8-sig", broken
+
+
+def detect_delimiter(header: str) -> str:
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _parse_row(number: int, values: dict[str, str], report: Report) -> ParsedRow | None:
+    errors_before = report.error_count
+
+    def attempt(column: str, func: Callable, value: str):  # type: ignore[no-untyped-def]
+        try:
+            return func(value)
+        except ValidationError as exc:
+            report.add(number, column, " ".join(exc.messages))
+            return None
+
+    source_id = values.get("source_id", "").strip()
+    if not source_id:
+        report.add(number, "source_id", "l'identifiant d'origine est vide.")
+    birth_name = clean_name(values.get("birth_name", "")) or clean_name(values.get("usage_name", ""))
+    if not birth_name:
+        report.add(number, "birth_name", "ni nom de naissance ni nom d'usage.")
+    sex = SEX_VALUES.get(values.get("sex", "").strip().upper())
+    if sex is None:
+        report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
+    birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))
+    if birth_date and birth_date > timezone.localdate():
+        report.add(number, "birth_date", "la date de naissance est dans le futur.")
+    phone = attempt("phone", phone_to_e164, values.get("phone", "")) if values.get("phone", "").strip() else ""
+    email = attempt("email", normalize_email, values.get("email", "")) if values.get("email", "").strip() else ""
+    nir = attempt("nir", clean_nir, values.get("nir", "")) if values.get("nir", "").strip() else ""
+    postcode = values.get("postcode", "").strip()
+    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
+        report.add(number, "postcode", f"« {postcode} » : le code postal compte 5 chiffres.")
+    if report.error_count > errors_before:
+        return None
+    usage_name = clean_name(values.get("usage_name", ""))
+    first_names = join_first_names(split_first_names(values.get("first_names", "")))
+    person = {
+        "birth_name": birth_name, "usage_name": usage_name, "first_names": first_names, "sex": sex or "", "birth_date": birth_date,
+        "birth_place": values.get("birth_place", "").strip()[:100], "nir": nir or "", "address": values.get("address", "").strip()[:255],
+        "postcode": postcode, "city": values.get("city", "").strip()[:100],
+        "search_birth_name": normalize_name(birth_name), "search_usage_name": normalize_name(usage_name),
+        "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
+    }  # fmt: skip
+    return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values)
+
+
+def read_file(path: Path, report: Report) -> Iterator[ParsedRow]:
+    """Validate and parse; problems go to the report. Rows are yielded only while no error was found."""
+    raw = path.read_bytes()
+    encoding, broken = detect_encoding(raw)
+    report.encoding = "UTF-8" if encoding == "utf-8-sig" else "Windows-1252"
+    for number in broken[:MAX_REPORTED]:
+        report.add(number, "", "caractères illisibles en UTF-8 (fichier mal encodé ou mélangé).")
+    text = raw.decode(encoding, errors="replace")
+    lines = io.StringIO(text, newline="")
+    header_line = text.split("\n", 1)[0]
+    report.delimiter = detect_delimiter(header_line)
+    reader = csv.reader(lines, delimiter=report.delimiter)
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except StopIteration:
+        report.add(1, "", "le fichier est vide.")
+        return
+    unknown = [column for column in header if column not in COLUMNS]
+    missing = REQUIRED - set(header)
+    if unknown or missing or len(set(header)) != len(header):
+        parts = []
+        if missing:
+            parts.append(f"colonne(s) obligatoire(s) absente(s) : {', '.join(sorted(missing))}")
+        if unknown:
+            parts.append(f"colonne(s) inconnue(s) : {', '.join(unknown)}")
+        if len(set(header)) != len(header):
+            parts.append("une colonne est répétée")
+        report.add(1, "", "en-tête incorrect — " + " ; ".join(parts) + f". Colonnes attendues : {', '.join(COLUMNS)}.")
+        return
+    seen: dict[str, int] = {}
+    for number, values in enumerate(reader, start=2):
+        report.lines += 1
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            other = ";" if report.delimiter == "," else ","
+            hint = f" (le séparateur « {other} » apparaît : séparateurs mélangés ?)" if other in "".join(values) else ""
+            report.add(number, "", f"{len(values)} colonnes au lieu de {len(header)}{hint}.")
+            continue
+        row = _parse_row(number, dict(zip(header, values, strict=True)), report)
+        if row is None:
+            continue
+        if row.source_id in seen:
+            report.add(number, "source_id", f"« {row.source_id} » figure déjà ligne {seen[row.source_id]}.")
+            continue
+        seen[row.source_id] = number
+        if report.ok:
+            yield row
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_batch(rows: list[ParsedRow], source: str, organisation: Organisation, known_words: set[str]) -> tuple[int, int]:
+    """Insert the rows not imported yet from this source; returns (imported, skipped). Persons go
+    through the ORM (their ids are needed); everything hanging from them is written raw."""
+    existing = set(
+        SourceRecord.objects.filter(source=source, source_id__in=[r.source_id for r in rows]).values_list("source_id", flat=True)
+    )
+    fresh = [row for row in rows if row.source_id not in existing]
+    ids = reserve_ids(Person, len(fresh))
+    now = timezone.now()
+    insert_rows(
+        Person, ["id", "public_id", *PERSON_COLUMNS, "commune_code", "address_complement", "created_at", "updated_at", "version", "field_sources"],
+        [(pk, uuid.uuid4(), *(row.values[c] for c in PERSON_COLUMNS), "", "", now, now, 1, "{}") for pk, row in zip(ids, fresh, strict=True)],
+    )  # fmt: skip
+    insert_rows(SourceRecord, ["person_id", "source", "source_id", "imported_at", "data"],
+                [(pk, source, row.source_id, now, json.dumps(row.raw, ensure_ascii=False)) for pk, row in zip(ids, fresh, strict=True)])  # fmt: skip
+    insert_rows(PersonOrganisation, ["person_id", "organisation_id", "since"], [(pk, organisation.pk, now) for pk in ids])
+    insert_rows(
+        ContactPoint, ["person_id", "kind", "value", "label", "position"],
+        [(pk, "phone", value, "", 0) for pk, row in zip(ids, fresh, strict=True) for value in row.phones]
+        + [(pk, "email", value, "", 0) for pk, row in zip(ids, fresh, strict=True) for value in row.emails],
+    )  # fmt: skip
+    person_index_new(
+        [
+            (pk, row.values["birth_name"], row.values["usage_name"], row.values["first_names"])
+            for pk, row in zip(ids, fresh, strict=True)
+        ],
+        known_words,
+    )
+    return len(fresh), len(rows) - len(fresh)
+
+
+PERSON_COLUMNS = [
+    "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_place", "nir", "address", "postcode", "city",
+    "search_birth_name", "search_usage_name", "search_names",
+]  # fmt: skip
+
+
+WRITE_CHUNK = 5000
+
+
+def run_import(
+    *,
+    path: Path,
+    source: str,
+    organisation: Organisation,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    created_by=None,  # type: ignore[no-untyped-def]
+) -> ImportJob:
+    """Validate the whole file (first pass), then import it (second pass): in one transaction, or
+    in checkpointed batches of `batch_size` lines. The file is streamed twice rather than held in
+    memory, so a file of millions of lines needs no more memory than one batch."""
+    digest = file_digest(path)
+    job = (
+        ImportJob.objects.filter(source=source, file_sha256=digest, status=ImportJob.Status.INTERRUPTED).first()
+        if batch_size
+        else None
+    )
+    if job is None:
+        job = ImportJob.objects.create(
+            source=source, organisation=organisation, file_name=path.name, file_sha256=digest, dry_run=dry_run, batch_size=batch_size or 0,
+            created_by=created_by,
+        )  # fmt: skip
+    if not batch_size and not dry_run:
+        return _import_in_one_transaction(job, path, source, organisation, progress)
+    report = Report()
+    valid_rows = sum(1 for _ in read_file(path, report))
+    job.total_lines, job.encoding, job.delimiter = report.lines, report.encoding, report.delimiter
+    if not report.ok:
+        job.finish(ImportJob.Status.REFUSED, problems=[str(p) for p in report.problems], error_count=report.error_count)
+        return job
+    if dry_run:
+        imported = skipped = 0
+        for chunk in _chunks(read_file(path, Report()), WRITE_CHUNK):
+            known = set(
+                SourceRecord.objects.filter(source=source, source_id__in=[r.source_id for r in chunk]).values_list(
+                    "source_id", flat=True
+                )
+            )
+            skipped += len(known)
+            imported += len(chunk) - len(known)
+        job.imported, job.skipped = imported, skipped
+        job.finish(ImportJob.Status.CHECKED)
+        return job
+    # Batches: the file was validated as a whole above; each batch then commits with its checkpoint.
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status", "total_lines", "encoding", "delimiter"])
+    known_words = vocabulary_words()
+    done = 0
+    for chunk in _chunks((row for row in read_file(path, Report()) if row.line > job.checkpoint_line), batch_size or WRITE_CHUNK):
+        with transaction.atomic():
+            imported, skipped = _write_batch(chunk, source, organisation, known_words)
+            job.imported += imported
+            job.skipped += skipped
+            job.checkpoint_line = chunk[-1].line
+            job.status = ImportJob.Status.INTERRUPTED  # until the last batch: a crash leaves a resumable job
+            job.save(update_fields=["imported", "skipped", "checkpoint_line", "status"])
+        done += len(chunk)
+        if progress:
+            progress(done, valid_rows)
+    job.finish(ImportJob.Status.DONE)
+    return job
+
+
+class _Refused(Exception):
+    pass
+
+
+def _import_in_one_transaction(
+    job: ImportJob, path: Path, source: str, organisation: Organisation, progress: Callable[[int, int], None] | None
+) -> ImportJob:
+    """All or nothing in a single pass: rows are written as they are validated, and the whole
+    transaction is rolled back at the end if any line was wrong (the report lists them all)."""
+    report = Report()
+    known_words = vocabulary_words()
+    try:
+        with transaction.atomic():
+            for chunk in _chunks(read_file(path, report), WRITE_CHUNK):
+                imported, skipped = _write_batch(chunk, source, organisation, known_words)
+                job.imported, job.skipped = job.imported + imported, job.skipped + skipped
+                if progress:
+                    progress(report.lines, report.lines)
+            if not report.ok:
+                raise _Refused
+    except _Refused:
+        job.imported = job.skipped = 0
+    job.total_lines, job.encoding, job.delimiter = report.lines, report.encoding, report.delimiter
+    if not report.ok:
+        job.finish(ImportJob.Status.REFUSED, problems=[str(p) for p in report.problems], error_count=report.error_count)
+    else:
+        job.finish(ImportJob.Status.DONE)
+    return job
+
+
+def _chunks(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    chunk: list[ParsedRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def print_progress(done: int, total: int) -> None:
+    percent = 100 * done // max(total, 1)
+    bar = "█" * (percent // 4) + "·" * (25 - percent // 4)
+    sys.stderr.write(f"\r  {bar} {percent:3d} % ({done:,} / {total:,} lignes)".replace(",", " "))
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

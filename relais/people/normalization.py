@@ -1,0 +1,262 @@
+"""French identity normalisation: names, phones, e-mails, NIR and dates, in one place.
+
+Used by forms, the API, imports, search and duplicate detection, so that "DUPONT-MARTIN",
+"Dupont Martin" and "dupont--martin" are the same name everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import nir as stdnum_nir
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_SEPARATORS = re.compile(r"[\s\-‐‑–—_.,;/'’‘`´]+")
+NAME_PARTICLES = frozenset(
+    {"de", "du", "des", "le", "la", "les", "d", "l", "van", "von", "der", "den", "da", "di", "del", "della", "dos", "das"}
+)
+
+
+# Names repeat a lot (a few thousand family names cover most people): the pure functions below are
+# memoised, which makes imports of millions of rows several times faster.
+@lru_cache(maxsize=300_000)
+def strip_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.translate(_LIGATURES))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=300_000)
+def normalize_name(value: str) -> str:
+    """Lower case, no accents, every separator (hyphen, double hyphen, apostrophe, space) as one space."""
+    return _SEPARATORS.sub(" ", strip_accents(value or "").lower()).strip()
+
+
+def name_tokens(value: str) -> list[str]:
+    return normalize_name(value).split()
+
+
+@lru_cache(maxsize=300_000)
+def clean_name(value: str) -> str:
+    """Tidy a name as typed, keeping its accents: trimmed, single spaces, '--' kept as civil registers write it."""
+    value = re.sub(r"\s+", " ", (value or "").strip())
+    return re.sub(r"\s*-\s*", "-", value).replace("- -", "--")
+
+
+def split_first_names(value: str) -> list[str]:
+    """First names in civil order. Commas separate them; without commas, spaces do ("Jean-Pierre" stays one)."""
+    return list(_split_first_names(value or ""))
+
+
+@lru_cache(maxsize=300_000)
+def _split_first_names(value: str) -> tuple[str, ...]:
+    value = value.strip()
+    if not value:
+        return ()
+    parts = value.split(",") if "," in value else value.split()
+    return tuple(clean_name(part) for part in parts if part.strip())
+
+
+def join_first_names(names: list[str]) -> str:
+    return ", ".join(names)
+
+
+@lru_cache(maxsize=2_000_000)
+def phone_to_e164(raw: str, region: str = "FR") -> str:
+    """A phone number as +33612345678. Raises ValidationError with a French message when it is not one."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"« {raw} » n'est pas un numéro de téléphone.", code="invalid_phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"« {raw} » n'est pas un numéro de téléphone valide.", code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_display(e164: str) -> str:
+    """+33612345678 → 06 12 34 56 78 (French numbers in national form, others international)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 33:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_search_digits(query: str) -> str:
+    """Digits to look for in stored E.164 numbers: '06 12 34' → '612 34'-like '61234' (leading 0 dropped)."""
+    digits = re.sub(r"\D", "", query or "")
+    if digits.startswith("0033"):
+        digits = digits[4:]
+    elif digits.startswith("33") and (len(digits) >= 11 or (query or "").strip().startswith("+")):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    return digits
+
+
+def normalize_email(raw: str) -> str:
+    value = (raw or "").strip()
+    if not value:
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise ValidationError(f"« {value} » n'est pas une adresse e-mail valide.", code="invalid_email") from exc
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}".lower()
+
+
+def clean_nir(raw: str) -> str:
+    """A NIR (15 characters, key checked, Corsica 2A/2B handled). Raises ValidationError in French."""
+    value = re.sub(r"[\s.\-]", "", (raw or "")).upper()
+    if not value:
+        return ""
+    try:
+        return stdnum_nir.validate(value)
+    except InvalidLength as exc:
+        raise ValidationError("Le NIR compte 15 caractères (13 chiffres et une clé de 2 chiffres).", code="invalid_nir") from exc
+    except InvalidChecksum as exc:
+        raise ValidationError("La clé du NIR ne correspond pas au numéro : vérifiez la saisie.", code="invalid_nir") from exc
+    except (InvalidFormat, InvalidComponent, StdnumError) as exc:
+        raise ValidationError("Ce NIR n'a pas un format valide.", code="invalid_nir") from exc
+
+
+def nir_key(body13: str) -> int:
+    """The key of a 13-character NIR body: 97 − (body mod 97), Corsica 2A → 19, 2B → 18."""
+    digits = body13.upper().replace("2A", "19").replace("2B", "18")
+    return 97 - int(digits) % 97
+
+
+def parse_french_date(raw: str) -> dt.date | None:
+    """Accepts YYYY-MM-DD and DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY). Raises ValidationError in French."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", value)
+        if not match:
+            raise ValidationError(f"« {value} » n'est pas une date (attendu JJ/MM/AAAA ou AAAA-MM-JJ).", code="invalid_date")
+        day, month, year = (int(part) for part in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValidationError(f"Le {value} n'existe pas dans le calendrier.", code="invalid_date") from exc
+
+
+# --- Comparing French names -------------------------------------------------------------------
+
+
+def name_without_particles(value: str) -> str:
+    """'de La Fontaine' → 'fontaine' (particles de, du, le, d'…); the name itself if it is only particles."""
+    tokens = name_tokens(value)
+    kept = [token for token in tokens if token not in NAME_PARTICLES]
+    return " ".join(kept or tokens)
+
+
+@lru_cache(maxsize=300_000)
+def name_keys(value: str) -> frozenset[str]:
+    """Every form under which a family name may have been typed: with and without particles, with or
+    without its separators, and each part of a compound name ('martin-dupont' → 'martin', 'dupont')."""
+    full = normalize_name(value)
+    if not full:
+        return frozenset()
+    bare = name_without_particles(value)
+    keys = {full, full.replace(" ", ""), bare, bare.replace(" ", "")}
+    keys.update(part for part in bare.split() if len(part) > 1)
+    return frozenset(keys)
+
+
+def names_match_crosswise(birth_a: str, usage_a: str, birth_b: str, usage_b: str) -> bool:
+    """Birth and usage names compared crosswise: a woman registered under her spouse's name in one
+    base and her birth name in the other is the same family name."""
+    keys_a = name_keys(birth_a) | name_keys(usage_a)
+    keys_b = name_keys(birth_b) | name_keys(usage_b)
+    return bool(keys_a & keys_b)
+
+
+def first_name_set(value: str) -> list[str]:
+    """First names as a list of normalised tokens: 'Jean-Pierre, Marie' → ['jean pierre', 'marie'].
+    Compound first names stay whole; their parts are added too (an agent may type only 'Jean')."""
+    names = [normalize_name(name) for name in split_first_names(value)]
+    parts = [part for name in names if " " in name for part in name.split()]
+    return [name for name in names if name] + [part for part in parts if part not in names]
+
+
+_NOT_VOWEL = r"(?![AEIOUY])"
+_PHONETIC_RULES = [
+    # Order matters: most specific groups first. Written for French surnames and first names.
+    (r"SCH|CH|SH", "X"), (r"PH", "F"), (r"TH", "T"), (r"GH", "G"), (r"CK", "K"), (r"QU?", "K"),
+    (r"GU(?=[EIY])", "G"), (r"G(?=[EIY])", "J"), (r"C(?=[EIY])", "S"), (r"C", "K"), (r"GN", "NI"),
+    (r"(AULT|AUD|AUT|AUX|EAUX|EAU)$", "O"), (r"EAU|AU", "O"), (r"OU", "U"), (r"O[IY]", "UA"),
+    (r"[AE]IN" + _NOT_VOWEL, "IN"), (r"AI|EI", "E"), (r"[AE][NM]" + _NOT_VOWEL, "A"), (r"O[NM]" + _NOT_VOWEL, "O"),
+    (r"[IY][NM]" + _NOT_VOWEL, "IN"), (r"(ER|EZ|ET)$", "E"), (r"Y", "I"), (r"W", "V"), (r"Z", "S"), (r"BV", "V"), (r"H", ""),
+]  # fmt: skip
+_PHONETIC_PATTERNS = [(re.compile(pattern), target) for pattern, target in _PHONETIC_RULES]
+
+
+@lru_cache(maxsize=300_000)
+def french_phonetic_key(value: str) -> str:
+    """A phonetic key for French names: 'Lefèvre' and 'Lefebvre', 'Dupont' and 'Dupond', 'Philippe'
+    and 'Filipe', 'Renaud' and 'Renault' get the same key. Letters only, accents removed, French
+    spelling groups reduced (nasals only before a consonant), doubled letters and silent endings dropped."""
+    letters = re.sub(r"[^A-Z]", "", strip_accents(value or "").upper())
+    if not letters:
+        return ""
+    for pattern, target in _PHONETIC_PATTERNS:
+        letters = pattern.sub(target, letters)
+    letters = re.sub(r"(.)\1+", r"\1", letters)  # doubled letters: 'Pelletier' ≈ 'Peletier'
+    letters = re.sub(r"(?<=.)[STDXP]$", "", letters)  # silent final consonants: 'Dupont', 'Thomas'
+    letters = letters.replace("EU", "E").replace("OE", "E")
+    return re.sub(r"(?<=..)E$", "", letters)  # mute final e: 'Fontaine' ≈ 'Fontène'
+
+
+def damerau_levenshtein(a: str, b: str, limit: int = 2) -> int:
+    """Edit distance with transpositions, stopping early above `limit` (names are short)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, start=1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def deletion_variants(token: str) -> set[str]:
+    """The token and every string obtained by deleting one character: two tokens within one edit
+    (insertion, deletion, substitution or transposition) share at least one variant."""
+    variants = {token}
+    if len(token) > 3:
+        variants.update(token[:i] + token[i + 1 :] for i in range(len(token)))
+    return variants
+
+
+def swapped_day_month(day: dt.date) -> dt.date | None:
+    """The date with day and month exchanged (04/12 typed for 12/04), when that is a real date."""
+    if day.day > 12 or day.day == day.month:
+        return None
+    return dt.date(day.year, day.day, day.month)

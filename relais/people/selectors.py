@@ -1,0 +1,300 @@
+"""Reads about persons, always through the caller's access scope."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+
+from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
+from relais.people.normalization import (
+    NAME_PARTICLES,
+    name_tokens,
+    normalize_email,
+    normalize_name,
+    parse_french_date,
+    phone_search_digits,
+)
+from relais.people.policies import persons_visible, persons_visible_filter
+from relais.people.search import search_by_words
+from relais.territory.policies import AccessScope
+
+_DATE_TOKEN = re.compile(r"^(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2})$")
+_PHONE_QUERY = re.compile(r"^[\d\s.+()\-]{4,}$")
+
+
+def person_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Person:
+    """The person if the scope may see them; otherwise the same 404 as a person that does not exist."""
+    try:
+        return persons_visible(scope).prefetch_related("contact_points").get(public_id=public_id)
+    except (Person.DoesNotExist, ValidationError, ValueError):
+        raise Http404("Aucun usager ne correspond.") from None
+
+
+def person_merged_into_visible(*, scope: AccessScope, public_id: uuid.UUID | str) -> Person | None:
+    """For an old link to a record since merged: the record it now lives in, if the scope may see it."""
+    try:
+        person = Person.objects.filter(public_id=public_id).only("pk", "merged_into_id").first()
+    except (ValidationError, ValueError):
+        return None
+    for _ in range(10):  # a chain of merges is short; the bound guards against a corrupted loop
+        if person is None or person.merged_into_id is None:
+            break
+        person = Person.objects.only("pk", "merged_into_id", "public_id").get(pk=person.merged_into_id)
+    if person is None or person.merged_into_id is not None or str(person.public_id) == str(public_id):
+        return None
+    return persons_visible(scope).filter(pk=person.pk).first()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    names: list[str]
+    birth_date: dt.date | None
+    phone_digits: str
+    email: str
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.names or self.birth_date or self.phone_digits or self.email)
+
+
+def parse_search_query(query: str) -> ParsedQuery:
+    """Split what an agent typed into names, a birth date, a phone number or an e-mail."""
+    query = (query or "").strip()
+    email = ""
+    phone = ""
+    birth_date = None
+    remaining: list[str] = []
+    if "@" in query:
+        try:
+            email = normalize_email(query)
+        except ValidationError:
+            email = query.lower()
+        return ParsedQuery(names=[], birth_date=None, phone_digits="", email=email)
+    if _PHONE_QUERY.match(query) and not _DATE_TOKEN.match(query) and sum(c.isdigit() for c in query) >= 4:
+        return ParsedQuery(names=[], birth_date=None, phone_digits=phone_search_digits(query), email="")
+    for token in query.split():
+        if _DATE_TOKEN.match(token):
+            with contextlib.suppress(ValidationError):
+                birth_date = parse_french_date(token)
+            continue
+        remaining.append(token)
+    names = name_tokens(" ".join(remaining))
+    return ParsedQuery(names=names, birth_date=birth_date, phone_digits=phone, email=email)
+
+
+def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Person]:
+    """Persons matching names (birth or usage names, first names; case, accents and one typo per word
+    forgiven; a word may be the beginning of a name), a birth date, a phone number (or part of it) or
+    an e-mail, within the scope. Best matches first (see people/search.py)."""
+    parsed = parse_search_query(query)
+    if parsed.is_empty:
+        return []
+    contact_points = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("kind", "position"))
+    if parsed.names:
+        words = _search_words(parsed.names)
+        condition = persons_visible_filter(scope, "person_id")
+        if parsed.birth_date:
+            condition &= Q(person__birth_date=parsed.birth_date)
+        matches = search_by_words(words, visible=condition, limit=limit)
+        rank = {match.person_id: position for position, match in enumerate(matches)}
+        found = list(Person.objects.filter(pk__in=rank).prefetch_related(contact_points))
+        return sorted(found, key=lambda person: rank[person.pk])
+    queryset = persons_visible(scope)
+    if parsed.email:
+        queryset = queryset.filter(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__icontains=parsed.email)
+    if parsed.phone_digits:
+        queryset = queryset.filter(
+            contact_points__kind=ContactPoint.Kind.PHONE, contact_points__value__contains=parsed.phone_digits
+        )
+    if parsed.birth_date:
+        queryset = queryset.filter(birth_date=parsed.birth_date)
+    return list(
+        queryset.distinct()
+        .prefetch_related(contact_points)
+        .order_by("search_usage_name", "search_birth_name", "first_names")[:limit]
+    )
+
+
+def _search_words(names: list[str]) -> list[str]:
+    """Words to look for: a lone letter joins the next word ("N'Diaye" typed "n diaye" → "ndiaye"),
+    particles are dropped when another word remains ("de la Fontaine" → "fontaine")."""
+    merged: list[str] = []
+    pending = ""
+    for word in names:
+        if len(word) == 1:
+            pending += word
+            continue
+        merged.append(pending + word)
+        pending = ""
+    if pending:
+        merged.append(pending)
+    return [word for word in merged if word not in NAME_PARTICLES] or merged
+
+
+def person_duplicate_candidates(
+    *,
+    scope: AccessScope,
+    birth_name: str,
+    usage_name: str = "",
+    first_names: str = "",
+    birth_date: dt.date | None = None,
+    phones: list[str] | None = None,
+    emails: list[str] | None = None,
+    exclude: Person | None = None,
+    limit: int = 10,
+) -> list[Person]:
+    """Persons the scope may see who are probably the same person: a name in common (birth and usage
+    names compared crosswise) with the same birth date or first name, or the same phone or e-mail."""
+    names = {normalize_name(name) for name in (birth_name, usage_name) if name}
+    first = name_tokens(first_names)[:1]
+    same_name = Q(search_birth_name__in=names) | Q(search_usage_name__in=names)
+    confirm = Q()
+    if birth_date:
+        confirm |= Q(birth_date=birth_date)
+    if first:
+        confirm |= Q(search_names__contains=f" {first[0]} ")
+    candidates = Q(same_name & confirm) if confirm else Q(pk__in=[])
+    if phones:
+        candidates |= Q(contact_points__kind=ContactPoint.Kind.PHONE, contact_points__value__in=phones)
+    if emails:
+        candidates |= Q(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__in=emails)
+    queryset = persons_visible(scope).filter(candidates)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return list(queryset.distinct().order_by("birth_name")[:limit])
+
+
+def person_households(person: Person) -> list[HouseholdMember]:
+    """The person's households with their members (visibility of each member is checked by the caller)."""
+    return list(
+        HouseholdMember.objects.filter(household__members__person=person)
+        .select_related("household", "person")
+        .order_by("household_id", "role", "person__birth_date")
+    )
+
+
+# --- Duplicate review -------------------------------------------------------------------------
+
+
+def match_pairs_to_review(*, scope: AccessScope, job_id: int | None = None) -> QuerySet[MatchPair]:
+    """Pairs waiting for a decision that the scope may see in full (both records), most likely
+    first; pairs put off ("plus tard") come after the fresh ones."""
+    if not scope.may_edit_identity:
+        return MatchPair.objects.none()
+    visible = persons_visible(scope).filter(merged_into__isnull=True).values("pk")
+    pairs = MatchPair.objects.filter(
+        status__in=[MatchPair.Status.PENDING, MatchPair.Status.SKIPPED], person_a__in=visible, person_b__in=visible
+    )
+    if job_id is not None:
+        pairs = pairs.filter(job_id=job_id)
+    put_off = Case(When(status=MatchPair.Status.SKIPPED, then=Value(1)), default=Value(0))
+    return pairs.select_related("person_a", "person_b").order_by(put_off, "-probability", "pk")
+
+
+def match_pair_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> MatchPair:
+    visible = persons_visible(scope).values("pk")
+    try:
+        if not scope.may_edit_identity:
+            raise MatchPair.DoesNotExist
+        return MatchPair.objects.select_related("person_a", "person_b", "job").get(
+            public_id=public_id, person_a__in=visible, person_b__in=visible
+        )
+    except (MatchPair.DoesNotExist, ValidationError, ValueError):
+        raise Http404("Aucune paire ne correspond.") from None
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    name: str
+    label: str
+    a: str
+    b: str
+    differs: bool
+    cosmetic: bool  # same value written differently (case, accents, spaces)
+    default: str  # "a" or "b": the value kept if the reviewer changes nothing
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    rows: list[ComparisonRow]
+    keep: str  # which record is kept by default ("a" or "b")
+    contacts: dict[str, list[str]]
+    sources: dict[str, list[str]]
+    activity: dict[str, dict[str, int]]
+
+
+def _field_label(name: str) -> str:
+    field = Person._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name)).capitalize()
+
+
+def _display(person: Person, name: str, scope: AccessScope) -> str:
+    value = getattr(person, name)
+    if name == "nir" and value and not scope.may_see_nir:
+        return "renseigné (masqué)"
+    if name == "birth_date":
+        return value.strftime("%d/%m/%Y") if value else ""
+    if name == "sex":
+        return person.get_sex_display() if value else ""
+    return str(value or "")
+
+
+def _activity(person: Person) -> dict[str, int]:
+    from relais.appointments.models import Participant
+    from relais.exchanges.models import ExchangePerson
+    from relais.requests.models import Request
+
+    return {
+        "échanges": ExchangePerson.objects.filter(person=person).count(),
+        "rendez-vous": Participant.objects.filter(person=person).count(),
+        "demandes": Request.objects.filter(person=person).count(),
+    }
+
+
+def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
+    """Both records field by field, what differs, and what a merge would keep by default: the record
+    with more history is kept, the other one's values fill its gaps."""
+    from relais.people.merging import FIELDS, merge_default_choices
+
+    a, b = pair.person_a, pair.person_b
+    activity = {"a": _activity(a), "b": _activity(b)}
+    keep = "b" if sum(activity["b"].values()) > sum(activity["a"].values()) else "a"
+    kept, absorbed = (a, b) if keep == "a" else (b, a)
+    defaults = merge_default_choices(kept, absorbed)
+    other = "b" if keep == "a" else "a"
+    rows = []
+    for name in FIELDS:
+        if name == "nir" and not scope.may_see_nir and not (a.nir or b.nir):
+            continue
+        value_a, value_b = getattr(a, name), getattr(b, name)
+        differs = (value_a or "") != (value_b or "")
+        cosmetic = differs and isinstance(value_a, str) and normalize_name(value_a) == normalize_name(value_b)
+        rows.append(
+            ComparisonRow(
+                name=name,
+                label=_field_label(name),
+                a=_display(a, name, scope),
+                b=_display(b, name, scope),
+                differs=differs,
+                cosmetic=bool(cosmetic),
+                default=other if defaults.get(name) == "absorbed" else keep,
+            )
+        )
+    contacts = {key: [p.display_value for p in person.contact_points.all()] for key, person in (("a", a), ("b", b))}
+    sources = {key: [f"{r.source} n° {r.source_id}" for r in person.source_records.all()] for key, person in (("a", a), ("b", b))}
+    return PairComparison(rows=rows, keep=keep, contacts=contacts, sources=sources, activity=activity)
+
+
+def person_merges_visible(*, scope: AccessScope) -> QuerySet[PersonMerge]:
+    if not scope.may_edit_identity:
+        return PersonMerge.objects.none()
+    return PersonMerge.objects.filter(kept__in=persons_visible(scope).values("pk")).select_related(
+        "kept", "absorbed", "merged_by", "undone_by"
+    )

@@ -1,0 +1,266 @@
+"""Every write about persons: create, update (with optimistic locking), contact points, households."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation
+from relais.people.normalization import (
+    clean_name,
+    clean_nir,
+    join_first_names,
+    name_tokens,
+    normalize_email,
+    normalize_name,
+    phone_to_e164,
+    split_first_names,
+)
+from relais.people.search import person_index
+from relais.territory.models import Agent, Organisation
+from relais.territory.policies import AccessScope
+
+
+@dataclass
+class PersonData:
+    """Identity and contact data as entered; cleaned by `person_data_clean`."""
+
+    birth_name: str
+    first_names: str
+    usage_name: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    birth_place: str = ""
+    nir: str = ""
+    address: str = ""
+    address_complement: str = ""
+    postcode: str = ""
+    city: str = ""
+    commune_code: str = ""
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+    IDENTITY_FIELDS = (
+        "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_place", "nir",
+        "address", "address_complement", "postcode", "city", "commune_code",
+    )  # fmt: skip
+
+
+class PersonEditConflict(Exception):
+    """Someone saved the person since the form was opened."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        who = str(person.updated_by) if person.updated_by else "un autre utilisateur"
+        when = timezone.localtime(person.updated_at).strftime("%d/%m/%Y à %H:%M")
+        super().__init__(
+            f"Cette fiche a été modifiée par {who} le {when} pendant que vous la modifiiez. "
+            "Vos changements n'ont pas été enregistrés : rechargez la fiche pour les reporter."
+        )
+
+
+def person_data_clean(data: PersonData, *, today: dt.date | None = None) -> PersonData:
+    """Normalise and validate; raises ValidationError with one French message per field."""
+    errors: dict[str, list[str]] = {}
+    today = today or timezone.localdate()
+
+    def attempt(field_name: str, func, *args):
+        try:
+            return func(*args)
+        except ValidationError as exc:
+            errors.setdefault(field_name, []).extend(exc.messages)
+            return None
+
+    data.birth_name = clean_name(data.birth_name)
+    data.usage_name = clean_name(data.usage_name)
+    data.first_names = join_first_names(split_first_names(data.first_names))
+    if not normalize_name(data.birth_name):
+        errors.setdefault("birth_name", []).append("Le nom de naissance est obligatoire.")
+    if not data.first_names:
+        errors.setdefault("first_names", []).append("Indiquez au moins un prénom.")
+    if data.birth_date and data.birth_date > today:
+        errors.setdefault("birth_date", []).append("La date de naissance ne peut pas être dans le futur.")
+    if data.birth_date and data.birth_date.year < 1900:
+        errors.setdefault("birth_date", []).append("La date de naissance est antérieure à 1900 : vérifiez la saisie.")
+    if data.sex not in ("", "F", "M"):
+        errors.setdefault("sex", []).append("Sexe inconnu.")
+    if data.nir:
+        data.nir = attempt("nir", clean_nir, data.nir) or data.nir
+        if "nir" not in errors and data.sex and data.nir[0] in "12" and data.nir[0] != {"M": "1", "F": "2"}[data.sex]:
+            errors.setdefault("nir", []).append("Le premier chiffre du NIR ne correspond pas au sexe indiqué.")
+    phones = []
+    for raw in data.phones:
+        value = attempt("phones", phone_to_e164, raw)
+        if value and value not in phones:
+            phones.append(value)
+    data.phones = phones
+    emails = []
+    for raw in data.emails:
+        value = attempt("emails", normalize_email, raw)
+        if value and value not in emails:
+            emails.append(value)
+    data.emails = emails
+    data.postcode = (data.postcode or "").strip()
+    if data.postcode and not (len(data.postcode) == 5 and data.postcode.isdigit()):
+        errors.setdefault("postcode", []).append("Le code postal compte 5 chiffres.")
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def person_search_fields(person: Person) -> None:
+    """Fill the normalised copies used by search and duplicate detection."""
+    person.search_birth_name = normalize_name(person.birth_name)
+    person.search_usage_name = normalize_name(person.usage_name)
+    tokens = name_tokens(person.birth_name) + name_tokens(person.usage_name) + name_tokens(person.first_names)
+    person.search_names = f" {' '.join(tokens)} "
+
+
+def _set_contact_points(person: Person, *, phones: list[str], emails: list[str]) -> None:
+    """Make the person's contact points these, in this order, keeping the rows that stay (their ids
+    are what a merge records, so that undoing it moves back exactly what it moved)."""
+    existing = {(point.kind, point.value): point for point in person.contact_points.all()}
+    wanted = [(ContactPoint.Kind.PHONE, value, i) for i, value in enumerate(phones)] + [
+        (ContactPoint.Kind.EMAIL, value, i) for i, value in enumerate(emails)
+    ]
+    keys = {(kind, value) for kind, value, _ in wanted}
+    ContactPoint.objects.filter(pk__in=[p.pk for key, p in existing.items() if key not in keys]).delete()
+    for kind, value, position in wanted:
+        point = existing.get((kind, value))
+        if point is None:
+            ContactPoint.objects.create(person=person, kind=kind, value=value, position=position)
+        elif point.position != position:
+            ContactPoint.objects.filter(pk=point.pk).update(position=position)
+
+
+def person_link_organisation(*, person: Person, organisation_id: int) -> None:
+    """Record that an organisation has a relationship with the person (idempotent)."""
+    PersonOrganisation.objects.get_or_create(person=person, organisation_id=organisation_id)
+
+
+@transaction.atomic
+def person_create(*, data: PersonData, organisation: Organisation, scope: AccessScope, acting_user: Agent | None) -> Person:
+    if not scope.may_edit_identity or organisation.pk not in scope.organisation_ids:
+        raise PermissionDenied("Vous ne pouvez pas créer de fiche usager pour cette organisation.")
+    data = person_data_clean(data)
+    if data.nir and not scope.may_see_nir:
+        raise ValidationError({"nir": ["Votre service n'est pas habilité à enregistrer le NIR."]})
+    person = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
+    person.created_by = person.updated_by = acting_user
+    person_search_fields(person)
+    person.full_clean(exclude=["organisations"])
+    person.save()
+    _set_contact_points(person, phones=data.phones, emails=data.emails)
+    person_link_organisation(person=person, organisation_id=organisation.pk)
+    person_index([person])
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, person: Person, data: PersonData, expected_version: int, scope: AccessScope, acting_user: Agent | None
+) -> Person:
+    """Save an edit only if nobody saved the person since `expected_version` was read."""
+    if not scope.may_edit_identity:
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    data = person_data_clean(data)
+    if not scope.may_see_nir:
+        data.nir = person.nir  # a field the agent never saw is not theirs to change
+    values = {name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS}
+    candidate = Person(pk=person.pk, public_id=person.public_id, **values)
+    person_search_fields(candidate)
+    candidate.full_clean(exclude=["organisations", "public_id"], validate_unique=False)
+    # Provenance: a value typed by an agent is recorded as such (merges and their undo respect it).
+    sources = dict(person.field_sources)
+    for name, value in values.items():
+        if value != getattr(person, name):
+            sources[name] = f"saisie:{acting_user.username}" if acting_user else "saisie"
+    updated = Person.objects.filter(pk=person.pk, version=expected_version).update(
+        **values,
+        field_sources=sources,
+        editing_by=None,
+        editing_until=None,
+        search_names=candidate.search_names,
+        search_birth_name=candidate.search_birth_name,
+        search_usage_name=candidate.search_usage_name,
+        updated_by=acting_user,
+        updated_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    if not updated:
+        raise PersonEditConflict(Person.objects.select_related("updated_by").get(pk=person.pk))
+    _set_contact_points(person, phones=data.phones, emails=data.emails)
+    person.refresh_from_db()
+    person_index([person])
+    return person
+
+
+def person_data_from(person: Person) -> PersonData:
+    """The current values of a person, as a PersonData (for forms and partial API updates)."""
+    values = {f.name: getattr(person, f.name) for f in fields(PersonData) if f.name in PersonData.IDENTITY_FIELDS}
+    points = list(person.contact_points.all())
+    return PersonData(
+        **values,
+        phones=[p.value for p in points if p.kind == ContactPoint.Kind.PHONE],
+        emails=[p.value for p in points if p.kind == ContactPoint.Kind.EMAIL],
+    )
+
+
+@transaction.atomic
+def household_add_member(*, person: Person, member: Person, role: str, scope: AccessScope) -> HouseholdMember:
+    """Put `member` in `person`'s household (creating it, with `person` as reference, if needed)."""
+    if not scope.may_edit_identity:
+        raise PermissionDenied("Vous ne pouvez pas modifier ce foyer.")
+    if person.pk == member.pk:
+        raise ValidationError("Une personne ne peut pas être ajoutée à son propre foyer.")
+    if role not in HouseholdMember.Role.values:
+        raise ValidationError("Lien familial inconnu.")
+    link = person.household_memberships.select_related("household").first()
+    if link is None:
+        household = Household.objects.create(name=f"Foyer {person.usage_name or person.birth_name}")
+        HouseholdMember.objects.create(household=household, person=person, role=HouseholdMember.Role.REFERENCE)
+    else:
+        household = link.household
+    if household.members.filter(person=member).exists():
+        raise ValidationError("Cette personne fait déjà partie du foyer.")
+    return HouseholdMember.objects.create(household=household, person=member, role=role)
+
+
+@transaction.atomic
+def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int) -> Person:
+    """For a citizen booking online: reuse the person only on a strong match (same birth name or usage
+    name, first name and birth date, and the same e-mail or phone), else create one. Nothing about an
+    existing person is ever shown to the booker; doubtful cases become a new record that the merge
+    review (people linkage) will offer to combine."""
+    data = person_data_clean(data)
+    names = {normalize_name(data.birth_name), normalize_name(data.usage_name)} - {""}
+    first = name_tokens(data.first_names)[:1]
+    contacts = data.phones + data.emails
+    candidates = Person.objects.filter(birth_date=data.birth_date).filter(
+        models.Q(search_birth_name__in=names) | models.Q(search_usage_name__in=names)
+    )
+    if first:
+        candidates = candidates.filter(search_names__contains=f" {first[0]} ")
+    match = candidates.filter(contact_points__value__in=contacts).distinct().first() if contacts and data.birth_date else None
+    if match is None:
+        match = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
+        person_search_fields(match)
+        match.full_clean(exclude=["organisations"])
+        match.save()
+        _set_contact_points(match, phones=data.phones, emails=data.emails)
+        person_index([match])
+    else:
+        known = set(match.contact_points.values_list("value", flat=True))
+        position = match.contact_points.count()
+        for kind, values in ((ContactPoint.Kind.PHONE, data.phones), (ContactPoint.Kind.EMAIL, data.emails)):
+            for value in values:
+                if value not in known:
+                    ContactPoint.objects.create(person=match, kind=kind, value=value, position=position)
+                    position += 1
+    person_link_organisation(person=match, organisation_id=organisation_id)
+    return match

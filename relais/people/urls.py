@@ -1,0 +1,22 @@
+from django.urls import path
+
+from relais.people import views, views_review
+
+app_name = "people"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("nouveau/", views.create, name="create"),
+    path("doublons/", views_review.review_queue, name="review_queue"),
+    path("doublons/<uuid:public_id>/", views_review.review_pair, name="review_pair"),
+    path("doublons/<uuid:public_id>/decision/", views_review.review_decide, name="review_decide"),
+    path("fusions/", views_review.merges, name="merges"),
+    path("fusions/<uuid:public_id>/annuler/", views_review.merge_undo_view, name="merge_undo"),
+    path("traitements/", views_review.jobs, name="jobs"),
+    path("traitements/imports/<uuid:public_id>/", views_review.import_job, name="import_job"),
+    path("traitements/rapprochements/<uuid:public_id>/", views_review.link_job, name="link_job"),
+    path("<uuid:public_id>/", views.detail, name="detail"),
+    path("<uuid:public_id>/historique/", views.timeline, name="timeline"),
+    path("<uuid:public_id>/modifier/", views.edit, name="edit"),
+    path("<uuid:public_id>/foyer/", views.household_add, name="household_add"),
+    path("<uuid:public_id>/foyer/candidats/", views.household_candidates, name="household_candidates"),
+]

@@ -1,0 +1,205 @@
+"""Agents' pages about persons: search, file, create and edit (thin: validate, call, render)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from relais.appointments.selectors import person_appointments
+from relais.core.http import AgentRequest
+from relais.exchanges.forms import ExchangeForm, TimelineFilterForm
+from relais.exchanges.selectors import person_history
+from relais.people.forms import HouseholdMemberForm, PersonForm
+from relais.people.merging import person_start_editing
+from relais.people.models import HouseholdMember, Person
+from relais.people.policies import person_may_create, persons_visible
+from relais.people.selectors import (
+    person_duplicate_candidates,
+    person_get,
+    person_households,
+    person_merged_into_visible,
+    person_search,
+)
+from relais.people.services import (
+    PersonEditConflict,
+    household_add_member,
+    person_create,
+    person_data_clean,
+    person_data_from,
+    person_update,
+)
+from relais.privacy.models import AccessLog
+from relais.privacy.services import access_log_record
+from relais.territory.policies import AccessScope, agent_access_scope
+from relais.territory.selectors import agent_home_organisation
+
+TIMELINE_PAGE_SIZE = 25
+
+
+def search(request: AgentRequest) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    query = request.GET.get("q", "").strip()
+    results = list(person_search(scope=scope, query=query)) if query else []
+    context = {"nav": "people", "search_query": query, "results": results, "may_create": person_may_create(scope)}
+    template = "people/includes/search_results.html" if request.htmx else "people/search.html"
+    return render(request, template, context)
+
+
+def detail(request: AgentRequest, public_id: str) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    try:
+        person = person_get(scope=scope, public_id=public_id)
+    except Http404:
+        target = person_merged_into_visible(scope=scope, public_id=public_id)
+        if target is None:
+            raise
+        messages.info(request, "Cette fiche a été fusionnée : voici la fiche qui la regroupe.")
+        return redirect("people:detail", public_id=target.public_id)
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request)
+    households = person_households(person)
+    visible_ids = set(persons_visible(scope).filter(pk__in=[m.person_id for m in households]).values_list("pk", flat=True))
+    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    context = {
+        "nav": "people",
+        "person": person,
+        "scope": scope,
+        "household_members": [m for m in households if m.person_id != person.pk and m.person_id in visible_ids],
+        "hidden_household_members": sum(1 for m in households if m.person_id != person.pk and m.person_id not in visible_ids),
+        "timeline": _timeline_page(scope, person, filters, request),
+        "upcoming": list(
+            person_appointments(scope=scope, person_id=person.pk).filter(start__gte=timezone.now(), status="booked")[:5]
+        ),
+        "filters": filters,
+        "exchange_form": ExchangeForm(scope=scope, agent=request.user),
+        "may_edit": scope.may_edit_identity,
+    }
+    return render(request, "people/detail.html", context)
+
+
+def timeline(request: AgentRequest, public_id: str) -> HttpResponse:
+    """The timeline alone, for htmx filtering and "more" without reloading the file."""
+    scope = agent_access_scope(request.user)
+    person = person_get(scope=scope, public_id=public_id)
+    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="historique")
+    context = {
+        "person": person,
+        "scope": scope,
+        "timeline": _timeline_page(scope, person, filters, request),
+        "filters": filters,
+    }
+    return render(request, "people/includes/timeline.html", context)
+
+
+def _timeline_page(scope: AccessScope, person: Person, filters: TimelineFilterForm, request: AgentRequest) -> dict:
+    try:
+        shown = max(TIMELINE_PAGE_SIZE, min(int(request.GET.get("shown", TIMELINE_PAGE_SIZE)), 1000))
+    except ValueError:
+        shown = TIMELINE_PAGE_SIZE
+    entries, has_more = person_history(scope=scope, person=person, filters=filters.to_filters(), limit=shown)
+    return {"items": entries, "has_more": has_more, "next_shown": shown + TIMELINE_PAGE_SIZE}
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: AgentRequest) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    organisation = agent_home_organisation(request.user)
+    if organisation is None or not person_may_create(scope):
+        raise PermissionDenied("Votre rôle ne permet pas de créer une fiche usager.")
+    form = PersonForm(request.POST or None, show_nir=scope.may_see_nir, initial=_initial_from_query(request))
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.to_data()
+        try:
+            cleaned = person_data_clean(data)
+            duplicates = person_duplicate_candidates(
+                scope=scope,
+                birth_name=cleaned.birth_name,
+                usage_name=cleaned.usage_name,
+                first_names=cleaned.first_names,
+                birth_date=cleaned.birth_date,
+                phones=cleaned.phones,
+                emails=cleaned.emails,
+            )
+            if duplicates and not form.cleaned_data.get("not_a_duplicate"):
+                form.add_error(None, "Cette personne existe peut-être déjà : vérifiez les fiches proposées avant de créer.")
+            else:
+                person = person_create(data=cleaned, organisation=organisation, scope=scope, acting_user=request.user)
+                access_log_record(scope=scope, action=AccessLog.Action.CREATE, persons=[person], request=request)
+                messages.success(request, f"La fiche de {person.display_name} a été créée.")
+                return redirect("people:detail", public_id=person.public_id)
+        except ValidationError as error:
+            form.add_service_errors(error)
+    return render(request, "people/form.html", {"nav": "people", "form": form, "duplicates": duplicates, "creating": True})
+
+
+def _initial_from_query(request: AgentRequest) -> dict:
+    """Start the creation form from what the agent searched for, so nothing is typed twice."""
+    query = request.GET.get("q", "").strip()
+    if not query or any(char.isdigit() for char in query) or "@" in query:
+        return {}
+    words = query.split()
+    return {"birth_name": words[0].upper(), "first_names": ", ".join(w.capitalize() for w in words[1:])}
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: AgentRequest, public_id: str) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    person = person_get(scope=scope, public_id=public_id)
+    if not scope.may_edit_identity:
+        raise PermissionDenied("Votre rôle ne permet pas de modifier cette fiche.")
+    if request.method == "POST":
+        form = PersonForm(request.POST, show_nir=scope.may_see_nir)
+        if form.is_valid():
+            try:
+                person = person_update(
+                    person=person,
+                    data=form.to_data(),
+                    expected_version=form.cleaned_data.get("version") or 0,
+                    scope=scope,
+                    acting_user=request.user,
+                )
+                access_log_record(scope=scope, action=AccessLog.Action.EDIT, persons=[person], request=request)
+                messages.success(request, "Les modifications ont été enregistrées.")
+                return redirect("people:detail", public_id=person.public_id)
+            except PersonEditConflict as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                form.add_service_errors(error)
+    else:
+        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="modification")
+        person_start_editing(person=person, agent=request.user)
+        form = PersonForm(initial=PersonForm.initial_from(person_data_from(person), person.version), show_nir=scope.may_see_nir)
+    return render(request, "people/form.html", {"nav": "people", "form": form, "person": person, "creating": False})
+
+
+def household_candidates(request: AgentRequest, public_id: str) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    person = person_get(scope=scope, public_id=public_id)
+    query = request.GET.get("q", "").strip()
+    results = [p for p in person_search(scope=scope, query=query, limit=10) if p.pk != person.pk] if len(query) >= 2 else []
+    roles = [choice for choice in HouseholdMember.Role.choices if choice[0] != HouseholdMember.Role.REFERENCE]
+    context = {"person": person, "results": results, "query": query, "roles": roles}
+    return render(request, "people/includes/household_candidates.html", context)
+
+
+@require_POST
+def household_add(request: AgentRequest, public_id: str) -> HttpResponse:
+    scope = agent_access_scope(request.user)
+    person = person_get(scope=scope, public_id=public_id)
+    form = HouseholdMemberForm(request.POST)
+    if form.is_valid():
+        member = person_get(scope=scope, public_id=form.cleaned_data["member"])
+        try:
+            household_add_member(person=person, member=member, role=form.cleaned_data["role"], scope=scope)
+            access_log_record(
+                scope=scope, action=AccessLog.Action.EDIT, persons=[person, member], request=request, detail="foyer"
+            )
+            messages.success(request, f"{member.display_name} a été ajouté·e au foyer.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Choisissez la personne à ajouter et son lien avec le foyer.")
+    return redirect("people:detail", public_id=person.public_id)

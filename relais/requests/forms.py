@@ -1,0 +1,127 @@
+import datetime as dt
+from typing import cast
+
+from django import forms
+from django.utils import timezone
+
+from relais.exchanges.forms import MultipleFileField
+from relais.people.forms import DATE_INPUT_FORMATS
+from relais.portal.forms import BookerForm
+from relais.requests.models import Procedure, Request
+from relais.requests.workflow import next_choices
+from relais.territory.models import Agent
+
+
+class RegisterForm(forms.Form):
+    """An agent registers a request received by post, at the counter or on the phone."""
+
+    procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none())
+    channel = forms.ChoiceField(
+        label="Reçue par",
+        choices=[c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM],
+        initial=Request.Channel.LETTER,
+    )
+    received_on = forms.DateField(
+        label="Date de réception", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA — le tampon d'arrivée pour un courrier"
+    )
+    subject = forms.CharField(label="Objet", max_length=255)
+    details = forms.CharField(label="Texte de la demande", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    contact_email = forms.EmailField(label="E-mail pour les accusés (facultatif)", required=False)
+    attachments = MultipleFileField(
+        label="Courrier numérisé et pièces", required=False, help_text="PDF, images, documents ; 10 Mo au plus par fichier."
+    )
+
+    def __init__(self, *args, procedures, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["procedure"]).queryset = procedures
+        self.fields["received_on"].initial = timezone.localdate()
+
+    def clean_received_on(self) -> dt.date:
+        value = self.cleaned_data["received_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("La date de réception ne peut pas être dans le futur.")
+        return value
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label="Nouveau statut")
+    note = forms.CharField(label="Note (motifs pour un rejet)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, request: Request, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = next_choices(request.status)
+
+
+class DocumentRequestForm(forms.Form):
+    items = forms.CharField(label="Pièces manquantes (une par ligne)", widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label="À fournir avant le", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA")
+
+
+class DocumentsReceivedForm(forms.Form):
+    received_on = forms.DateField(label="Reçues le", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA")
+    attachments = MultipleFileField(label="Pièces (numérisées)", required=False)
+
+
+class ForwardForm(forms.Form):
+    procedure = forms.ModelChoiceField(label="Procédure du service compétent", queryset=Procedure.objects.none())
+    note = forms.CharField(label="Motif de la transmission", required=False)
+
+    def __init__(self, *args, procedures, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["procedure"]).queryset = procedures
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(label="Instructeur", queryset=Agent.objects.none(), required=False, empty_label="— personne —")
+
+    def __init__(self, *args, agents, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["agent"]).queryset = agents
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label="Message", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OnlineRequestForm(BookerForm):
+    """A citizen's request: who they are, the procedure's own questions, and documents."""
+
+    subject = forms.CharField(label="Objet de votre demande", max_length=255)
+    details = forms.CharField(label="Votre demande", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    attachments = MultipleFileField(
+        label="Pièces jointes", required=False, help_text="PDF, images, documents ; 10 Mo au plus par fichier."
+    )
+
+    FIELD_TYPES = {
+        "text": lambda label, required: forms.CharField(label=label, required=required, max_length=500),
+        "textarea": lambda label, required: forms.CharField(
+            label=label, required=required, widget=forms.Textarea(attrs={"rows": 3})
+        ),
+        "date": lambda label, required: forms.DateField(
+            label=label, required=required, input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA"
+        ),
+        "number": lambda label, required: forms.DecimalField(label=label, required=required),
+    }
+
+    def __init__(self, *args, procedure: Procedure, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "Pour recevoir l'accusé de réception et suivre votre demande."
+        self.procedure_fields = []
+        for spec in procedure.form_fields:
+            builder = self.FIELD_TYPES.get(spec.get("type", "text"), self.FIELD_TYPES["text"])
+            name = f"q_{spec['name']}"
+            self.fields[name] = builder(spec.get("label", spec["name"]), bool(spec.get("required")))
+            self.procedure_fields.append(name)
+        self.fields["subject"].initial = procedure.name
+
+    def answers(self) -> dict:
+        return {
+            name[2:]: str(self.cleaned_data[name])
+            for name in self.procedure_fields
+            if self.cleaned_data.get(name) not in (None, "")
+        }
+
+
+class TrackingUploadForm(forms.Form):
+    attachments = MultipleFileField(label="Pièces demandées", help_text="PDF, images, documents ; 10 Mo au plus par fichier.")

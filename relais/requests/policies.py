@@ -1,0 +1,22 @@
+"""Who sees and handles which requests."""
+
+from django.db.models import Q, QuerySet
+
+from relais.requests.models import Request
+from relais.territory.policies import AccessScope
+
+
+def requests_visible(scope: AccessScope) -> QuerySet[Request]:
+    """Requests addressed to one of the scope's organisations."""
+    if scope.is_empty:
+        return Request.objects.none()
+    return Request.objects.filter(Q(organisation_id__in=scope.organisation_ids))
+
+
+def request_content_visible(scope: AccessScope, request: Request) -> bool:
+    """A sensitive service's request (PMI, child protection) shows its content to its members only."""
+    return scope.may_read_content_of_service(request.service_id, request.service.is_sensitive)
+
+
+def may_handle_request(scope: AccessScope, request: Request) -> bool:
+    return request.service_id in scope.loggable_service_ids

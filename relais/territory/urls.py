@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from relais.territory.forms import AgentAuthenticationForm, AgentPasswordResetForm
+
+urlpatterns = [
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(authentication_form=AgentAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(
+            form_class=AgentPasswordResetForm,
+            email_template_name="registration/password_reset_email.txt",
+            extra_email_context={"site_url": settings.SITE_URL},
+        ),
+        name="password_reset",
+    ),
+    path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        name="password_reset_confirm",
+    ),
+    path("mot-de-passe/modifie/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]

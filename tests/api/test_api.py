@@ -1,0 +1,141 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from relais.api.models import ApiToken
+from relais.exchanges.models import Exchange
+from relais.people.models import Person
+from relais.privacy.models import AccessLog
+from tests.exchanges.factories import ExchangeFactory
+
+
+def _token_for(code, name="logiciel RSA", service=None):
+    from io import StringIO
+
+    out = StringIO()
+    args = ["--organisation", code, "--name", name] + (["--service", service] if service else [])
+    call_command("create_api_token", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def _client(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def test_create_api_token_prints_a_token_that_is_stored_only_hashed(world):
+    raw = _token_for("92")
+    assert raw.startswith("rls_") and len(raw) > 30
+    token = ApiToken.objects.get()
+    assert token.organisation == world.org92 and raw not in token.key_hash
+
+
+def test_create_api_token_refuses_an_unknown_organisation(world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="inconnue"):
+        call_command("create_api_token", "--organisation", "99", "--name", "x")
+
+
+def test_requests_without_or_with_a_wrong_token_are_refused(world):
+    assert APIClient().get("/api/v1/persons/").status_code in (401, 403)
+    response = _client("rls_faux").get("/api/v1/persons/")
+    assert response.status_code == 401 and response.json()["detail"] == "Jeton inconnu."
+
+
+def test_token_searches_and_reads_only_its_organisations_persons(world, person92, person78):
+    client = _client(_token_for("92"))
+    found = client.get("/api/v1/persons/", {"q": "lefevre"}).json()
+    assert [p["id"] for p in found["results"]] == [str(person92.public_id)]
+    listed = client.get("/api/v1/persons/").json()
+    assert {p["id"] for p in listed["results"]} == {str(person92.public_id)}
+    assert client.get(f"/api/v1/persons/{person78.public_id}/").status_code == 404
+    assert client.get("/api/v1/persons/00000000-0000-0000-0000-000000000000/").status_code == 404
+    read = client.get(f"/api/v1/persons/{person92.public_id}/")
+    assert read.json()["phones"] == ["+33612345678"] and "nir" not in read.json()
+    assert AccessLog.objects.filter(actor_kind="api", person_id=person92.pk).exists()
+
+
+def test_token_creates_a_person_with_french_validation_errors(world):
+    client = _client(_token_for("92"))
+    bad = client.post("/api/v1/persons/", {"birth_name": "Petit", "first_names": "Léa", "phones": ["12"]}, format="json")
+    assert bad.status_code == 400 and "numéro de téléphone" in bad.json()["phones"][0]
+    good = client.post(
+        "/api/v1/persons/", {"birth_name": "Petit", "first_names": "Léa", "phones": ["06 11 22 33 44"]}, format="json"
+    )
+    assert good.status_code == 201 and good.json()["phones"] == ["+33611223344"]
+    assert Person.objects.get().organisations.get() == world.org92
+
+
+def test_update_needs_the_version_read_and_refuses_a_stale_one(world, person92):
+    client = _client(_token_for("92"))
+    url = f"/api/v1/persons/{person92.public_id}/"
+    etag = client.get(url)["ETag"]
+    assert client.patch(url, {"city": "Clamart"}, format="json").status_code == 428
+    ok = client.patch(url, {"city": "Clamart"}, format="json", HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200 and ok.json()["city"] == "Clamart" and ok.json()["usage_name"] == "Martin-Dupont"
+    stale = client.patch(url, {"city": "Sceaux"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    person92.refresh_from_db()
+    assert person92.city == "Clamart"
+
+
+def test_partner_token_cannot_create_persons(world):
+    client = _client(_token_for("CAF92"))
+    assert client.post("/api/v1/persons/", {"birth_name": "Petit", "first_names": "Léa"}, format="json").status_code == 403
+
+
+def test_exchanges_are_listed_with_sensitive_content_hidden_and_created(world, person92):
+    ExchangeFactory(persons=[person92], agent=world.pmi_agent, service=world.pmi92, organisation=world.org92, summary="Suivi PMI")
+    client = _client(_token_for("92"))
+    listed = client.get("/api/v1/exchanges/", {"person": str(person92.public_id)}).json()
+    assert listed["count"] == 1
+    assert listed["results"][0]["content_visible"] is False and listed["results"][0]["summary"] is None
+    created = client.post(
+        "/api/v1/exchanges/",
+        {
+            "persons": [str(person92.public_id)],
+            "channel": "email",
+            "occurred_at": "2026-01-15T10:00:00+01:00",
+            "service": "92-ACCUEIL",
+            "summary": "Mail reçu",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    exchange = Exchange.objects.get(public_id=created.json()["id"])
+    assert exchange.api_token is not None and exchange.agent is None
+    refused = client.post(
+        "/api/v1/exchanges/",
+        {
+            "persons": [str(person92.public_id)],
+            "channel": "email",
+            "occurred_at": "2026-01-15T10:00:00+01:00",
+            "service": "78-ACCUEIL",
+        },
+        format="json",
+    )
+    assert refused.status_code == 400 and "hors du périmètre" in refused.json()["service"][0]
+
+
+def test_bad_filters_get_french_errors(world):
+    client = _client(_token_for("92"))
+    response = client.get("/api/v1/exchanges/", {"channel": "pigeon"})
+    assert response.status_code == 400 and "Canal inconnu" in response.json()["channel"][0]
+
+
+def test_openapi_schema_and_docs_are_served(world, client):
+    schema = client.get(reverse("api-schema"), {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/v1/persons/", "/api/v1/persons/{public_id}/", "/api/v1/exchanges/"} <= set(paths)
+    assert client.get(reverse("api-docs")).status_code == 200
+
+
+def test_agent_session_can_use_the_api_with_the_same_policies(world, person92, person78):
+    client = APIClient()
+    client.force_login(world.agent78)
+    ids = {p["id"] for p in client.get("/api/v1/persons/").json()["results"]}
+    assert ids == {str(person78.public_id)}

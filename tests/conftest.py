@@ -1,0 +1,139 @@
+"""Shared fixtures: a small two-département world, a real SMTP server and the task worker."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.test import Client
+
+from relais.territory.models import Agent, Organisation, Service
+from tests.appointments.fixtures import booking  # noqa: F401 - shared fixture
+from tests.exchanges.factories import TopicFactory
+from tests.people.factories import PersonFactory
+from tests.requests.fixtures import procedure, rejection_procedure  # noqa: F401 - shared fixtures
+from tests.territory.factories import PASSWORD, AgentFactory, OrganisationFactory, ServiceFactory, SiteFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "relais.notifications.sms.FileSmsBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    from django.core.cache import cache
+
+    cache.clear()  # rate limits and throttles start afresh in each test
+
+
+@dataclass
+class World:
+    org78: Organisation
+    org92: Organisation
+    epi: Organisation
+    caf: Organisation
+    accueil78: Service
+    accueil92: Service
+    pmi92: Service
+    adoption: Service
+    caf_service: Service
+    agent78: Agent
+    agent92: Agent
+    pmi_agent: Agent
+    adoption_agent: Agent
+    caf_agent: Agent
+
+    def client_for(self, agent: Agent) -> Client:
+        client = Client()
+        client.force_login(agent)
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    org78 = OrganisationFactory(code="78", name="Département des Yvelines")
+    org92 = OrganisationFactory(code="92", name="Département des Hauts-de-Seine")
+    epi = OrganisationFactory(code="EPI", name="EPI 78-92", kind=Organisation.Kind.INTERDEPARTMENTAL)
+    caf = OrganisationFactory(code="CAF92", name="CAF des Hauts-de-Seine", partner=True)
+    accueil78 = ServiceFactory(code="78-ACCUEIL", name="Accueil 78", organisations=[org78])
+    accueil92 = ServiceFactory(code="92-ACCUEIL", name="Accueil 92", organisations=[org92])
+    pmi92 = ServiceFactory(code="92-PMI", name="PMI 92", organisations=[org92], sensitive=True, may_process_nir=True)
+    adoption = ServiceFactory(code="EPI-ADOPTION", name="Adoption", organisations=[epi, org78, org92])
+    caf_service = ServiceFactory(code="CAF92-PRESTATIONS", name="Prestations CAF", organisations=[caf])
+    for service in (accueil78, accueil92, pmi92, adoption, caf_service):
+        TopicFactory(service=service, name=f"Information {service.code}")
+    SiteFactory(organisation=org92, name="Pôle social de Châtenay-Malabry")
+    return World(
+        org78=org78, org92=org92, epi=epi, caf=caf,
+        accueil78=accueil78, accueil92=accueil92, pmi92=pmi92, adoption=adoption, caf_service=caf_service,
+        agent78=AgentFactory(email="agent78@yvelines.fr", memberships=[(org78, accueil78)]),
+        agent92=AgentFactory(email="agent92@hauts-de-seine.fr", memberships=[(org92, accueil92)]),
+        pmi_agent=AgentFactory(email="pmi@hauts-de-seine.fr", memberships=[(org92, pmi92, "social_worker")]),
+        adoption_agent=AgentFactory(email="adoption@epi.fr", memberships=[(epi, adoption, "social_worker")]),
+        caf_agent=AgentFactory(email="agent@caf92.fr", memberships=[(caf, caf_service)]),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def person92(world):
+    return PersonFactory(
+        birth_name="Lefèvre", usage_name="Martin-Dupont", first_names="Élodie, Marie", sex="F",
+        organisations=[world.org92], phones=["+33612345678"], emails=["elodie.martin@example.fr"],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def person78(world):
+    return PersonFactory(birth_name="N'Diaye", first_names="Moussa", sex="M", organisations=[world.org78], city="Versailles")
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(
+            {"from": envelope.mail_from, "to": envelope.rcpt_tos, "data": envelope.content.decode("utf-8", "replace")}
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on localhost; Django sends to it through its SMTP backend."""
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_worker():
+    """Run the real database worker until the queue is empty."""
+
+    def run() -> None:
+        call_command("worker", batch=True, verbosity=0)
+
+    return run

@@ -1,0 +1,56 @@
+from django.urls import reverse
+
+from relais.core.demo import load_demo
+from relais.core.demo.world import demo_logins
+from relais.exchanges.models import Channel, Exchange
+from relais.people.models import Person
+from relais.people.normalization import phone_to_e164
+from relais.territory.models import Agent, Organisation, Site
+
+
+def test_demo_world_is_realistic_and_its_logins_work(db, client, settings):
+    stats = load_demo(persons=400, exchanges=1500, seed=7)
+    assert stats["persons"] >= 400 and stats["exchanges"] == 1500
+    assert set(Organisation.objects.values_list("code", flat=True)) >= {
+        "78",
+        "92",
+        "EPI",
+        "CAF92",
+        "CPAM78",
+        "FTIDF",
+        "MSA",
+        "CARSAT",
+    }
+    assert Site.objects.count() >= 10 and Site.objects.filter(kind=Site.Kind.SERVICE_POINT).count() >= 3
+    assert Agent.objects.count() >= 30
+    assert set(Exchange.objects.values_list("channel", flat=True)) == set(Channel.values)
+    assert Person.objects.exclude(usage_name="").exists() and Person.objects.filter(first_names__contains=",").exists()
+    assert (
+        Person.objects.filter(commune_code__startswith="78").exists()
+        and Person.objects.filter(commune_code__startswith="92").exists()
+    )
+    phones = list(Person.objects.filter(contact_points__kind="phone").values_list("contact_points__value", flat=True)[:50])
+    assert all(phone_to_e164(phone) == phone for phone in phones)
+    from relais.appointments.models import Appointment
+
+    assert Appointment.objects.filter(status="honoured").exists() and Appointment.objects.filter(status="booked").exists()
+    training = Appointment.objects.get(motive__name="Formation des assistantes maternelles")
+    assert training.capacity == 12 and training.participants.filter(status="registered").count() == 12
+    assert training.participants.filter(status="waiting").exists()
+    assert Appointment.objects.filter(motive__name="Réunion d'information RSA").exists()
+    visio = Appointment.objects.filter(motive__channel="visio").first()
+    assert visio.visio_url and visio.booked_from_site.kind == "service_point"
+    for _, email, _ in demo_logins():
+        assert client.login(email=email, password=settings.DEMO_PASSWORD), email
+        assert client.get(reverse("exchanges:my_day")).status_code == 200
+        client.logout()
+
+
+def test_admin_is_for_administrators_only(world, client):
+    assert world.client_for(world.agent92).get("/admin/").status_code == 302
+    admin = Agent.objects.create_superuser(
+        email="admin@example.fr", password="x-long-password-2026", first_name="A", last_name="B"
+    )
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/territory/service/").status_code == 200

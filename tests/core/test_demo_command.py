@@ -1,0 +1,63 @@
+"""`relais demo` end to end, as a newcomer runs it: a subprocess on its own SQLite file."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _relais(*args, env, timeout=180):
+    return subprocess.run(
+        [sys.executable, "-m", "relais.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture
+def demo_env(tmp_path):
+    env = {**os.environ, "RELAIS_VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://ignored@nowhere/ignored"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def test_demo_sets_up_once_prints_logins_and_is_idempotent(demo_env, tmp_path):
+    first = _relais("demo", "--no-serve", env=demo_env)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "demo.sqlite3").exists()  # whatever DATABASE_URL says
+    assert "usagers et 20000 échanges créés" in first.stdout and "réunions collectives" in first.stdout
+    assert "accueil92@hauts-de-seine.fr" in first.stdout and "relais-demo-2026" in first.stdout
+    second = _relais("demo", "--no-serve", env=demo_env)
+    assert second.returncode == 0 and "déjà présentes" in second.stdout
+    reset = _relais("demo", "--reset", "--no-serve", env=demo_env)
+    assert reset.returncode == 0 and "effacée" in reset.stdout and "créés" in reset.stdout
+
+
+def test_demo_serves_the_login_page(demo_env):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "relais.cli", "demo", "--port", str(port)],
+        env=demo_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/compte/connexion/", timeout=2) as response:
+                    assert response.status == 200 and "Connexion à Relais" in response.read().decode()
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(1)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

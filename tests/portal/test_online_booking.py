@@ -1,0 +1,209 @@
+import datetime as dt
+import html
+import re
+
+import icalendar
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from relais.appointments.links import manage_token
+from relais.appointments.models import Appointment
+from relais.notifications.models import OutgoingMessage
+from relais.people.models import Person
+
+
+def _first_slot(client, booking):
+    page = client.get(reverse("portal:slots", args=[booking.motive.public_id, booking.site.pk]), {"du": booking.day.isoformat()})
+    assert page.status_code == 200
+    _day, slots = page.context["days"][0]
+    return slots[0]
+
+
+def _hold(client, booking, slot):
+    return client.post(
+        reverse("portal:hold", args=[booking.motive.public_id, booking.site.pk]),
+        {"start": slot.start.isoformat(), "agenda": slot.agenda_public_id},
+    )
+
+
+IDENTITY = {
+    "birth_name": "Durand",
+    "first_names": "Léa",
+    "birth_date": "03/02/1990",
+    "email": "lea.durand@example.fr",
+    "phone": "06 11 22 33 44",
+    "consent": "on",
+}
+
+
+def test_citizen_books_online_and_receives_a_calendar_file_and_a_personal_link(
+    transactional_db, world, booking, client, smtp_server, run_worker
+):
+    assert booking.motive in [m for _, motives in client.get(reverse("portal:index")).context["services"] for m in motives]
+    assert client.get(reverse("portal:place", args=[booking.motive.public_id])).context["sites"][0][0] == booking.site
+    slot = _first_slot(client, booking)
+    response = _hold(client, booking, slot)
+    assert response.status_code == 302
+    held = Appointment.objects.get()
+    assert held.status == "held" and held.hold_expires_at - timezone.now() > dt.timedelta(minutes=9)
+    response = client.post(response["Location"], IDENTITY)
+    assert response.status_code == 302 and response["Location"].endswith("/confirmee/")
+    held.refresh_from_db()
+    assert held.status == "booked" and held.booked_online
+    person = Person.objects.get()
+    assert person.organisations.get() == world.org92
+    run_worker()
+    email = next(m for m in smtp_server.messages if "lea.durand@example.fr" in m["to"])
+    assert "text/calendar" in email["data"]
+    assert OutgoingMessage.objects.filter(channel="sms", recipient="+33611223344", status="sent").exists()
+    ics_text = re.search(r"BEGIN:VCALENDAR.*END:VCALENDAR", email["data"].replace("=\n", ""), re.S)
+    if ics_text:  # sent inline when short enough; otherwise base64: check via the stored attachment
+        calendar = icalendar.Calendar.from_ical(ics_text.group(0))
+    else:
+        stored = OutgoingMessage.objects.get(channel="email", kind="appointment_confirmation")
+        calendar = icalendar.Calendar.from_ical(stored.attachments[0]["content"])
+    [event] = calendar.walk("VEVENT")
+    assert event.decoded("dtstart") == held.start and "Information RSA" in str(event["summary"])
+    link = re.search(r"(/rendez-vous-en-ligne/gerer/[^\s]+/)", OutgoingMessage.objects.get(channel="email").body).group(1)
+    page = client.get(link)
+    assert page.status_code == 200 and page.context["appointment"] == held
+
+
+def test_a_slot_held_by_someone_else_is_refused_with_other_slots(world, booking, client):
+    slot = _first_slot(client, booking)
+    assert _hold(client, booking, slot).status_code == 302
+    from django.test import Client
+
+    other = Client()
+    response = _hold(other, booking, slot)
+    assert response.status_code == 409
+    assert "Ce créneau vient d'être réservé." in html.unescape(response.content.decode())
+
+
+def test_only_the_browser_that_held_the_slot_can_fill_it_in(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    from django.test import Client
+
+    assert Client().get(url).status_code == 404
+
+
+def test_an_expired_hold_says_so_and_books_nothing(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    Appointment.objects.update(hold_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    response = client.post(url, IDENTITY)
+    assert "dix minutes" in response.content.decode() and response.context["expired"]
+    assert Appointment.objects.get().status == "held" and not Person.objects.exists()
+
+
+def test_submitting_the_form_twice_makes_one_appointment(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    client.post(url, IDENTITY)
+    client.post(url, IDENTITY)
+    assert Appointment.objects.filter(status="booked").count() == 1 and Person.objects.count() == 1
+
+
+def test_bad_identity_gets_french_errors(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    response = client.post(url, {**IDENTITY, "phone": "12", "email": "", "consent": ""})
+    errors = response.context["form"].errors
+    assert "Votre accord est nécessaire pour réserver." in errors["consent"]
+    response = client.post(url, {**IDENTITY, "phone": "12", "email": ""})
+    assert "numéro de téléphone" in " ".join(response.context["form"].errors["phone"])
+    assert Appointment.objects.get().status == "held"
+
+
+def test_a_known_person_is_reused_only_on_a_strong_match_and_never_shown(world, booking, client, person92):
+    person92.birth_date = dt.date(1990, 2, 3)
+    person92.save()
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    page = client.post(
+        url, {**IDENTITY, "birth_name": "Lefèvre", "first_names": "Élodie", "email": "elodie.martin@example.fr"}, follow=True
+    )
+    assert "Martin-Dupont" not in page.content.decode()
+    assert Appointment.objects.get().persons.get() == person92
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    client.post(url, {**IDENTITY, "birth_name": "Lefèvre", "first_names": "Élodie", "email": "quelquun@example.fr", "phone": ""})
+    assert Person.objects.count() == 2  # same name and birth date but no shared contact: a new record
+
+
+def test_cancel_and_move_with_the_personal_link(world, booking, client, person92):
+    from relais.appointments.services import Actor, appointment_book
+    from relais.territory.policies import agent_access_scope
+
+    appointment = appointment_book(
+        motive=booking.motive, agenda=booking.agenda, start=booking.at(9), persons=[person92],
+        actor=Actor.for_scope(agent_access_scope(world.agent92), booking.motive),
+    )  # fmt: skip
+    url = reverse("portal:manage", args=[manage_token(appointment, person92)])
+    page = client.get(url)
+    target = page.context["days"][0][1][1]
+    moved = client.post(url, {"action": "move", "start": target.start.isoformat(), "agenda": target.agenda_public_id})
+    appointment.refresh_from_db()
+    assert appointment.start == target.start and "déplacé" in moved.content.decode()
+    client.post(url, {"action": "cancel", "confirm": "on"})
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled_by_person"
+
+
+@pytest.mark.parametrize("token", ["abc", "eyJhIjoiMSJ9:forged:signature"])
+def test_forged_links_show_a_clear_page_and_change_nothing(world, client, token):
+    response = client.get(reverse("portal:manage", args=[token]))
+    assert response.status_code == 410 and "pas valide" in response.content.decode()
+
+
+def test_a_link_expires_when_the_appointment_has_passed(world, booking, client, person92):
+    from relais.appointments.services import Actor, appointment_book
+    from relais.territory.policies import agent_access_scope
+
+    appointment = appointment_book(
+        motive=booking.motive, agenda=booking.agenda, start=booking.at(9), persons=[person92],
+        actor=Actor.for_scope(agent_access_scope(world.agent92), booking.motive),
+    )  # fmt: skip
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=timezone.now() - dt.timedelta(hours=1), end=timezone.now(), blocked_until=timezone.now()
+    )
+    response = client.get(reverse("portal:manage", args=[manage_token(appointment, person92)]))
+    assert response.status_code == 410 and "expiré" in response.content.decode()
+
+
+def test_holding_is_rate_limited(world, booking, client, settings):
+    slot = _first_slot(client, booking)
+    for _ in range(30):
+        _hold(client, booking, slot)
+    assert _hold(client, booking, slot).status_code == 429
+
+
+def test_citizen_registers_online_for_a_collective_session_then_leaves_with_the_link(world, booking, client):
+    from relais.appointments.links import manage_token
+    from relais.appointments.services import Actor, session_create
+    from relais.territory.policies import agent_access_scope
+    from tests.appointments.factories import MotiveFactory
+
+    meeting = MotiveFactory(service=world.accueil92, name="Réunion d'information RSA", collective=True, default_capacity=1)
+    booking.agenda.openings.first().motives.add(meeting)
+    session = session_create(
+        motive=meeting,
+        agenda=booking.agenda,
+        start=booking.at(10),
+        actor=Actor.for_scope(agent_access_scope(world.agent92), meeting),
+    )
+    page = client.get(reverse("portal:slots", args=[meeting.public_id, booking.site.pk]))
+    assert list(page.context["sessions"]) == [session]
+    registered = client.post(reverse("portal:session", args=[session.public_id]), IDENTITY)
+    assert registered.status_code == 200 and not registered.context["waiting"]
+    second = client.post(
+        reverse("portal:session", args=[session.public_id]), {**IDENTITY, "birth_name": "Martin", "email": "autre@example.fr"}
+    )
+    assert second.context["waiting"]
+    first_person = session.participants.get(seat=1).person
+    client.post(reverse("portal:manage", args=[manage_token(session, first_person)]), {"action": "cancel", "confirm": "on"})
+    session.refresh_from_db()
+    assert session.status == "booked"  # the session goes on
+    assert session.participants.get(status="registered").person.birth_name == "Martin"  # promoted from the waiting list
