@@ -183,10 +183,12 @@ def test_partner_agenda_booked_by_a_mediator_records_both_and_shares_the_person(
     )
     assert appointment.visio_url.startswith("https://meet.jit.si/Relais-") and appointment.booked_from_site == point
     assert PersonOrganisation.objects.filter(person=person78, organisation=world.caf).exists()
+    # The next free slot (not "slot + 30 min", which falls after closing when the first is the day's last).
+    next_slot = next_free_slots(motive=visio, audience=Audience.PARTNER, count=1)[0]
     other = appointment_book(
         motive=visio,
         agenda=agenda,
-        start=slot.start + dt.timedelta(minutes=30),
+        start=next_slot.start,
         persons=[person78],
         actor=Actor.for_scope(mediator, visio),
     )
