@@ -137,6 +137,7 @@ class PersonFactory:
             other.update(
                 birth_name=record["birth_name"],
                 birth_date=birth.isoformat(),
+                birth_place=record["birth_place"],
                 address=record["address"],
                 city=record["city"],
                 postcode=record["postcode"],

@@ -90,7 +90,11 @@ def _complete_choices(kept: Person, absorbed: Person, choices: dict[str, str] | 
     """The reviewer's choices, over the defaults; a choice on one part of the address takes it whole."""
     resolved = merge_default_choices(kept, absorbed)
     explicit = choices or {}
-    address_choice = next((explicit[name] for name in ADDRESS_FIELDS if name in explicit), None)
+    # The review form posts a choice for every line of the address: the line the reviewer changed
+    # from its default is the one that tells which address to keep.
+    picked = [name for name in ADDRESS_FIELDS if name in explicit]
+    changed = [name for name in picked if explicit[name] != resolved.get(name, "kept")]
+    address_choice = explicit[(changed or picked)[0]] if picked else None
     resolved.update(explicit)
     if address_choice:
         resolved.update(dict.fromkeys(ADDRESS_FIELDS, address_choice))

@@ -179,6 +179,9 @@ def name_keys(value: str) -> frozenset[str]:
         return frozenset()
     bare = name_without_particles(value)
     keys = {full, full.replace(" ", ""), bare, bare.replace(" ", "")}
+    tokens = full.split()
+    if len(tokens) > 2 and tokens[0] in {"de", "d"} and tokens[1] in {"la", "le", "l", "les"}:
+        keys.add("".join(tokens[1:]))  # 'de La Fontaine' is often typed 'Lafontaine'
     keys.update(part for part in bare.split() if len(part) > 1)
     return frozenset(keys)
 

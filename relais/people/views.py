@@ -16,6 +16,7 @@ from relais.people.merging import person_start_editing
 from relais.people.models import HouseholdMember, Person
 from relais.people.policies import person_may_create, persons_visible
 from relais.people.selectors import (
+    match_pairs_to_review,
     person_duplicate_candidates,
     person_get,
     person_households,
@@ -32,7 +33,7 @@ from relais.people.services import (
 )
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
-from relais.territory.policies import AccessScope, agent_access_scope
+from relais.territory.policies import AccessScope, agent_access_scope, agent_manages_person_data
 from relais.territory.selectors import agent_home_organisation
 
 TIMELINE_PAGE_SIZE = 25
@@ -43,8 +44,12 @@ def search(request: AgentRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = list(person_search(scope=scope, query=query)) if query else []
     context = {"nav": "people", "search_query": query, "results": results, "may_create": person_may_create(scope)}
-    template = "people/includes/search_results.html" if request.htmx else "people/search.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "people/includes/search_results.html", context)
+    # The data work on persons, for those who do it (counted only on a full page, not while typing).
+    context["to_review"] = match_pairs_to_review(scope=scope).count() if scope.may_edit_identity else None
+    context["manages_person_data"] = agent_manages_person_data(request.user)
+    return render(request, "people/search.html", context)
 
 
 def detail(request: AgentRequest, public_id: str) -> HttpResponse:

@@ -1,0 +1,542 @@
+"""Record linkage of French person records with Splink: which records of two bases are one person.
+
+The model is the Fellegi–Sunter model Splink implements, trained without labels (u by random
+sampling, m by expectation maximisation), with comparisons written for French civil identity:
+
+- family names compared crosswise (a married woman appears under her birth name in one base and
+  her spouse's name in the other), compound names matching on one part, particles ignored, a French
+  phonetic key and a typo level, with term-frequency adjustment (a shared "Martin" proves less than
+  a shared "Kerguelen");
+- first names as sets ("Marie" against "Anne, Marie"), phonetic key, typo level;
+- birth dates exact, with day and month swapped, one typed character wrong, or the same year;
+- commune, postcode and département; address; phone; e-mail; NIR (or any national identifier).
+
+Features are computed in pandas (`prepare_frame`, memoised per distinct value: a million records
+hold a few tens of thousands of names) and the comparisons are plain SQL run by DuckDB — or by
+Spark when `LINKAGE_BACKEND = "spark"` (see docs/scaling.md). `link_frames` is the whole pipeline;
+`relais link-files` and `relais link` are thin commands over it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from relais.people.normalization import (
+    first_name_set,
+    french_phonetic_key,
+    name_keys,
+    name_without_particles,
+    normalize_name,
+    parse_french_date,
+    swapped_day_month,
+)
+
+if TYPE_CHECKING:
+    from splink import Linker
+
+COLUMNS = [
+    "source_id",
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "address",
+    "postcode",
+    "city",
+    "phone",
+    "email",
+    "nir",
+]
+BACKENDS = ("duckdb", "spark")
+logger = logging.getLogger(__name__)
+
+
+class LinkageInputError(ValueError):
+    """A person file that cannot be linked, with a French message for the user."""
+
+
+# --- Features -----------------------------------------------------------------------------------
+
+
+def _per_distinct(series: pd.Series, function: Callable[[str], Any]) -> pd.Series:
+    """Apply a pure function once per distinct value: names repeat, so this is where the time goes."""
+    uniques = series.unique()
+    return series.map(dict(zip(uniques, map(function, uniques), strict=True)))
+
+
+def _compact_name(value: str) -> str | None:
+    """'de La Fontaine' → 'fontaine', 'Martin-Dupont' → 'martindupont', '' → None."""
+    return name_without_particles(value).replace(" ", "") or None
+
+
+def _phonetic(value: str) -> str | None:
+    return french_phonetic_key(name_without_particles(value)) or None
+
+
+def _name_keys(birth_and_usage: str) -> list[str]:
+    birth, _, usage = birth_and_usage.partition("\x1f")
+    return sorted(name_keys(birth) | name_keys(usage))
+
+
+def _first_names(value: str) -> list[str]:
+    return [name.replace(" ", "") for name in first_name_set(value)]
+
+
+def _usual_first_name(value: str) -> str | None:
+    names = first_name_set(value)
+    return names[0].replace(" ", "") if names else None
+
+
+def _first_phonetic(value: str) -> str | None:
+    names = first_name_set(value)
+    return (french_phonetic_key(names[0]) or None) if names else None
+
+
+def _dates(value: str) -> tuple[str | None, str | None]:
+    try:
+        day = parse_french_date(value)
+    except Exception:  # a malformed date is a missing date for linkage, not a failure
+        return None, None
+    if day is None:
+        return None, None
+    swapped = swapped_day_month(day)
+    return day.isoformat(), swapped.isoformat() if swapped else None
+
+
+def _none_if_empty(series: pd.Series) -> pd.Series:
+    return series.where(series != "", None)
+
+
+def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Relais person columns (strings, "" when unknown) → the features the model compares."""
+    frame = frame.reindex(columns=COLUMNS).fillna("").astype(str)
+    if frame["source_id"].eq("").any():
+        raise LinkageInputError("Chaque ligne doit avoir un identifiant (colonne source_id).")
+    if frame["source_id"].duplicated().any():
+        duplicated = frame.loc[frame["source_id"].duplicated(), "source_id"].iloc[0]
+        raise LinkageInputError(f"L'identifiant « {duplicated} » apparaît deux fois dans le même fichier.")
+    dates = _per_distinct(frame["birth_date"].str.strip(), _dates)
+    phone_digits = frame["phone"].str.replace(r"\D", "", regex=True)
+    email = frame["email"].str.strip().str.lower()
+    nir = frame["nir"].str.upper().str.replace(r"[^0-9AB]", "", regex=True).str[:13]
+    postcode = frame["postcode"].str.replace(r"\s", "", regex=True)
+    features = pd.DataFrame(
+        {
+            "unique_id": frame["source_id"],
+            "surname": _per_distinct(frame["birth_name"], _compact_name),
+            "usage": _per_distinct(frame["usage_name"], _compact_name),
+            "surname_phon": _per_distinct(frame["birth_name"], _phonetic),
+            "usage_phon": _per_distinct(frame["usage_name"], _phonetic),
+            "name_keys": _per_distinct(frame["birth_name"] + "\x1f" + frame["usage_name"], _name_keys),
+            "first": _per_distinct(frame["first_names"], _usual_first_name),
+            "firsts": _per_distinct(frame["first_names"], _first_names),
+            "first_phon": _per_distinct(frame["first_names"], _first_phonetic),
+            "sex": _none_if_empty(frame["sex"].str.strip().str.upper().str[:1].replace({"2": "F", "1": "M", "H": "M"})),
+            "dob": dates.str[0],
+            "dob_swapped": dates.str[1],
+            "birth_place": _per_distinct(frame["birth_place"], lambda value: normalize_name(value) or None),
+            "postcode": _none_if_empty(postcode),
+            "dept": _none_if_empty(postcode.str[:2]),
+            "city": _per_distinct(frame["city"], lambda value: normalize_name(value).replace(" ", "") or None),
+            "address": _per_distinct(frame["address"], lambda value: normalize_name(value) or None),
+            "phone": phone_digits.str[-9:].where(phone_digits.str.len() >= 9, None),
+            "email": _none_if_empty(email),
+            "email_user": _none_if_empty(email.str.partition("@")[0]),
+            "nir": nir.where(nir.str.len() >= 7, None),
+        }
+    )
+    return features.astype(object).where(features.notna(), None)
+
+
+def read_person_csv(path: Path) -> pd.DataFrame:
+    """A person file in the CSV format of PRODUCT.md: comma or semicolon, UTF-8 or Windows-1252."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    separator = ";" if first_line.count(";") > first_line.count(",") else ","
+    import io
+
+    frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
+    frame.columns = [column.strip().lower() for column in frame.columns]
+    if "source_id" not in frame.columns:
+        raise LinkageInputError(f"{path.name} : la colonne « source_id » manque dans l'en-tête.")
+    unknown = [column for column in frame.columns if column not in COLUMNS]
+    if unknown:
+        raise LinkageInputError(f"{path.name} : colonne(s) inconnue(s) {', '.join(unknown)}.")
+    return frame
+
+
+# --- The model ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str  # French, shown to the reviewer
+
+
+# French labels of each comparison's levels, from the most to the least similar (Splink numbers
+# the non-null levels from the top: the first label is the highest gamma).
+LEVEL_LABELS: dict[str, tuple[str, list[str]]] = {
+    "names": (
+        "Nom de famille",
+        ["identique", "nom d'usage et de naissance croisés", "une partie du nom commune", "même son", "une faute de frappe",
+         "proche", "nom et prénom inversés", "différent"],
+    ),
+    "first_names": (
+        "Prénoms",
+        ["identique", "un prénom en commun", "même son", "une faute de frappe", "proche", "nom et prénom inversés", "différent"],
+    ),
+    "birth_date": (
+        "Date de naissance",
+        ["identique", "jour et mois inversés", "un chiffre différent", "même année", "différente"],
+    ),
+    "birth_place": ("Lieu de naissance", ["identique", "différent"]),
+    "place": ("Lieu de résidence", ["même adresse", "même commune", "même département", "ailleurs"]),
+    "phone": ("Téléphone", ["identique", "différent"]),
+    "email": ("Courriel", ["identique", "même identifiant", "différent"]),
+    "nir": ("NIR", ["identique", "un chiffre différent", "différent"]),
+    "sex": ("Sexe", ["identique", "différent"]),
+}  # fmt: skip
+
+
+# Unrelated first names or another sex are what separates twins, who share family name, birth date,
+# birth place and address. Those levels are learnt from pairs sharing an identifier (see `train`),
+# start near zero, and stay there when the training pairs never show them: merging two people mixes
+# their social files, a far worse error than a duplicate left for review.
+UNSEEN = 1e-8
+
+
+# The family name typed in the first-name field and the reverse: a classic of paper forms.
+SWAPPED_NAMES = '"surname_l" = "first_r" OR "first_l" = "surname_r"'
+
+
+def comparisons(*, learn_vetoes: bool = True) -> list:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def both_missing(*columns: str) -> Any:
+        left = " AND ".join(f'"{c}_l" IS NULL' for c in columns)
+        right = " AND ".join(f'"{c}_r" IS NULL' for c in columns)
+        return cll.CustomLevel(f"({left}) OR ({right})", "absent").configure(is_null_level=True)
+
+    def custom(condition: str, label: str) -> Any:
+        return cll.CustomLevel(condition, label)
+
+    return [
+        cl.CustomComparison(
+            output_column_name="names",
+            comparison_levels=[
+                both_missing("surname", "usage"),
+                cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
+                custom('"usage_l" = "surname_r" OR "surname_l" = "usage_r" OR "usage_l" = "usage_r"', "croisés"),
+                cll.ArrayIntersectLevel("name_keys", 1),
+                custom(
+                    '"surname_phon_l" = "surname_phon_r" OR "usage_phon_l" = "surname_phon_r" '
+                    'OR "surname_phon_l" = "usage_phon_r" OR "usage_phon_l" = "usage_phon_r"',
+                    "même son",
+                ),
+                cll.DamerauLevenshteinLevel("surname", 1),
+                cll.JaroWinklerLevel("surname", 0.88).configure(m_probability=0.005),
+                custom(SWAPPED_NAMES, "nom et prénom inversés").configure(m_probability=0.002),
+                cll.ElseLevel().configure(m_probability=1e-5),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="first_names",
+            comparison_levels=[
+                cll.NullLevel("first"),
+                cll.ExactMatchLevel("first", term_frequency_adjustments=True),
+                cll.ArrayIntersectLevel("firsts", 1),
+                cll.ExactMatchLevel("first_phon"),
+                cll.DamerauLevenshteinLevel("first", 1),
+                cll.JaroWinklerLevel("first", 0.88).configure(m_probability=0.005),
+                custom(SWAPPED_NAMES, "nom et prénom inversés").configure(m_probability=0.002),
+                cll.ElseLevel().configure(m_probability=UNSEEN, fix_m_probability=not learn_vetoes),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth_date",
+            comparison_levels=[
+                cll.NullLevel("dob"),
+                cll.ExactMatchLevel("dob"),
+                custom('"dob_swapped_l" = "dob_r"', "jour et mois inversés"),
+                cll.DamerauLevenshteinLevel("dob", 1),
+                custom('substr("dob_l", 1, 4) = substr("dob_r", 1, 4)', "même année"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth_place",
+            comparison_levels=[cll.NullLevel("birth_place"), cll.ExactMatchLevel("birth_place"), cll.ElseLevel()],
+        ),
+        cl.CustomComparison(
+            output_column_name="place",
+            comparison_levels=[
+                both_missing("city", "postcode"),
+                cll.ExactMatchLevel("address"),
+                custom('"city_l" = "city_r" OR "postcode_l" = "postcode_r"', "même commune"),
+                cll.ExactMatchLevel("dept"),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="phone",
+            comparison_levels=[cll.NullLevel("phone"), cll.ExactMatchLevel("phone"), cll.ElseLevel()],
+        ),
+        cl.CustomComparison(
+            output_column_name="email",
+            comparison_levels=[
+                cll.NullLevel("email"),
+                cll.ExactMatchLevel("email"),
+                cll.ExactMatchLevel("email_user").configure(m_probability=0.01),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="nir",
+            comparison_levels=[
+                cll.NullLevel("nir"),
+                cll.ExactMatchLevel("nir"),
+                cll.DamerauLevenshteinLevel("nir", 1).configure(m_probability=0.01),
+                cll.ElseLevel(),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="sex",
+            comparison_levels=[
+                cll.NullLevel("sex"),
+                cll.ExactMatchLevel("sex"),
+                cll.ElseLevel().configure(m_probability=UNSEEN, fix_m_probability=not learn_vetoes),
+            ],
+        ),
+    ]
+
+
+# Candidate pairs: records agreeing on at least one of these. Together they catch a person whose
+# family name changed (marriage), whose first name or family name has a typo, whose birth date was
+# typed with day and month swapped, or who moved — while keeping the number of comparisons near
+# linear in the size of the files.
+BLOCKING_RULES = [
+    ("surname_phon", "first_phon"),
+    ("dob", "first_phon"),
+    ("dob", "surname_phon"),
+    'l."usage_phon" = r."surname_phon" AND l."first_phon" = r."first_phon"',
+    'l."surname_phon" = r."usage_phon" AND l."first_phon" = r."first_phon"',
+    'l."dob_swapped" = r."dob" AND l."surname_phon" = r."surname_phon"',
+    'l."surname_phon" = r."first_phon" AND l."first_phon" = r."surname_phon"',
+    ("dob", "postcode"),
+    ("first_phon", "postcode"),
+    ("address", "city"),
+    ("phone",),
+    ("email",),
+    ("nir",),
+]
+
+
+def settings(link_type: Literal["link_only", "dedupe_only"], *, learn_vetoes: bool = True) -> Any:
+    from splink import SettingsCreator, block_on
+
+    rules: list[Any] = [rule if isinstance(rule, str) else block_on(*rule) for rule in BLOCKING_RULES]
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(learn_vetoes=learn_vetoes),
+        blocking_rules_to_generate_predictions=rules,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+        additional_columns_to_retain=[],
+    )
+
+
+def _db_api(backend: str) -> Any:
+    if backend == "spark":
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=spark_session())
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+def spark_session() -> Any:
+    """The Spark session: the cluster of SPARK_MASTER when set, else Spark in local mode."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("relais-linkage").master(os.environ.get("SPARK_MASTER", "local[2]"))
+    builder = builder.config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "8"))
+    builder = builder.config("spark.ui.enabled", "false").config("spark.driver.memory", "2g")
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    import tempfile
+
+    checkpoints = os.environ.get("SPARK_CHECKPOINT_DIR") or str(Path(tempfile.gettempdir()) / "relais-spark-checkpoints")
+    session.sparkContext.setCheckpointDir(checkpoints)
+    return session
+
+
+def default_backend() -> str:
+    try:
+        from django.conf import settings as django_settings
+
+        backend = getattr(django_settings, "LINKAGE_BACKEND", "duckdb")
+    except Exception:  # used outside Django (bench scripts): DuckDB
+        backend = "duckdb"
+    return backend
+
+
+EM_MAX_PAIRS = 2e6  # a sample is enough to learn m; all the pairs of 3 M records would take minutes
+MIN_SHARED_IDENTIFIERS = 100
+
+
+def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
+    """The identifier (NIR, phone or e-mail) that the most records share across the files."""
+    best, best_count = None, MIN_SHARED_IDENTIFIERS - 1
+    for column in ("nir", "phone", "email"):
+        values = [frame[column].dropna() for frame in frames]
+        shared = len(set(values[0]) & set(values[1])) if len(values) == 2 else int(values[0].duplicated().sum())
+        if shared > best_count:
+            best, best_count = column, shared
+    return best
+
+
+def _clamp_em_underflow() -> None:
+    """Splink 5.0 EM can compute an m of exactly 0.0 for a level no training pair shows with any
+    weight, then refuses it (values below 1e-300 raise). Read such a zero as "never seen": UNSEEN."""
+    from splink.internals import expectation_maximisation
+
+    original = expectation_maximisation.populate_m_u_from_lookup
+    if getattr(original, "relais_clamped", False):
+        return
+
+    def populate(fixed, level, column, lookup):  # type: ignore[no-untyped-def]
+        for record in lookup.get(column, {}).values():
+            for key in ("m_probability", "u_probability"):
+                if record.get(key) == 0.0:
+                    record[key] = UNSEEN
+        return original(fixed, level, column, lookup)
+
+    populate.relais_clamped = True  # type: ignore[attr-defined]
+    expectation_maximisation.populate_m_u_from_lookup = populate
+
+
+def train(linker: Linker, *, records: int, identifier: str | None) -> None:
+    """Unsupervised training: the prior from near-certain rules, u by sampling, m by EM.
+
+    Names are learnt from pairs that share an identifier (NIR, phone or e-mail) when the files
+    have enough of them: pairs blocked on the birth date alone are full of twins and siblings,
+    and EM would learn from them that one person often has two unrelated first names."""
+    from splink import block_on
+
+    _clamp_em_underflow()
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("nir"), block_on("surname", "first", "dob"), block_on("email")], recall=0.7
+    )
+    training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e6, records * 2.0)), seed=1)
+    # Each session trains every comparison but the ones its blocking fixes.
+    rules = [block_on(identifier) if identifier else block_on("dob"), block_on("surname_phon", "first_phon")]
+    for rule in rules:
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
+        )
+
+
+def explanation(row: dict) -> dict:
+    """Per-field levels and weights (in bits, term frequencies included) of a scored pair, in French."""
+    items = []
+    for name, (label, levels) in LEVEL_LABELS.items():
+        gamma = row.get(f"gamma_{name}")
+        if gamma is None or _missing(gamma) or int(gamma) < 0:
+            continue
+        weight = float(row.get(f"mw_{name}") or 0.0)
+        adjustment = row.get(f"mw_tf_adj_{name}")
+        if adjustment is not None and not _missing(adjustment):
+            weight += float(adjustment)
+        index = max(0, len(levels) - 1 - int(gamma))
+        items.append({"label": label, "level": levels[index], "weight": round(weight, 1)})
+    return {"comparisons": items}
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def link_frames(
+    frame_a: pd.DataFrame,
+    frame_b: pd.DataFrame | None = None,
+    *,
+    threshold: float = 0.5,
+    backend: str | None = None,
+    explain: bool = False,
+) -> pd.DataFrame:
+    """Pairs of records that are probably one person: (id_a, id_b, match_probability[, explanation]).
+
+    With two frames, records of A are compared with records of B; with one, the frame is
+    deduplicated (each pair once). Both hold the Relais person columns as strings.
+    """
+    from splink import Linker
+
+    backend = backend or default_backend()
+    if backend not in BACKENDS:
+        raise LinkageInputError(f"Moteur de rapprochement inconnu : {backend} (duckdb ou spark).")
+    db_api = _db_api(backend)
+    prepared_pandas = [prepare_frame(frame_a)] + ([prepare_frame(frame_b)] if frame_b is not None else [])
+    prepared = prepared_pandas
+    if backend == "spark":
+        prepared = [spark_frame(db_api, frame) for frame in prepared_pandas]
+    tables = [db_api.register(frame, table_name=f"relais_{name}") for frame, name in zip(prepared, ("a", "b"), strict=False)]
+    # Without identifiers shared by enough records, nothing can teach the model how often one person
+    # has unrelated first names (pairs blocked on the birth date are full of twins): it stays UNSEEN.
+    identifier = identifier_for_training(prepared_pandas)
+    model_settings = settings("link_only" if frame_b is not None else "dedupe_only", learn_vetoes=identifier is not None)
+    if explain:
+        model_settings.retain_intermediate_calculation_columns = True
+        model_settings.retain_matching_columns = True
+    linker = Linker(tables if len(tables) > 1 else tables[0], model_settings, log_level=logging.ERROR)
+    records = len(frame_a) + (len(frame_b) if frame_b is not None else 0)
+    train(linker, records=records, identifier=identifier)
+    scored = linker.inference.predict(threshold_match_probability=threshold)
+    result = scored.as_pandas_dataframe()
+    pairs = pd.DataFrame(
+        {
+            "id_a": result["unique_id_l"].astype(str),
+            "id_b": result["unique_id_r"].astype(str),
+            "match_probability": result["match_probability"].astype(float),
+        }
+    )
+    if explain:
+        pairs["explanation"] = [explanation(row) for row in result.to_dict("records")]
+    return pairs.sort_values(["id_a", "match_probability"], ascending=[True, False], ignore_index=True)
+
+
+def spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
+    """A pandas frame of features as a Spark DataFrame with an explicit schema (lists as arrays)."""
+    from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+    arrays = {"name_keys", "firsts"}
+    schema = StructType(
+        [StructField(name, ArrayType(StringType()) if name in arrays else StringType(), True) for name in frame.columns]
+    )
+    return db_api.spark.createDataFrame(frame.to_dict("records"), schema=schema)
+
+
+def link_files(path_a: Path, path_b: Path, out: Path, *, threshold: float = 0.5, backend: str | None = None) -> int:
+    """`relais link-files`: write id_a,id_b,match_probability for every pair at or above the threshold."""
+    pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=threshold, backend=backend)
+    pairs["match_probability"] = pairs["match_probability"].round(6)
+    pairs.to_csv(out, index=False, columns=["id_a", "id_b", "match_probability"])
+    return len(pairs)

@@ -1,0 +1,101 @@
+"""Two small person bases with known duplicates, for the linkage tests.
+
+Base A holds 400 people drawn from the demo's frequency-weighted French names; base B holds 300 of
+them as another office typed them, 100 others, and the twin of 10 people of A (same family name,
+birth date, birth place and address, another first name) who must never be linked to them.
+The special cases the tests look at by id are written out by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+from relais.core.demo import names
+from relais.people.linkage import COLUMNS
+
+SPECIAL_A = [
+    # married since: her birth name in A, her spouse's name as usage name in B
+    {"source_id": "A-MARRIED", "birth_name": "Lefèvre", "usage_name": "", "first_names": "Élodie, Marie", "sex": "F",
+     "birth_date": "1985-04-12", "birth_place": "Nanterre", "address": "2 rue Pasteur", "postcode": "92000", "city": "Nanterre",
+     "phone": "+33612345678", "email": "", "nir": ""},
+    # typed in capitals without accents, day and month swapped
+    {"source_id": "A-CAPS", "birth_name": "Bénard", "usage_name": "", "first_names": "Hélène", "sex": "F",
+     "birth_date": "1962-03-07", "birth_place": "Versailles", "address": "14 avenue Foch", "postcode": "78000", "city": "Versailles",
+     "phone": "", "email": "helene.benard@example.fr", "nir": ""},
+    # one of twins; the other twin is in B only
+    {"source_id": "A-TWIN", "birth_name": "Kerguelen", "usage_name": "", "first_names": "Yann", "sex": "M",
+     "birth_date": "1999-06-21", "birth_place": "Brest", "address": "8 rue de Brest", "postcode": "92300", "city": "Levallois-Perret",
+     "phone": "", "email": "", "nir": ""},
+]  # fmt: skip
+SPECIAL_B = [
+    {"source_id": "B-MARRIED", "birth_name": "LEFEVRE", "usage_name": "Martin-Dupont", "first_names": "Élodie", "sex": "F",
+     "birth_date": "12/04/1985", "birth_place": "Nanterre", "address": "31 boulevard de la Paix", "postcode": "78000",
+     "city": "Versailles", "phone": "06 12 34 56 78", "email": "", "nir": ""},
+    {"source_id": "B-CAPS", "birth_name": "BENARD", "usage_name": "", "first_names": "HELENE", "sex": "F",
+     "birth_date": "03/07/1962", "birth_place": "Versailles", "address": "14 avenue Foch", "postcode": "78000", "city": "Versailles",
+     "phone": "", "email": "", "nir": ""},
+    {"source_id": "B-TWIN", "birth_name": "Kerguelen", "usage_name": "", "first_names": "Erwan", "sex": "M",
+     "birth_date": "1999-06-21", "birth_place": "Brest", "address": "8 rue de Brest", "postcode": "92300", "city": "Levallois-Perret",
+     "phone": "", "email": "", "nir": ""},
+]  # fmt: skip
+TRUE_PAIRS = {("A-MARRIED", "B-MARRIED"), ("A-CAPS", "B-CAPS")}
+COMMUNES = [("Nanterre", "92000"), ("Versailles", "78000"), ("Colombes", "92700"), ("Poissy", "78300"), ("Meudon", "92190")]
+STREETS = ["rue Pasteur", "avenue Foch", "rue de la Gare", "allée des Tilleuls", "rue Victor Hugo", "place de l'Église"]
+
+
+def _person(rng: random.Random, source_id: str) -> dict:
+    sex = rng.choice("FM")
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randint(0, 60 * 365))
+    firsts = names.pick_first_names(rng, sex, birth)
+    city, postcode = rng.choice(COMMUNES)
+    return {
+        "source_id": source_id, "birth_name": names.pick_surname(rng), "usage_name": "", "first_names": ", ".join(firsts),
+        "sex": sex, "birth_date": birth.isoformat(), "birth_place": rng.choice(["Paris", "Lyon", "Nantes", "Lille"]),
+        "address": f"{rng.randint(1, 99)} {rng.choice(STREETS)}", "postcode": postcode, "city": city,
+        "phone": names.make_mobile(rng) if rng.random() < 0.7 else "", "email": "", "nir": "",
+    }  # fmt: skip
+
+
+def _retyped(rng: random.Random, record: dict, source_id: str) -> dict:
+    other = dict(record, source_id=source_id)
+    birth = dt.date.fromisoformat(record["birth_date"])
+    other["birth_date"] = birth.strftime("%d/%m/%Y")
+    if rng.random() < 0.3:
+        other["birth_name"] = other["birth_name"].upper()
+    if rng.random() < 0.3:
+        other["first_names"] = other["first_names"].split(", ")[0]
+    if rng.random() < 0.2:
+        other["phone"] = ""
+    return other
+
+
+def write_bases(folder: Path) -> tuple[Path, Path, set[tuple[str, str]]]:
+    """Write a.csv and b.csv in `folder`; return their paths and the true pairs."""
+    rng = random.Random(7)
+    base_a = [_person(rng, f"A{i:04d}") for i in range(400)]
+    truth = set(TRUE_PAIRS)
+    base_b = []
+    for i, record in enumerate(base_a[:300]):
+        base_b.append(_retyped(rng, record, f"B{i:04d}"))
+        truth.add((record["source_id"], f"B{i:04d}"))
+    base_b += [_person(rng, f"B{i:04d}") for i in range(300, 400)]
+    for i, record in enumerate(base_a[300:310]):
+        twin = dict(
+            _person(rng, f"BT{i:02d}"),
+            **{key: record[key] for key in ("birth_name", "birth_date", "birth_place", "address", "postcode", "city")},
+        )
+        if twin["first_names"].split(", ")[0] != record["first_names"].split(", ")[0]:
+            base_b.append(twin)
+    base_a += SPECIAL_A
+    base_b += SPECIAL_B
+    rng.shuffle(base_b)
+    paths = folder / "a.csv", folder / "b.csv"
+    for path, rows in zip(paths, (base_a, base_b), strict=True):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    return paths[0], paths[1], truth

@@ -1,0 +1,146 @@
+"""Linking person files and the database: the pairs found, the pairs refused, what happens next."""
+
+import csv
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from relais.people.importing import run_import
+from relais.people.linkage import link_frames, prepare_frame, read_person_csv
+from relais.people.linking import persons_link
+from relais.people.merging import merge_undo
+from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
+
+from .linkage_data import write_bases
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory):
+    return write_bases(tmp_path_factory.mktemp("bases"))
+
+
+@pytest.fixture(scope="module")
+def linked(bases):
+    """One linkage of the two bases, shared by the tests that read its result (Splink takes seconds)."""
+    path_a, path_b, _ = bases
+    return link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=0.5, explain=True)
+
+
+def test_features_read_french_identities_the_same_whichever_way_they_were_typed():
+    frame = read_person_csv_from_text(
+        "source_id;birth_name;usage_name;first_names;birth_date;phone\n"
+        "1;de La Fontaine;;Jean-Pierre, Marc;12/04/1985;06 12 34 56 78\n"
+        "2;LAFONTAINE;MARTIN-DUPONT;JEAN PIERRE;1985-04-12;+33 6 12 34 56 78\n"
+    )
+    first, second = prepare_frame(frame).to_dict("records")
+    assert "lafontaine" in set(first["name_keys"]) & set(second["name_keys"])  # 'de La Fontaine' typed 'LAFONTAINE'
+    assert first["dob"] == second["dob"] == "1985-04-12" and first["dob_swapped"] == "1985-12-04"
+    assert first["phone"] == second["phone"] == "612345678"
+    assert "jeanpierre" in first["firsts"] and "jean" in first["firsts"] and "marc" in first["firsts"]
+    assert {"martin", "dupont"} <= set(second["name_keys"])
+
+
+def read_person_csv_from_text(text, tmp_path=None):
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "base.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_person_csv(path)
+
+
+def test_linkage_finds_the_same_people_typed_differently_and_never_pairs_twins(bases, linked):
+    _, _, truth = bases
+    found = set(zip(linked.id_a, linked.id_b, strict=True))
+    true_positives = len(found & truth)
+    assert true_positives / len(found) >= 0.98 and true_positives / len(truth) >= 0.97
+    assert ("A-MARRIED", "B-MARRIED") in found  # birth name in one base, spouse's name in the other
+    assert ("A-CAPS", "B-CAPS") in found  # capitals without accents, day and month swapped
+    assert not any(a == "A-TWIN" or b == "B-TWIN" for a, b in found)  # another first name: another person
+    assert not any(b.startswith("BT") for b in linked.id_b)
+
+
+def test_each_pair_explains_itself_field_by_field(linked):
+    row = linked[(linked.id_a == "A-MARRIED") & (linked.id_b == "B-MARRIED")].iloc[0]
+    levels = {item["label"]: item for item in row["explanation"]["comparisons"]}
+    assert levels["Date de naissance"]["level"] == "identique" and levels["Date de naissance"]["weight"] > 0
+    assert levels["Lieu de résidence"]["level"] == "ailleurs" and levels["Lieu de résidence"]["weight"] < 0
+    assert levels["Téléphone"]["level"] == "identique"
+
+
+def test_link_files_writes_one_line_per_pair_above_the_threshold(bases, tmp_path):
+    path_a, path_b, truth = bases
+    out = tmp_path / "pairs.csv"
+    stdout = StringIO()
+    call_command("link_files", str(path_a), str(path_b), "--out", str(out), "--threshold", "0.9", stdout=stdout)
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["id_a", "id_b", "match_probability"]
+    pairs = {(a, b): float(p) for a, b, p in rows[1:]}
+    assert len(pairs) == len(rows) - 1 and all(p >= 0.9 for p in pairs.values())
+    assert len(set(pairs) & truth) >= 0.95 * len(truth)
+    assert f"{len(pairs)} paire(s)" in stdout.getvalue()
+
+
+def test_link_files_refuses_a_file_without_identifiers_or_with_twice_the_same_one(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("source_id,birth_name\n1,Martin\n", encoding="utf-8")
+    no_id = tmp_path / "no_id.csv"
+    no_id.write_text("nom,birth_name\n1,Martin\n", encoding="utf-8")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("source_id,birth_name\n7,Martin\n7,Durand\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="colonne « source_id » manque"):
+        call_command("link_files", str(no_id), str(good), "--out", str(tmp_path / "out.csv"))
+    with pytest.raises(CommandError, match="« 7 » apparaît deux fois"):
+        call_command("link_files", str(good), str(twice), "--out", str(tmp_path / "out.csv"))
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("link_files", str(tmp_path / "missing.csv"), str(good), "--out", str(tmp_path / "out.csv"))
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be_undone(world, bases):
+    path_a, path_b, _ = bases
+    run_import(path=path_a, source="GRC92", organisation=world.org92)
+    run_import(path=path_b, source="GRC78", organisation=world.org78)
+    assert Person.objects.count() == len(read_person_csv(path_a)) + len(read_person_csv(path_b))
+
+    job = persons_link(source="GRC92", against="GRC78", lower=0.5, upper=0.999)
+
+    assert job.status == LinkJob.Status.DONE and job.records == Person.objects.count()
+    assert job.auto_merged > 250 and job.to_review == MatchPair.objects.filter(status="pending").count()
+    assert job.auto_merged + job.to_review <= job.pairs
+    married = Person.objects.get(source_records__source_id="A-MARRIED", merged_into__isnull=True)
+    assert set(married.source_records.values_list("source_id", flat=True)) == {"A-MARRIED", "B-MARRIED"}
+    assert married.usage_name == "Martin-Dupont"  # the value over the empty one, with its provenance
+    assert married.field_sources["usage_name"] == "GRC78:B-MARRIED"
+    twin = Person.objects.get(source_records__source_id="A-TWIN")
+    assert twin.merged_into_id is None and twin.source_records.count() == 1
+    merge = PersonMerge.objects.get(kept=married)
+    assert merge.automatic and merge.pair.status == MatchPair.Status.AUTO_MERGED
+    merge_undo(merge=merge, acting_user=None)
+    assert Person.objects.get(source_records__source_id="B-MARRIED").merged_into_id is None
+
+    again = persons_link(source="GRC92", against="GRC78", lower=0.5, upper=0.999)
+    assert again.auto_merged == 0, "an undone merge is not redone behind the reviewer's back"
+
+
+def test_link_command_checks_its_sources_and_thresholds(world):
+    with pytest.raises(CommandError, match="Aucune fiche importée"):
+        call_command("link", "--source", "GRC00")
+    with pytest.raises(CommandError, match="--against s'emploie avec --source"):
+        call_command("link", "--against", "GRC92")
+    with pytest.raises(CommandError, match="seuils"):
+        call_command("link", "--threshold", "0.9", "--merge-threshold", "0.5")
+
+
+@pytest.mark.slow
+def test_spark_backend_links_like_duckdb(bases, linked):
+    path_a, path_b, truth = bases
+    pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=0.5, backend="spark")
+    found = set(zip(pairs.id_a, pairs.id_b, strict=True))
+    duckdb_found = set(zip(linked.id_a, linked.id_b, strict=True))
+    assert len(found & truth) >= 0.97 * len(truth)
+    assert len(found ^ duckdb_found) <= 0.01 * len(duckdb_found)
