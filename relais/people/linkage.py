@@ -229,10 +229,11 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
     def both_missing(*columns: str) -> Any:
         left = " AND ".join(f'"{c}_l" IS NULL' for c in columns)
         right = " AND ".join(f'"{c}_r" IS NULL' for c in columns)
-        return cll.CustomLevel(f"({left}) OR ({right})", "absent").configure(is_null_level=True)
+        return cll.CustomLevel(f"({left}) OR ({right})", "absent", base_dialect_str="duckdb").configure(is_null_level=True)
 
     def custom(condition: str, label: str) -> Any:
-        return cll.CustomLevel(condition, label)
+        # Written in DuckDB's SQL; Splink translates it for Spark.
+        return cll.CustomLevel(condition, label, base_dialect_str="duckdb")
 
     return [
         cl.CustomComparison(
@@ -347,8 +348,11 @@ BLOCKING_RULES = [
 
 def settings(link_type: Literal["link_only", "dedupe_only"], *, learn_vetoes: bool = True) -> Any:
     from splink import SettingsCreator, block_on
+    from splink.blocking_rule_library import CustomRule
 
-    rules: list[Any] = [rule if isinstance(rule, str) else block_on(*rule) for rule in BLOCKING_RULES]
+    rules: list[Any] = [
+        CustomRule(rule, sql_dialect="duckdb") if isinstance(rule, str) else block_on(*rule) for rule in BLOCKING_RULES
+    ]
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
@@ -375,8 +379,11 @@ def spark_session() -> Any:
     import os
 
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
     builder = SparkSession.builder.appName("relais-linkage").master(os.environ.get("SPARK_MASTER", "local[2]"))
+    # Splink's string-similarity functions (Jaro-Winkler, Damerau-Levenshtein) for Spark SQL.
+    builder = builder.config("spark.jars", similarity_jar_location())
     builder = builder.config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "8"))
     builder = builder.config("spark.ui.enabled", "false").config("spark.driver.memory", "2g")
     session = builder.getOrCreate()
