@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -495,28 +496,16 @@ def link_frames(
     With two frames, records of A are compared with records of B; with one, the frame is
     deduplicated (each pair once). Both hold the Relais person columns as strings.
     """
-    from splink import Linker
-
     backend = backend or default_backend()
     if backend not in BACKENDS:
         raise LinkageInputError(f"Moteur de rapprochement inconnu : {backend} (duckdb ou spark).")
     db_api = _db_api(backend)
-    prepared_pandas = [prepare_frame(frame_a)] + ([prepare_frame(frame_b)] if frame_b is not None else [])
-    prepared = prepared_pandas
+    prepared = [prepare_frame(frame_a)] + ([prepare_frame(frame_b)] if frame_b is not None else [])
+    identifier = identifier_for_training(prepared)
+    records = sum(len(frame) for frame in prepared)
     if backend == "spark":
-        prepared = [spark_frame(db_api, frame) for frame in prepared_pandas]
-    tables = [db_api.register(frame, table_name=f"relais_{name}") for frame, name in zip(prepared, ("a", "b"), strict=False)]
-    # Without identifiers shared by enough records, nothing can teach the model how often one person
-    # has unrelated first names (pairs blocked on the birth date are full of twins): it stays UNSEEN.
-    identifier = identifier_for_training(prepared_pandas)
-    model_settings = settings("link_only" if frame_b is not None else "dedupe_only", learn_vetoes=identifier is not None)
-    if explain:
-        model_settings.retain_intermediate_calculation_columns = True
-        model_settings.retain_matching_columns = True
-    linker = Linker(tables if len(tables) > 1 else tables[0], model_settings, log_level=logging.ERROR)
-    records = len(frame_a) + (len(frame_b) if frame_b is not None else 0)
-    train(linker, records=records, identifier=identifier)
-    scored = linker.inference.predict(threshold_match_probability=threshold)
+        prepared = [db_api.spark.createDataFrame(frame, schema=feature_schema()) for frame in prepared]
+    scored = _score(db_api, prepared, identifier=identifier, records=records, threshold=threshold, explain=explain)
     result = scored.as_pandas_dataframe()
     pairs = pd.DataFrame(
         {
@@ -530,19 +519,85 @@ def link_frames(
     return pairs.sort_values(["id_a", "match_probability"], ascending=[True, False], ignore_index=True)
 
 
-def spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
-    """A pandas frame of features as a Spark DataFrame with an explicit schema (lists as arrays)."""
+def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records: int, threshold: float, explain: bool) -> Any:
+    """Train the model on the prepared tables (pandas or Spark) and score the candidate pairs."""
+    from splink import Linker
+
+    run = uuid.uuid4().hex[:8]  # a Spark session outlives one linkage: its tables need their own names
+    tables = [
+        db_api.register(frame, table_name=f"relais_{name}_{run}") for frame, name in zip(prepared, ("a", "b"), strict=False)
+    ]
+    # Without identifiers shared by enough records, nothing can teach the model how often one person
+    # has unrelated first names (pairs blocked on the birth date are full of twins): it stays UNSEEN.
+    model_settings = settings("link_only" if len(tables) > 1 else "dedupe_only", learn_vetoes=identifier is not None)
+    if explain:
+        model_settings.retain_intermediate_calculation_columns = True
+        model_settings.retain_matching_columns = True
+    linker = Linker(tables if len(tables) > 1 else tables[0], model_settings, log_level=logging.ERROR)
+    train(linker, records=records, identifier=identifier)
+    return linker.inference.predict(threshold_match_probability=threshold)
+
+
+def feature_schema() -> Any:
+    """The Spark schema of `prepare_frame`'s output: strings, and arrays of strings for the name sets."""
     from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
+    columns = prepare_frame(pd.DataFrame({"source_id": ["x"]})).columns
     arrays = {"name_keys", "firsts"}
-    schema = StructType(
-        [StructField(name, ArrayType(StringType()) if name in arrays else StringType(), True) for name in frame.columns]
+    return StructType([StructField(name, ArrayType(StringType()) if name in arrays else StringType(), True) for name in columns])
+
+
+def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float = 0.5) -> int:
+    """Link two person files of any size on a Spark cluster: the files are read, prepared (on the
+    executors, with the same `prepare_frame`), linked and written by Spark, never on the driver.
+    `out` is a directory of CSV parts (id_a,id_b,match_probability). See docs/scaling.md."""
+    from pyspark.sql import functions as F
+
+    db_api = _db_api("spark")
+    spark = db_api.spark
+    schema = feature_schema()
+
+    def features(path: str) -> Any:
+        raw = spark.read.csv(path, header=True, sep=_spark_separator(path), encoding="UTF-8", inferSchema=False)
+        raw = raw.select([F.col(name).alias(name.strip().lower()) for name in raw.columns])
+        if "source_id" not in raw.columns:
+            raise LinkageInputError(f"{path} : la colonne « source_id » manque dans l'en-tête.")
+        return raw.mapInPandas(lambda batches: (prepare_frame(batch) for batch in batches), schema=schema).persist()
+
+    prepared = [features(path_a), features(path_b)]
+    duplicated = prepared[0].groupBy("unique_id").count().where("count > 1").limit(1).collect()
+    duplicated += prepared[1].groupBy("unique_id").count().where("count > 1").limit(1).collect()
+    if duplicated:
+        raise LinkageInputError(f"L'identifiant « {duplicated[0]['unique_id']} » apparaît deux fois dans le même fichier.")
+    identifier, best = None, MIN_SHARED_IDENTIFIERS - 1
+    for column in ("nir", "phone", "email"):
+        shared = prepared[0].select(column).dropna().distinct().join(prepared[1].select(column).distinct(), column).count()
+        if shared > best:
+            identifier, best = column, shared
+    records = prepared[0].count() + prepared[1].count()
+    scored = _score(db_api, prepared, identifier=identifier, records=records, threshold=threshold, explain=False)
+    pairs = scored.as_spark_dataframe().select(
+        F.col("unique_id_l").alias("id_a"),
+        F.col("unique_id_r").alias("id_b"),
+        F.round("match_probability", 6).alias("match_probability"),
     )
-    return db_api.spark.createDataFrame(frame.to_dict("records"), schema=schema)
+    pairs.write.mode("overwrite").csv(out, header=True)
+    return spark.read.csv(out, header=True).count()
+
+
+def _spark_separator(path: str) -> str:
+    """The separator of a CSV file, from its first line (local or mounted files only)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            first = handle.readline()
+    except OSError:
+        return ","  # a cluster path (hdfs://, s3a://): comma, the default of the person CSV
+    return ";" if first.count(";") > first.count(",") else ","
 
 
 def link_files(path_a: Path, path_b: Path, out: Path, *, threshold: float = 0.5, backend: str | None = None) -> int:
-    """`relais link-files`: write id_a,id_b,match_probability for every pair at or above the threshold."""
+    """`relais link-files`: write id_a,id_b,match_probability for every pair at or above the threshold.
+    (On Spark, for files too large for one machine, see `link_files_on_spark`.)"""
     pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=threshold, backend=backend)
     pairs["match_probability"] = pairs["match_probability"].round(6)
     pairs.to_csv(out, index=False, columns=["id_a", "id_b", "match_probability"])

@@ -211,12 +211,18 @@ class NameToken(models.Model):
 
     class Meta:
         indexes = [
-            # Lookups read this index alone; on PostgreSQL its pattern operator class also serves prefix
-            # searches (LIKE 'dup%') whatever the database collation. Other databases ignore the opclass.
+            # A word's persons in id order, read from this index alone (the kind too, on PostgreSQL):
+            # the search walks it in step with the other words' and stops at the first results. Its
+            # pattern operator class also serves prefix searches (LIKE 'dup%') whatever the collation.
+            # Other databases ignore the opclass and the included column.
             models.Index(
-                fields=["token", "person"], opclasses=["varchar_pattern_ops", "int8_ops"], name="name_token_token_person_idx"
+                fields=["token", "person"],
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                include=["kind"],
+                name="name_token_token_person_idx",
             ),
-            models.Index(fields=["person"], name="name_token_person_idx"),
+            # A person's words: does this person bear one of these words (one descent, however many words).
+            models.Index(fields=["person", "token"], include=["kind"], name="name_token_person_token_idx"),
         ]
 
     def __str__(self) -> str:
@@ -232,10 +238,33 @@ class TokenVariant(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["variant", "token"], name="token_variant_unique")]
-        indexes = [models.Index(fields=["variant"], opclasses=["varchar_pattern_ops"], name="token_variant_prefix_idx")]
+        indexes = [
+            models.Index(fields=["variant"], opclasses=["varchar_pattern_ops"], name="token_variant_prefix_idx"),
+            # The vocabulary itself (a word is its own variant): the words a typed word begins.
+            models.Index(
+                fields=["variant"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(token=models.F("variant")),
+                name="token_variant_word_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.variant} → {self.token}"
+
+
+class TokenCount(models.Model):
+    """How many persons bear a search word (a vocabulary word or a phonetic key), and how many as a
+    family name. The search starts from the rarest word and prefers the commonest of two spellings
+    equally close to what was typed (people/search.py). Counts are hints, not truths: bulk indexing
+    adds to them, a daily task recounts them (people/tasks.py); a word absent here counts as rare."""
+
+    token = models.CharField(max_length=100, primary_key=True)
+    persons = models.IntegerField(default=0)
+    family = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.persons}"
 
 
 class ImportJob(models.Model):

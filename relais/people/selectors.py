@@ -99,10 +99,8 @@ def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Pe
     contact_points = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("kind", "position"))
     if parsed.names:
         words = _search_words(parsed.names)
-        condition = persons_visible_filter(scope, "person_id")
-        if parsed.birth_date:
-            condition &= Q(person__birth_date=parsed.birth_date)
-        matches = search_by_words(words, visible=condition, limit=limit)
+        visible = persons_visible_filter(scope, "person_id")
+        matches = search_by_words(words, visible=visible, birth_date=parsed.birth_date, limit=limit)
         rank = {match.person_id: position for position, match in enumerate(matches)}
         found = list(Person.objects.filter(pk__in=rank).prefetch_related(contact_points))
         return sorted(found, key=lambda person: rank[person.pk])

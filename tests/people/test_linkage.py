@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from relais.people.importing import run_import
-from relais.people.linkage import link_frames, prepare_frame, read_person_csv
+from relais.people.linkage import link_files_on_spark, link_frames, prepare_frame, read_person_csv
 from relais.people.linking import persons_link
 from relais.people.merging import merge_undo
 from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
@@ -137,10 +137,19 @@ def test_link_command_checks_its_sources_and_thresholds(world):
 
 
 @pytest.mark.slow
-def test_spark_backend_links_like_duckdb(bases, linked):
+def test_spark_backend_links_like_duckdb_in_memory_and_file_to_file(bases, linked, tmp_path):
     path_a, path_b, truth = bases
     pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=0.5, backend="spark")
     found = set(zip(pairs.id_a, pairs.id_b, strict=True))
     duckdb_found = set(zip(linked.id_a, linked.id_b, strict=True))
     assert len(found & truth) >= 0.97 * len(truth)
     assert len(found ^ duckdb_found) <= 0.01 * len(duckdb_found)
+
+    # The national-scale path: Spark reads, prepares on its executors, links and writes CSV parts.
+    out = tmp_path / "pairs"
+    count = link_files_on_spark(str(path_a), str(path_b), str(out), threshold=0.5)
+    written = set()
+    for part in out.glob("part-*.csv"):
+        with part.open(encoding="utf-8") as handle:
+            written |= {(row["id_a"], row["id_b"]) for row in csv.DictReader(handle)}
+    assert count == len(written) and len(written ^ found) <= 0.01 * len(found)
