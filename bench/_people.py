@@ -51,6 +51,7 @@ class PersonFactory:
         self.communes = _communes()
         self.weights = [population for _, _, population in self.communes]
         self.today = dt.date(2026, 11, 1)
+        self.emails: set[str] = set()
 
     def _birth(self) -> dt.date:
         return self.today - dt.timedelta(days=self.rng.randint(18 * 365, 90 * 365))
@@ -67,10 +68,19 @@ class PersonFactory:
             "source_id": source_id, "birth_name": family, "usage_name": usage, "first_names": ", ".join(firsts), "sex": sex,
             "birth_date": birth.isoformat(), "birth_place": rng.choice(self.names.BIRTH_PLACES), "address": f"{rng.randint(1, 150)} {rng.choice(self.names.STREETS)}",
             "postcode": postcode, "city": city, "phone": self.names.make_mobile(rng) if rng.random() < 0.8 else "",
-            "email": self.names.make_email(rng, firsts[0], usage or family, birth) if rng.random() < 0.6 else "",
+            "email": self._unique_email(firsts[0], usage or family, birth) if rng.random() < 0.6 else "",
             "nir": self.names.make_nir(rng, sex, birth, "92") if rng.random() < 0.2 else "",
         }  # fmt: skip
         return record
+
+    def _unique_email(self, first: str, last: str, birth: dt.date) -> str:
+        """An address nobody else has: providers hand 'marie.martin@…' once, then 'marie.martin37@…'."""
+        email = self.names.make_email(self.rng, first, last, birth)
+        while email in self.emails:
+            local, _, domain = email.partition("@")
+            email = f"{local}{self.rng.randint(1, 999)}@{domain}"
+        self.emails.add(email)
+        return email
 
     # --- what another base knows of the same person ---------------------------------------
 

@@ -35,6 +35,7 @@ SCHEDULE: list[Periodic] = [
     # Hourly: the date is checked against today, so a decision is recorded on its day, once.
     Periodic("relais.requests.tasks.record_implicit_decisions", dt.timedelta(hours=1)),
     Periodic("relais.requests.tasks.send_digests", dt.timedelta(days=1)),
+    Periodic("relais.people.tasks.recount_name_words", dt.timedelta(days=1)),
 ]
 
 

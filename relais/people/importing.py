@@ -36,7 +36,7 @@ from relais.people.normalization import (
     phone_to_e164,
     split_first_names,
 )
-from relais.people.search import person_index_new, vocabulary_words
+from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
 from relais.territory.models import Organisation
 
 COLUMNS = [
@@ -221,7 +221,9 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_batch(rows: list[ParsedRow], source: str, organisation: Organisation, known_words: set[str]) -> tuple[int, int]:
+def _write_batch(
+    rows: list[ParsedRow], source: str, organisation: Organisation, known_words: set[str], counts: TokenCounts
+) -> tuple[int, int]:
     """Insert the rows not imported yet from this source; returns (imported, skipped). Persons go
     through the ORM (their ids are needed); everything hanging from them is written raw."""
     existing = set(
@@ -248,6 +250,7 @@ def _write_batch(rows: list[ParsedRow], source: str, organisation: Organisation,
             for pk, row in zip(ids, fresh, strict=True)
         ],
         known_words,
+        counts,
     )
     return len(fresh), len(rows) - len(fresh)
 
@@ -310,10 +313,11 @@ def run_import(
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status", "total_lines", "encoding", "delimiter"])
     known_words = vocabulary_words()
+    counts: TokenCounts = {}  # written once at the end (an interrupted import is recounted daily)
     done = 0
     for chunk in _chunks((row for row in read_file(path, Report()) if row.line > job.checkpoint_line), batch_size or WRITE_CHUNK):
         with transaction.atomic():
-            imported, skipped = _write_batch(chunk, source, organisation, known_words)
+            imported, skipped = _write_batch(chunk, source, organisation, known_words, counts)
             job.imported += imported
             job.skipped += skipped
             job.checkpoint_line = chunk[-1].line
@@ -322,6 +326,7 @@ def run_import(
         done += len(chunk)
         if progress:
             progress(done, valid_rows)
+    token_counts_add(counts)
     job.finish(ImportJob.Status.DONE)
     return job
 
@@ -337,15 +342,17 @@ def _import_in_one_transaction(
     transaction is rolled back at the end if any line was wrong (the report lists them all)."""
     report = Report()
     known_words = vocabulary_words()
+    counts: TokenCounts = {}
     try:
         with transaction.atomic():
             for chunk in _chunks(read_file(path, report), WRITE_CHUNK):
-                imported, skipped = _write_batch(chunk, source, organisation, known_words)
+                imported, skipped = _write_batch(chunk, source, organisation, known_words, counts)
                 job.imported, job.skipped = job.imported + imported, job.skipped + skipped
                 if progress:
                     progress(report.lines, report.lines)
             if not report.ok:
                 raise _Refused
+            token_counts_add(counts)
     except _Refused:
         job.imported = job.skipped = 0
     job.total_lines, job.encoding, job.delimiter = report.lines, report.encoding, report.delimiter

@@ -120,6 +120,8 @@ def _none_if_empty(series: pd.Series) -> pd.Series:
 def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The Relais person columns (strings, "" when unknown) → the features the model compares."""
     frame = frame.reindex(columns=COLUMNS).fillna("").astype(str)
+    if frame.empty:  # pandas' string methods need a value to know the type: prepare one, keep none
+        return prepare_frame(pd.DataFrame([dict(dict.fromkeys(COLUMNS, ""), source_id="-")])).iloc[:0]
     if frame["source_id"].eq("").any():
         raise LinkageInputError("Chaque ligne doit avoir un identifiant (colonne source_id).")
     if frame["source_id"].duplicated().any():
@@ -144,6 +146,7 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
             "sex": _none_if_empty(frame["sex"].str.strip().str.upper().str[:1].replace({"2": "F", "1": "M", "H": "M"})),
             "dob": dates.str[0],
             "dob_swapped": dates.str[1],
+            "birth_year": dates.str[0].str[:4],
             "birth_place": _per_distinct(frame["birth_place"], lambda value: normalize_name(value) or None),
             "postcode": _none_if_empty(postcode),
             "dept": _none_if_empty(postcode.str[:2]),
@@ -151,7 +154,6 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
             "address": _per_distinct(frame["address"], lambda value: normalize_name(value) or None),
             "phone": phone_digits.str[-9:].where(phone_digits.str.len() >= 9, None),
             "email": _none_if_empty(email),
-            "email_user": _none_if_empty(email.str.partition("@")[0]),
             "nir": nir.where(nir.str.len() >= 7, None),
         }
     )
@@ -206,7 +208,7 @@ LEVEL_LABELS: dict[str, tuple[str, list[str]]] = {
     "birth_place": ("Lieu de naissance", ["identique", "différent"]),
     "place": ("Lieu de résidence", ["même adresse", "même commune", "même département", "ailleurs"]),
     "phone": ("Téléphone", ["identique", "différent"]),
-    "email": ("Courriel", ["identique", "même identifiant", "différent"]),
+    "email": ("Courriel", ["identique", "différent"]),
     "nir": ("NIR", ["identique", "un chiffre différent", "différent"]),
     "sex": ("Sexe", ["identique", "différent"]),
 }  # fmt: skip
@@ -302,7 +304,6 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
             comparison_levels=[
                 cll.NullLevel("email"),
                 cll.ExactMatchLevel("email"),
-                cll.ExactMatchLevel("email_user").configure(m_probability=0.01),
                 cll.ElseLevel(),
             ],
         ),
@@ -312,7 +313,7 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
                 cll.NullLevel("nir"),
                 cll.ExactMatchLevel("nir"),
                 cll.DamerauLevenshteinLevel("nir", 1).configure(m_probability=0.01),
-                cll.ElseLevel(),
+                cll.ElseLevel().configure(m_probability=1e-4),  # two NIRs more than a typo apart
             ],
         ),
         cl.CustomComparison(
@@ -411,10 +412,12 @@ MIN_SHARED_IDENTIFIERS = 100
 
 
 def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
-    """The identifier (NIR, phone or e-mail) that the most records share across the files."""
+    """The identifier (NIR, phone or e-mail) that the most records share, with their birth date,
+    across the files (or within the one file). The birth date keeps out the households that share
+    a phone or an e-mail: pairs sharing both are, but for twins, one person."""
     best, best_count = None, MIN_SHARED_IDENTIFIERS - 1
     for column in ("nir", "phone", "email"):
-        values = [frame[column].dropna() for frame in frames]
+        values = [(frame[column] + "|" + frame["dob"]).dropna() for frame in frames]
         shared = len(set(values[0]) & set(values[1])) if len(values) == 2 else int(values[0].duplicated().sum())
         if shared > best_count:
             best, best_count = column, shared
@@ -422,8 +425,10 @@ def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
 
 
 def _clamp_em_underflow() -> None:
-    """Splink 5.0 EM can compute an m of exactly 0.0 for a level no training pair shows with any
-    weight, then refuses it (values below 1e-300 raise). Read such a zero as "never seen": UNSEEN."""
+    """Two edge cases of Splink 5.0's EM, where a level has no weight in the training pairs: an m of
+    exactly 0.0 (refused by Splink: values below 1e-300 raise), read here as "never seen" (UNSEEN);
+    and 0/0 = NaN (then written into the SQL as `nan`), read here as "not observed" so that the
+    starting value stays."""
     from splink.internals import expectation_maximisation
 
     original = expectation_maximisation.populate_m_u_from_lookup
@@ -433,8 +438,11 @@ def _clamp_em_underflow() -> None:
     def populate(fixed, level, column, lookup):  # type: ignore[no-untyped-def]
         for record in lookup.get(column, {}).values():
             for key in ("m_probability", "u_probability"):
-                if record.get(key) == 0.0:
+                value = record.get(key)
+                if value == 0.0:
                     record[key] = UNSEEN
+                elif isinstance(value, float) and math.isnan(value):
+                    del record[key]
         return original(fixed, level, column, lookup)
 
     populate.relais_clamped = True  # type: ignore[attr-defined]
@@ -444,7 +452,7 @@ def _clamp_em_underflow() -> None:
 def train(linker: Linker, *, records: int, identifier: str | None) -> None:
     """Unsupervised training: the prior from near-certain rules, u by sampling, m by EM.
 
-    Names are learnt from pairs that share an identifier (NIR, phone or e-mail) when the files
+    Names are learnt from pairs that share an identifier (NIR, phone or e-mail) and the birth date, when the files
     have enough of them: pairs blocked on the birth date alone are full of twins and siblings,
     and EM would learn from them that one person often has two unrelated first names."""
     from splink import block_on
@@ -456,7 +464,7 @@ def train(linker: Linker, *, records: int, identifier: str | None) -> None:
     )
     training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e6, records * 2.0)), seed=1)
     # Each session trains every comparison but the ones its blocking fixes.
-    rules = [block_on(identifier) if identifier else block_on("dob"), block_on("surname_phon", "first_phon")]
+    rules = [block_on(identifier, "dob") if identifier else block_on("dob"), block_on("surname_phon", "first_phon")]
     for rule in rules:
         training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=EM_MAX_PAIRS
@@ -571,7 +579,8 @@ def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float 
         raise LinkageInputError(f"L'identifiant « {duplicated[0]['unique_id']} » apparaît deux fois dans le même fichier.")
     identifier, best = None, MIN_SHARED_IDENTIFIERS - 1
     for column in ("nir", "phone", "email"):
-        shared = prepared[0].select(column).dropna().distinct().join(prepared[1].select(column).distinct(), column).count()
+        keys = [frame.select(column, "dob").dropna().distinct() for frame in prepared]
+        shared = keys[0].join(keys[1], [column, "dob"]).count()
         if shared > best:
             identifier, best = column, shared
     records = prepared[0].count() + prepared[1].count()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.demo.appointments import build_appointments
+from relais.core.demo.duplicates import build_duplicates
 from relais.core.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
 from relais.core.demo.requests import build_requests
 from relais.core.demo.world import build_world, demo_logins
@@ -32,11 +33,13 @@ def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) 
     save_population(rng, world, people, activity)
     booked = build_appointments(rng, world, people)
     requests = build_requests(rng, world, people)
+    linkage = build_duplicates(rng, world, people)
     return {
         "persons": len(people),
         "exchanges": len(activity),
         **booked,
         **requests,
+        **linkage,
         "seconds": round(time.monotonic() - started, 1),
     }
 

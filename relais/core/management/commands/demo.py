@@ -38,8 +38,9 @@ class Command(BaseCommand):
             forget_demo_outbox()
             self.stdout.write(
                 f"{stats['persons']} usagers et {stats['exchanges']} échanges créés, {stats['appointments']} rendez-vous "
-                f"et {stats['sessions']} réunions collectives, {stats['requests']} demandes sur {stats['procedures']} procédures, "
-                f"en {stats['seconds']} s."
+                f"et {stats['sessions']} réunions collectives, {stats['requests']} demandes sur {stats['procedures']} procédures ; "
+                f"{stats['duplicates']} fiches en double venues des anciennes bases : {stats['auto_merged']} fusionnées "
+                f"automatiquement, {stats['to_review']} à examiner ; en {stats['seconds']} s."
             )
         self._print_logins(port)
         if no_serve:

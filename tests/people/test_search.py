@@ -1,0 +1,130 @@
+"""The name search (people/search.py): both ways of ranking give the same answer, the word counts
+it relies on stay right, and a common spelling comes before a rare one equally close."""
+
+import random
+
+import pytest
+
+from relais.people import search
+from relais.people.models import NameToken, Person, TokenCount
+from relais.people.selectors import person_search
+from relais.people.services import person_search_fields
+from relais.territory.policies import agent_access_scope
+from tests.people.factories import PersonFactory
+
+FAMILIES = ["Martin", "Marin", "Martinez", "Dupont", "Dupond", "Lefèvre", "Lefebvre", "Le Goff", "Martin-Dupont", "Bernard"]
+FIRSTS = ["Marie", "Jean", "Marine", "Jean-Pierre", "Élodie", "Paul", "Mario", "Anne-Marie"]
+QUERIES = [
+    "martin",
+    "matrin marie",
+    "dupnt jean",
+    "martin dupont",
+    "lefevre elodie",
+    "lef",
+    "marie jean",
+    "le goff paul",
+    "marni anne",
+    "bernard jean pierre",
+    "jean 12/04/1985",
+]
+
+
+@pytest.fixture
+def population(world):
+    rng = random.Random(3)
+    for _ in range(120):
+        PersonFactory(
+            birth_name=rng.choice(FAMILIES),
+            usage_name=rng.choice(["", "", rng.choice(FAMILIES)]),
+            first_names=", ".join(rng.sample(FIRSTS, rng.randint(1, 2))),
+            organisations=[rng.choice([world.org92, world.org92, world.org78])],
+        )
+    return world
+
+
+def _ids(scope, query, limit=10):
+    return [p.pk for p in person_search(scope=scope, query=query, limit=limit)]
+
+
+@pytest.mark.parametrize("limit", [1, 5, 40])
+def test_ordered_intersections_and_the_scan_rank_alike(population, monkeypatch, limit):
+    scope = agent_access_scope(population.agent92)
+    scanned = {query: _ids(scope, query, limit) for query in QUERIES}
+    monkeypatch.setattr(search, "SCAN_LIMIT", -1)  # every word is "common": ordered intersections
+    monkeypatch.setattr(search, "TIER_STATEMENTS", 50)
+    monkeypatch.setattr(search, "TIER_BRANCHES", (1,) + (6,) * 49)
+    scan = search._scan
+    monkeypatch.setattr(search, "_scan", lambda *args: pytest.fail("scanned"))
+    for query in QUERIES:
+        if "/" not in query:  # a birth date is always scanned
+            assert _ids(scope, query, limit) == scanned[query], query
+    monkeypatch.setattr(search, "_scan", scan)
+    assert all(scanned[query] for query in QUERIES if "/" not in query)
+
+
+def test_when_the_ordered_intersections_run_out_of_statements_the_scan_answers(population, monkeypatch):
+    scope = agent_access_scope(population.agent92)
+    expected = _ids(scope, "matrin mari", 40)
+    monkeypatch.setattr(search, "SCAN_LIMIT", -1)
+    monkeypatch.setattr(search, "TIER_STATEMENTS", 1)
+    assert _ids(scope, "matrin mari", 40) == expected
+
+
+def test_a_common_spelling_comes_before_a_rare_one_equally_close(world):
+    rare = PersonFactory(birth_name="Marin", first_names="Marie", organisations=[world.org92])
+    common = [PersonFactory(birth_name="Martin", first_names="Marie", organisations=[world.org92]) for _ in range(4)]
+    found = person_search(scope=agent_access_scope(world.agent92), query="matrin marie")
+    assert found == [*common, rare]  # Martin and Marin are both one typo from "matrin"
+    assert person_search(scope=agent_access_scope(world.agent92), query="marin marie")[0] == rare  # exact first
+
+
+def test_search_only_shows_what_the_scope_may_see_on_both_paths(population, monkeypatch):
+    scope78 = agent_access_scope(population.agent78)
+    visible = set(Person.objects.filter(organisations=population.org78).values_list("pk", flat=True))
+    for scan_limit in (search.SCAN_LIMIT, -1):
+        monkeypatch.setattr(search, "SCAN_LIMIT", scan_limit)
+        for query in QUERIES:
+            assert set(_ids(scope78, query, 50)) <= visible
+
+
+def test_word_counts_follow_creations_and_renames_and_a_recount_agrees(world):
+    person = PersonFactory(birth_name="Zorglub", first_names="Marie", organisations=[world.org92])
+    PersonFactory(birth_name="Zorglub", first_names="Anne", organisations=[world.org92])
+    assert TokenCount.objects.get(token="zorglub").persons == 2
+    person.birth_name = "Zorgluff"
+    person_search_fields(person)
+    person.save()
+    search.person_index([person])
+    assert TokenCount.objects.get(token="zorglub").persons == 1
+    assert TokenCount.objects.get(token="zorgluff").family == 1
+    incremental = {c.token: (c.persons, c.family) for c in TokenCount.objects.exclude(persons=0, family=0)}
+    assert search.token_counts_refresh() == NameToken.objects.values("token").distinct().count()
+    assert {c.token: (c.persons, c.family) for c in TokenCount.objects.all()} == incremental
+
+
+def test_bulk_indexing_counts_words_once_at_the_end(world):
+    counts: search.TokenCounts = {}
+    known = search.vocabulary_words()
+    people = [PersonFactory.build(birth_name="Quenouille", first_names="Paul") for _ in range(3)]
+    for person in people:
+        person_search_fields(person)
+        person.save()
+    search.person_index_new([(p.pk, p.birth_name, "", p.first_names) for p in people], known, counts)
+    assert not TokenCount.objects.filter(token="quenouille").exists()
+    search.token_counts_add(counts)
+    assert TokenCount.objects.get(token="quenouille").family == 3
+
+
+@pytest.mark.parametrize("batch_size", [None, 1])
+def test_an_import_counts_its_words(world, tmp_path, batch_size):
+    from relais.people.importing import run_import
+
+    path = tmp_path / "base.csv"
+    path.write_text(
+        "source_id,birth_name,usage_name,first_names,sex,birth_date,birth_place,address,postcode,city,phone,email,nir\n"
+        "A1,Lefèvre,Martin,Élodie,F,1985-04-12,,,,,,,\nA2,Lefèvre,,Jean,M,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    run_import(path=path, source="GRC92", organisation=world.org92, batch_size=batch_size)
+    assert (TokenCount.objects.get(token="lefevre").family, TokenCount.objects.get(token="elodie").persons) == (2, 1)
+    assert person_search(scope=agent_access_scope(world.agent92), query="lefevr jean")[0].first_names == "Jean"
