@@ -74,6 +74,13 @@ def _per_distinct(series: pd.Series, function: Callable[[str], Any]) -> pd.Serie
     return series.map(dict(zip(uniques, map(function, uniques), strict=True)))
 
 
+def _per_distinct_parts(series: pd.Series, function: Callable[[str], tuple], parts: int) -> list[pd.Series]:
+    """Like `_per_distinct` for a function returning a tuple: one Series per element of the tuple."""
+    uniques = series.unique()
+    results = dict(zip(uniques, map(function, uniques), strict=True))
+    return [series.map({key: value[i] for key, value in results.items()}) for i in range(parts)]
+
+
 def _compact_name(value: str) -> str | None:
     """'de La Fontaine' → 'fontaine', 'Martin-Dupont' → 'martindupont', '' → None."""
     return name_without_particles(value).replace(" ", "") or None
@@ -88,18 +95,12 @@ def _name_keys(birth_and_usage: str) -> list[str]:
     return sorted(name_keys(birth) | name_keys(usage))
 
 
-def _first_names(value: str) -> list[str]:
-    return [name.replace(" ", "") for name in first_name_set(value)]
-
-
-def _usual_first_name(value: str) -> str | None:
+def _first_name_features(value: str) -> tuple[str | None, list[str], str | None]:
+    """The usual first name (compact), every first name and their parts, the usual one's phonetic key."""
     names = first_name_set(value)
-    return names[0].replace(" ", "") if names else None
-
-
-def _first_phonetic(value: str) -> str | None:
-    names = first_name_set(value)
-    return (french_phonetic_key(names[0]) or None) if names else None
+    if not names:
+        return None, [], None
+    return names[0].replace(" ", ""), [name.replace(" ", "") for name in names], french_phonetic_key(names[0]) or None
 
 
 def _dates(value: str) -> tuple[str | None, str | None]:
@@ -127,7 +128,8 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if frame["source_id"].duplicated().any():
         duplicated = frame.loc[frame["source_id"].duplicated(), "source_id"].iloc[0]
         raise LinkageInputError(f"L'identifiant « {duplicated} » apparaît deux fois dans le même fichier.")
-    dates = _per_distinct(frame["birth_date"].str.strip(), _dates)
+    dob, dob_swapped = _per_distinct_parts(frame["birth_date"].str.strip(), _dates, 2)
+    first, firsts, first_phon = _per_distinct_parts(frame["first_names"], _first_name_features, 3)
     phone_digits = frame["phone"].str.replace(r"\D", "", regex=True)
     email = frame["email"].str.strip().str.lower()
     nir = frame["nir"].str.upper().str.replace(r"[^0-9AB]", "", regex=True).str[:13]
@@ -140,13 +142,12 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
             "surname_phon": _per_distinct(frame["birth_name"], _phonetic),
             "usage_phon": _per_distinct(frame["usage_name"], _phonetic),
             "name_keys": _per_distinct(frame["birth_name"] + "\x1f" + frame["usage_name"], _name_keys),
-            "first": _per_distinct(frame["first_names"], _usual_first_name),
-            "firsts": _per_distinct(frame["first_names"], _first_names),
-            "first_phon": _per_distinct(frame["first_names"], _first_phonetic),
+            "first": first,
+            "firsts": firsts,
+            "first_phon": first_phon,
             "sex": _none_if_empty(frame["sex"].str.strip().str.upper().str[:1].replace({"2": "F", "1": "M", "H": "M"})),
-            "dob": dates.str[0],
-            "dob_swapped": dates.str[1],
-            "birth_year": dates.str[0].str[:4],
+            "dob": dob,
+            "dob_swapped": dob_swapped,
             "birth_place": _per_distinct(frame["birth_place"], lambda value: normalize_name(value) or None),
             "postcode": _none_if_empty(postcode),
             "dept": _none_if_empty(postcode.str[:2]),
