@@ -16,21 +16,7 @@ import string
 import unicodedata
 from pathlib import Path
 
-COLUMNS = [
-    "source_id",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "address",
-    "postcode",
-    "city",
-    "phone",
-    "email",
-    "nir",
-]
+from relais.people.csvformat import COLUMNS
 
 
 def _communes() -> list[tuple[str, str, int]]:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.bulk import insert_rows, reserve_ids
+from relais.people.csvformat import COLUMNS
 from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisation, SourceRecord
 from relais.people.normalization import (
     clean_name,
@@ -39,21 +40,6 @@ from relais.people.normalization import (
 from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
 from relais.territory.models import Organisation
 
-COLUMNS = [
-    "source_id",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "address",
-    "postcode",
-    "city",
-    "phone",
-    "email",
-    "nir",
-]
 REQUIRED = {"source_id"}
 SEX_VALUES = {"": "", "F": "F", "M": "M", "FEMME": "F", "HOMME": "M", "2": "F", "1": "M"}
 MAX_REPORTED = 1000

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from relais.people.csvformat import COLUMNS
 from relais.people.normalization import (
     first_name_set,
     french_phonetic_key,
@@ -42,21 +43,6 @@ from relais.people.normalization import (
 if TYPE_CHECKING:
     from splink import Linker
 
-COLUMNS = [
-    "source_id",
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "address",
-    "postcode",
-    "city",
-    "phone",
-    "email",
-    "nir",
-]
 BACKENDS = ("duckdb", "spark")
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from relais.people.linkage import COLUMNS, link_frames
+from relais.people.csvformat import COLUMNS
+from relais.people.linkage import link_frames
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
 from relais.people.models import ContactPoint, LinkJob, MatchPair, Person
 

@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 
 from relais.core.demo import names
-from relais.people.linkage import COLUMNS
+from relais.people.csvformat import COLUMNS
 
 SPECIAL_A = [
     # married since: her birth name in A, her spouse's name as usage name in B
