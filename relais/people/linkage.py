@@ -205,7 +205,7 @@ LEVEL_LABELS: dict[str, tuple[str, list[str]]] = {
 # birth place and address. Those levels are learnt from pairs sharing an identifier (see `train`),
 # start near zero, and stay there when the training pairs never show them: merging two people mixes
 # their social files, a far worse error than a duplicate left for review.
-UNSEEN = 1e-8
+UNSEEN = 1e-12
 
 
 # The family name typed in the first-name field and the reverse: a classic of paper forms.
