@@ -412,10 +412,10 @@ def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
 
 
 def _clamp_em_underflow() -> None:
-    """Two edge cases of Splink 5.0's EM, where a level has no weight in the training pairs: an m of
-    exactly 0.0 (refused by Splink: values below 1e-300 raise), read here as "never seen" (UNSEEN);
-    and 0/0 = NaN (then written into the SQL as `nan`), read here as "not observed" so that the
-    starting value stays."""
+    """Edge cases of Splink 5.0's EM for levels that have (almost) no weight in the training pairs:
+    m comes out as 0.0 or a subnormal float (which Splink then refuses: below 1e-300 raises), or as
+    0/0 = NaN (written into the SQL as `nan`). An m below UNSEEN is read as "never seen": UNSEEN,
+    the same near-veto for every such level; a NaN as "not observed", so the starting value stays."""
     from splink.internals import expectation_maximisation
 
     original = expectation_maximisation.populate_m_u_from_lookup
@@ -424,12 +424,12 @@ def _clamp_em_underflow() -> None:
 
     def populate(fixed, level, column, lookup):  # type: ignore[no-untyped-def]
         for record in lookup.get(column, {}).values():
-            for key in ("m_probability", "u_probability"):
+            for key, floor in (("m_probability", UNSEEN), ("u_probability", 1e-300)):
                 value = record.get(key)
-                if value == 0.0:
-                    record[key] = UNSEEN
-                elif isinstance(value, float) and math.isnan(value):
+                if isinstance(value, float) and math.isnan(value):
                     del record[key]
+                elif value is not None and value < floor:
+                    record[key] = floor
         return original(fixed, level, column, lookup)
 
     populate.relais_clamped = True  # type: ignore[attr-defined]

@@ -85,7 +85,7 @@ def persons_link(
         pairs = pairs[pairs["id_a"] != pairs["id_b"]]
         job.pairs = len(pairs)
         say(f"{job.pairs} paire(s) probable(s) ; fusions et file d'examen…")
-        job.auto_merged, job.to_review, refused = _act_on_pairs(job, pairs, upper=upper, auto_merge=auto_merge)
+        job.auto_merged, job.to_review, refused, known = _act_on_pairs(job, pairs, upper=upper, auto_merge=auto_merge)
         job.status = LinkJob.Status.DONE
         job.report = (
             f"{job.records} fiche(s) comparée(s), {job.pairs} paire(s) au-dessus de {lower:.2f} : "
@@ -95,6 +95,7 @@ def persons_link(
                 if refused
                 else ""
             )
+            + (f", {known} déjà connue(s) (examinée(s) ou en file d'examen)" if known else "")
             + "."
         )
     except Exception as error:
@@ -108,7 +109,7 @@ def persons_link(
     return job
 
 
-def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge: bool) -> tuple[int, int, int]:
+def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge: bool) -> tuple[int, int, int, int]:
     # A pair seen before keeps its fate: decided by a reviewer, waiting in the queue, or merged and
     # undone (then back in the queue): a new run never merges it behind the reviewer's back.
     known = set(MatchPair.objects.values_list("person_a_id", "person_b_id"))
@@ -141,7 +142,7 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
         absorbed_ids.add(absorbed.pk)
         merged += 1
     to_review = MatchPair.objects.filter(job=job, status=MatchPair.Status.PENDING).count()
-    return merged, to_review, refused
+    return merged, to_review, refused, len(pairs) - len(rows)
 
 
 def _kept_and_absorbed(a: int, b: int) -> tuple[Person, Person]:
