@@ -196,8 +196,9 @@ class SourceRecord(models.Model):
 class NameToken(models.Model):
     """One searchable word of a person: a family name or a part of it, a first name, a phonetic key.
 
-    The search index of persons (see people/search.py): exact and prefix lookups on `token`, typos
-    through TokenVariant. Rebuilt by services.person_index() whenever a name changes.
+    The search index of persons (see people/search.py and docs/decisions/0003-person-search.md):
+    exact and prefix lookups on `token`, typos through TokenVariant. Rebuilt by search.person_index()
+    whenever a name changes.
     """
 
     class Kind(models.TextChoices):
@@ -205,7 +206,8 @@ class NameToken(models.Model):
         FIRST = "first", "Prénom"
         PHONETIC = "phonetic", "Clé phonétique"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: name_token_person_idx below serves it.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     token = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
 
@@ -221,8 +223,10 @@ class NameToken(models.Model):
                 include=["kind"],
                 name="name_token_token_person_idx",
             ),
-            # A person's words: does this person bear one of these words (one descent, however many words).
-            models.Index(fields=["person", "token"], include=["kind"], name="name_token_person_token_idx"),
+            # A person's words, read from this index alone: does this person bear one of these words?
+            # The words are included rather than indexed: PostgreSQL would otherwise descend the index
+            # once per word asked (two hundred for "marie" and its variants) instead of once per person.
+            models.Index(fields=["person"], include=["token", "kind"], name="name_token_person_idx"),
         ]
 
     def __str__(self) -> str:
@@ -239,8 +243,8 @@ class TokenVariant(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["variant", "token"], name="token_variant_unique")]
         indexes = [
-            models.Index(fields=["variant"], opclasses=["varchar_pattern_ops"], name="token_variant_prefix_idx"),
             # The vocabulary itself (a word is its own variant): the words a typed word begins.
+            # Variants are looked up by equality, through the unique constraint's index.
             models.Index(
                 fields=["variant"],
                 opclasses=["varchar_pattern_ops"],

@@ -1,7 +1,7 @@
 """Finding a person by name among millions, with a typo per word.
 
-Design (one design for SQLite and PostgreSQL; why, and the measured figures, in
-docs/decisions/0003-person-search.md):
+Design (the same tables and statements on SQLite and PostgreSQL; why, what else was weighed, and the
+measured figures: docs/decisions/0003-person-search.md):
 - `NameToken` holds each person's searchable words: family-name words (birth and usage names,
   with and without particles, compound parts), first names, and a French phonetic key of each.
 - `TokenVariant` holds the vocabulary (distinct words, a few hundred thousand at most) with their
@@ -9,16 +9,22 @@ docs/decisions/0003-person-search.md):
 - `TokenCount` says how many persons bear each word: kept by indexing, recounted daily. Only a hint:
   it chooses where to start and which of two equally close spellings comes first, never who matches.
 - A typed word becomes a few classes of candidate words of equal weight: itself (exact), the words
-  it begins (prefix), the words one typo away (verified with Damerau-Levenshtein), its phonetic key
-  (sound). Prefixes and typos of commoner words weigh a little more; a family-name word read for the
+  it begins or one typo away (near; typos verified with Damerau-Levenshtein), its phonetic key
+  (sound). Near words weigh a little more the commoner they are; a family-name word read for the
   first word typed weighs more. A person's score is the sum over the typed words of the best weight
   among the person's words; results come by decreasing score, then by id. The ranking is exact.
-- Two ways to get the first results, same answer: when some typed word (all its candidates
-  together) is rare, or a birth date is given, every person it leads to is scored ("scan"). When
-  every word is common, combinations of classes are tried by decreasing total weight, each an index
-  intersection walked in person-id order and cut after `limit` results: a common name costs about
-  the same among 3 million persons as among 30,000.
+- Two ways to the first results, same answer. When that is cheap (a rare word, a birth date, three
+  words or more), every person bearing candidates of the two rarest words is scored ("scan").
+  Otherwise combinations of classes are tried by decreasing total weight, each an intersection
+  read in person-id order and cut after `limit` results, so that a common name costs about the
+  same among 3 million persons as among 30,000; if the first one does not find enough, the scan
+  takes over when it has become cheap enough.
+- The statements tell PostgreSQL which index to read (see _bears, _fence): its estimates for a few
+  hundred thousand distinct words are too rough to choose, the counts are not.
 """
+
+# Statements are assembled from table names and placeholders only; every value is a parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -28,10 +34,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.fields import CharField
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection, models, transaction
+from django.db.models import F, Q
 
 from relais.core.bulk import insert_rows
 from relais.people.models import NameToken, Person, TokenCount, TokenVariant
@@ -45,17 +52,24 @@ from relais.people.normalization import (
 )
 
 PHONETIC_MARK = "#"
-# Weights of a candidate word. Prefixes and typos get up to +9 for a common word (log10 of its count)
-# and the first word typed +10 when it matches a family name: neither can lift a class above the next.
-EXACT, PREFIX, TYPO, SOUND = 80, 50, 40, 20
+# Weights of a candidate word: the typed word itself, a word it begins or one typo away ("near"), a
+# word that sounds the same. A near word gets up to +9 the more persons bear it (+1 every half power of
+# ten: "matrin" is rather Martin than Marin), and the first word typed +10 when it matches a family
+# name (the commonness then counted among family names): neither can lift a word to the next kind.
+EXACT, NEAR, SOUND = 80, 40, 20
 FAMILY_BONUS = 10
 MAX_CANDIDATE_WORDS = 150
+MAX_COMPLETED = 9  # the words a typed word begins: this long at most, or two letters longer
 MAX_WORDS = 6
-# Scan when a typed word's candidates are borne by at most this many persons (all of them are scored).
-SCAN_LIMIT = 4000
-# Ordered intersections: at most this many statements (and branches in each) before scanning instead.
-TIER_STATEMENTS = 2
-TIER_BRANCHES = (4, 12)
+# Costs in index entries read in a row; looking a person up costs about PROBE_COST of them. Every
+# person the rarest words lead to is scored ("scan") when that costs at most SCAN_COST, or at most
+# SCAN_COST_LATER once the first ordered intersection has not found enough.
+PROBE_COST = 40
+SCAN_COST = 20_000
+SCAN_COST_LATER = 150_000
+# Ordered intersections: at most this many statements (and combinations in each) before scanning.
+TIER_STATEMENTS = 3
+TIER_BRANCHES = (1, 6, 16)
 MAX_COMBINATIONS = 400
 
 
@@ -82,6 +96,7 @@ def name_tokens_of(birth_name: str, usage_name: str, first_names: str) -> set[tu
 
 
 TokenCounts = dict[str, list[int]]  # word → [persons, as a family name]
+EVERYONE = ""  # the counts' row for the number of persons indexed (no word is empty)
 
 
 def _add_counts(counts: TokenCounts, rows: Iterable[tuple[str, str]], sign: int = 1) -> None:
@@ -95,13 +110,17 @@ def _add_counts(counts: TokenCounts, rows: Iterable[tuple[str, str]], sign: int 
 def person_index(persons: Sequence[Person], *, replace: bool = True) -> int:
     """(Re)build the search words of these persons and extend the vocabulary with new words."""
     counts: TokenCounts = {}
+    indexed: set[int] = set()
     if replace:
         old = NameToken.objects.filter(person_id__in=[p.pk for p in persons])
-        _add_counts(counts, old.values_list("token", "kind"), -1)
+        rows_before = list(old.values_list("person_id", "token", "kind"))
+        indexed = {person_id for person_id, _, _ in rows_before}
+        _add_counts(counts, ((token, kind) for _, token, kind in rows_before), -1)
         old.delete()
     rows = [NameToken(person_id=person.pk, token=token, kind=kind) for person in persons for token, kind in person_tokens(person)]
     NameToken.objects.bulk_create(rows, batch_size=5000)
     _add_counts(counts, ((row.token, row.kind) for row in rows))
+    _add_counts(counts, ((EVERYONE, "") for person in persons if person.pk not in indexed))
     vocabulary_extend({row.token for row in rows if not row.token.startswith(PHONETIC_MARK)})
     token_counts_add(counts)
     return len(rows)
@@ -128,6 +147,7 @@ def person_index_new(names: Sequence[tuple[int, str, str, str]], known_words: se
     known_words.update(words)
     batch: TokenCounts = {} if counts is None else counts
     _add_counts(batch, ((token, kind) for _, token, kind in rows))
+    _add_counts(batch, ((EVERYONE, "") for _ in names))
     if counts is None:
         token_counts_add(batch)
     return len(rows)
@@ -160,7 +180,7 @@ def token_counts_add(counts: TokenCounts) -> None:
         for start in range(0, len(rows), 300):
             part = rows[start : start + 300]
             cursor.execute(
-                f"INSERT INTO {table} (token, persons, family) VALUES {', '.join(['(%s, %s, %s)'] * len(part))} "  # noqa: S608
+                f"INSERT INTO {table} (token, persons, family) VALUES {', '.join(['(%s, %s, %s)'] * len(part))} "
                 f"ON CONFLICT (token) DO UPDATE SET persons = {table}.persons + excluded.persons, "
                 f"family = {table}.family + excluded.family",
                 [value for row in part for value in row],
@@ -172,55 +192,71 @@ def token_counts_refresh() -> int:
     table = connection.ops.quote_name(TokenCount._meta.db_table)
     tokens = connection.ops.quote_name(NameToken._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
-            f"INSERT INTO {table} (token, persons, family) SELECT token, COUNT(*), "  # noqa: S608
+            f"INSERT INTO {table} (token, persons, family) SELECT token, COUNT(*), "
             f"SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END) FROM {tokens} GROUP BY token",
             [NameToken.Kind.FAMILY.value],
         )
-        return cursor.rowcount
+        words = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {table} (token, persons, family) SELECT %s, COUNT(DISTINCT person_id), 0 FROM {tokens}", [EVERYONE]
+        )
+        return words
 
 
 # --- Candidates -------------------------------------------------------------------------------
+# The statements below are written by hand rather than through the ORM: a search sends three or
+# four of them, and building them with querysets cost more time than running them.
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _placeholders(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _like_prefix(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _popularity(persons: int) -> int:
-    return min(9, int(math.log10(1 + max(persons, 0))))
+    return min(9, int(2 * math.log10(1 + max(persons, 0))))
+
+
+def _weight(base: int, family: bool, count: tuple[int, int]) -> int:
+    """A candidate's weight, read as a family name (the first word typed) or not."""
+    if base == SOUND:
+        return SOUND
+    return base + (FAMILY_BONUS if family else 0) + (_popularity(count[1 if family else 0]) if base == NEAR else 0)
 
 
 def candidates_of(words: Sequence[str]) -> tuple[list[dict[str, int]], dict[str, tuple[int, int]]]:
-    """For each typed word, the words of the vocabulary it may stand for with their weight; and the
+    """For each typed word, the words it may stand for with their kind (EXACT, NEAR, SOUND), and the
     counts (persons, as a family name) of those words. One statement for all the words."""
-    text, number = CharField(), IntegerField()
-    persons = Subquery(TokenCount.objects.filter(token=OuterRef("token")).values("persons")[:1], output_field=number)
-    family = Subquery(TokenCount.objects.filter(token=OuterRef("token")).values("family")[:1], output_field=number)
-    parts: list[QuerySet] = []
-    variants = sorted({variant for word in words if len(word) >= 3 for variant in deletion_variants(word)})
-    if variants:
-        parts.append(
-            TokenVariant.objects.filter(variant__in=variants)
-            .annotate(part=Value("t", output_field=text), persons=persons, family=family)
-            .values_list("part", "variant", "token", "persons", "family")[: MAX_CANDIDATE_WORDS * len(words)]
-        )
+    variant_table, count_table = _table(TokenVariant), _table(TokenCount)
+    escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""  # PostgreSQL escapes with \ already
+    variants = sorted({variant for word in words for variant in deletion_variants(word)})
+    counted = f"SELECT %s, v.variant, v.token, c.persons, c.family FROM {variant_table} v LEFT JOIN {count_table} c ON c.token = v.token"
+    # The same for the vocabulary's own rows, naming only the variant: read from the index alone.
+    prefixed = f"SELECT %s, v.variant, v.variant, c.persons, c.family FROM {variant_table} v LEFT JOIN {count_table} c ON c.token = v.variant"
+    # The words sharing a variant with a typed word (the typed word itself if the vocabulary has it).
+    sql = [f"SELECT * FROM ({counted} WHERE v.variant IN ({_placeholders(variants)}) LIMIT %s) AS t"]
+    params: list = ["t", *variants, 1000 * len(words)]
     for index, word in enumerate(words):
         if len(word) >= 3:
-            # The vocabulary's own rows (variant equal to the word) give the words this one begins.
-            parts.append(
-                TokenVariant.objects.filter(variant__startswith=word, token=F("variant"))
-                .annotate(part=Value(f"p{index}", output_field=text), persons=persons, family=family)
-                .values_list("part", "variant", "token", "persons", "family")[:MAX_CANDIDATE_WORDS]
+            # The words this one begins, not much longer, and not compounds: whoever bears "jean claude",
+            # "guyader bailly" or "gerardalves" also bears "jean", "guyader" or "gerard".
+            sql.append(
+                f"SELECT * FROM ({prefixed} WHERE v.token = v.variant AND v.variant LIKE %s{escape} "
+                f"AND v.variant NOT LIKE '%% %%' AND LENGTH(v.variant) <= %s LIMIT %s) AS p{index}"
             )
-    keys = {PHONETIC_MARK + french_phonetic_key(word) for word in words} | {word for word in words if len(word) < 3}
-    parts.append(
-        TokenCount.objects.filter(token__in=sorted(keys))
-        .annotate(part=Value("k", output_field=text), variant=F("token"))
-        .values_list("part", "variant", "token", "persons", "family")
-    )
-    sql, params = [], []
-    for index, part in enumerate(parts):
-        part_sql, part_params = part.query.sql_with_params()
-        sql.append(f"SELECT * FROM ({part_sql}) AS c{index}")  # noqa: S608 - compiled by the ORM
-        params.extend(part_params)
+            params += [f"p{index}", _like_prefix(word), max(MAX_COMPLETED, len(word) + 2), MAX_CANDIDATE_WORDS]
+    keys = sorted({PHONETIC_MARK + french_phonetic_key(word) for word in words} | {EVERYONE})
+    sql.append(f"SELECT %s, token, token, persons, family FROM {count_table} WHERE token IN ({_placeholders(keys)})")
+    params += ["k", *keys]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql), params)
         rows = cursor.fetchall()
@@ -231,19 +267,20 @@ def candidates_of(words: Sequence[str]) -> tuple[list[dict[str, int]], dict[str,
         counts[token] = (max(persons_count or 0, 0), max(family_count or 0, 0))
         if part == "t":
             by_variant[variant].add(token)
-        elif part.startswith("p"):
+        elif part != "k":
             prefixes[int(part[1:])].append(token)
     result = []
     for index, word in enumerate(words):
-        candidates: dict[str, int] = {word: EXACT}
+        # A word outside the vocabulary is nobody's: no exact class for it.
+        candidates: dict[str, int] = {word: EXACT} if word in by_variant.get(word, ()) else {}
         for found in prefixes[index]:
             if found != word:
-                candidates[found] = PREFIX + _popularity(counts[found][0])
+                candidates[found] = NEAR
         if len(word) >= 3:
             limit = 2 if len(word) >= 9 else 1
             for found in sorted({token for variant in deletion_variants(word) for token in by_variant.get(variant, ())}):
                 if found not in candidates and damerau_levenshtein(word, found, limit) <= limit:
-                    candidates[found] = TYPO + _popularity(counts[found][0])
+                    candidates[found] = NEAR
         key = french_phonetic_key(word)
         if len(key) >= 2:
             candidates.setdefault(PHONETIC_MARK + key, SOUND)
@@ -273,25 +310,72 @@ class _Class:
     tokens: tuple[str, ...]
     family: bool  # only as a family name (the first word's bonus)
     persons: int  # how many persons bear them, as far as the counts know
+    entries: int  # how many index entries are read to find them (family names are read among all)
 
 
 def _classes(index: int, candidates: dict[str, int], counts: dict[str, tuple[int, int]]) -> list[_Class]:
-    by_weight: dict[int, list[str]] = defaultdict(list)
-    for token, weight in candidates.items():
-        by_weight[weight].append(token)
-    classes = []
-    for weight, tokens in by_weight.items():
-        words = tuple(sorted(tokens))
-        if index == 0 and weight > SOUND:
-            family = sum(counts.get(token, (0, 0))[1] for token in words)
-            classes.append(_Class(weight + FAMILY_BONUS, words, True, family))
-        classes.append(_Class(weight, words, False, sum(counts.get(token, (0, 0))[0] for token in words)))
+    by_weight: dict[tuple[int, bool], list[str]] = defaultdict(list)
+    for token, base in candidates.items():
+        count = counts.get(token, (0, 0))
+        if index == 0 and base != SOUND:
+            by_weight[_weight(base, True, count), True].append(token)
+        by_weight[_weight(base, False, count), False].append(token)
+    classes = [
+        _Class(
+            weight,
+            tuple(sorted(tokens)),
+            family,
+            sum(counts.get(t, (0, 0))[1 if family else 0] for t in tokens),
+            sum(counts.get(t, (0, 0))[0] for t in tokens),
+        )
+        for (weight, family), tokens in by_weight.items()
+    ]
     return sorted(classes, key=lambda c: -c.weight)
 
 
-def _bearing(c: _Class) -> QuerySet[NameToken]:
-    rows = NameToken.objects.filter(token__in=c.tokens)
-    return rows.filter(kind=NameToken.Kind.FAMILY) if c.family else rows
+def _fence() -> str:
+    """Ends a subquery that must stay one: PostgreSQL neither merges it into the outer statement
+    nor turns an EXISTS ending so into a join (the visibility check would otherwise be joined with
+    the whole organisation, or run on every person a word leads to instead of those matching all)."""
+    return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+
+
+def _bears(person: str, tokens: Sequence[str], family: bool, walk: bool) -> tuple[str, list]:
+    """SQL: the person (a column) bears one of these words. Either looked up person by person in the
+    person index (`walk`: "token || ''" keeps the word index out of it), or, on PostgreSQL, read
+    once from the word index and hashed ("person_id + 0" on both sides keeps the person index out of
+    it, either way round): a lookup costs about PROBE_COST index entries read in a row, and far more
+    when its page is not cached."""
+    table = _table(NameToken)
+    kind = " AND o.kind = %s" if family else ""
+    params = [*tokens, *([NameToken.Kind.FAMILY.value] if family else [])]
+    if walk or connection.vendor != "postgresql":
+        sql = f"o.person_id = {person} AND (o.token || '') IN ({_placeholders(tokens)}){kind} {_fence()}"
+    else:
+        sql = f"(o.person_id + 0) = ({person} + 0) AND o.token IN ({_placeholders(tokens)}){kind}"
+    return f"EXISTS (SELECT 1 FROM {table} o WHERE {sql})", params
+
+
+def _short_statements() -> None:
+    """On PostgreSQL, for the rest of the transaction: no JIT compilation and no parallel workers.
+    Its estimates of how many persons bear a word are rough (a few hundred thousand words), so a
+    search statement may look costly enough to compile (100-250 ms) or to start workers for, when
+    it runs in a few milliseconds."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")
+
+
+class _Visible:
+    """The caller's visibility condition, compiled once as SQL on the name-token table."""
+
+    def __init__(self, visible: Q) -> None:
+        query = NameToken.objects.filter(visible).query
+        try:
+            sql, params = query.get_compiler(connection=connection).compile(query.where)
+        except FullResultSet:
+            sql, params = "1 = 1", []
+        self.sql, self.params = f"EXISTS (SELECT 1 WHERE {sql} {_fence()})", list(params)
 
 
 def search_by_words(words: Sequence[str], *, visible: Q, birth_date: dt.date | None = None, limit: int = 50) -> list[Match]:
@@ -299,42 +383,106 @@ def search_by_words(words: Sequence[str], *, visible: Q, birth_date: dt.date | N
     words = list(words[:MAX_WORDS])
     if not words or limit <= 0:
         return []
+    try:
+        condition = _Visible(visible)
+    except EmptyResultSet:
+        return []
+    with transaction.atomic(savepoint=False):
+        _short_statements()
+        return _search(words, condition, birth_date, limit)
+
+
+def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, limit: int) -> list[Match]:
     per_word, counts = candidates_of(words)
+    if not all(per_word):
+        return []
     bearers = [sum(counts.get(token, (0, 0))[0] for token in candidates) for candidates in per_word]
-    rarest = min(range(len(words)), key=lambda index: bearers[index])
-    if birth_date is not None or bearers[rarest] <= SCAN_LIMIT:
-        return _scan(per_word, visible, birth_date, rarest, limit)
+    drivers = sorted(range(len(words)), key=lambda index: bearers[index])[:2]
+    # What scoring everyone costs, in index entries read: the rarest word's persons looked up one by
+    # one, or both words' persons read and hashed.
+    rare, other = (bearers[index] for index in (drivers * 2)[:2])
+    scan_cost = min(rare * PROBE_COST, rare + other) if len(words) > 1 else rare
+    # Three words or more: the two rarest words already intersect narrowly.
+    if birth_date is not None or scan_cost <= SCAN_COST or len(words) > 2:
+        return _scan(per_word, counts, condition, birth_date, drivers, limit)
     classes = [_classes(index, candidates, counts) for index, candidates in enumerate(per_word)]
-    if math.prod(len(c) for c in classes) > MAX_COMBINATIONS:
-        return _scan(per_word, visible, None, rarest, limit)
-    found = _ordered(classes, visible, limit)
-    return found if found is not None else _scan(per_word, visible, None, rarest, limit)
+    statements = 1 if scan_cost <= SCAN_COST_LATER else TIER_STATEMENTS
+    found = (
+        _ordered(classes, condition, counts.get(EVERYONE, (0, 0))[0], statements, limit)
+        if math.prod(len(c) for c in classes) <= MAX_COMBINATIONS
+        else None
+    )
+    return found if found is not None else _scan(per_word, counts, condition, None, drivers, limit)
 
 
-def _scan(per_word: list[dict[str, int]], visible: Q, birth_date: dt.date | None, driver: int, limit: int) -> list[Match]:
-    """Score every person born on `birth_date`, or else bearing one of the driver word's candidates."""
-    rows = NameToken.objects.filter(token__in={token for candidates in per_word for token in candidates})
-    if birth_date is not None:
-        rows = rows.filter(person__birth_date=birth_date)
+def _scan(
+    per_word: list[dict[str, int]],
+    counts: dict[str, tuple[int, int]],
+    visible: _Visible,
+    birth_date: dt.date | None,
+    drivers: list[int],
+    limit: int,
+) -> list[Match]:
+    """Score every person born on `birth_date`, or else bearing a candidate of each of the two
+    rarest words, then keep the best the caller may see. A lone word is read from the word index;
+    the persons found otherwise, a handful most often, have their words read from the person index."""
+    table = _table(NameToken)
+    tokens = sorted({token for candidates in per_word for token in candidates})
+    params: list[Any]
+    if birth_date is None and len(per_word) == 1:
+        sql, params = f"SELECT person_id, token, kind FROM {table} WHERE token IN ({_placeholders(tokens)})", list(tokens)
     else:
-        rows = rows.filter(person_id__in=NameToken.objects.filter(token__in=list(per_word[driver])).values("person_id"))
+        if birth_date is not None:
+            person = _table(Person)
+            persons = f"SELECT {person}.id FROM {person} WHERE {person}.birth_date = %s"
+            params = [connection.ops.adapt_datefield_value(birth_date)]
+        else:
+            first, second = (sorted(per_word[index]) for index in drivers)
+            bearers = [sum(counts.get(token, (0, 0))[0] for token in words) for words in (first, second)]
+            bears, bears_params = _bears("d.person_id", second, False, bearers[0] * PROBE_COST <= sum(bearers))
+            persons = f"SELECT d.person_id FROM {table} d WHERE d.token IN ({_placeholders(first)}) AND {bears}"
+            params = [*first, *bears_params]
+        # Then these persons' words, from the person index ("token || ''": see _bears).
+        sql = f"SELECT person_id, token, kind FROM {table} WHERE person_id IN ({persons}) AND (token || '') IN ({_placeholders(tokens)})"
+        params += tokens
     best: dict[int, list[int]] = defaultdict(lambda: [0] * len(per_word))
-    for person_id, token, kind in rows.filter(visible).values_list("person_id", "token", "kind"):
-        scores = best[person_id]
-        for index, candidates in enumerate(per_word):
-            weight = candidates.get(token, 0)
-            if weight and index == 0 and kind == NameToken.Kind.FAMILY:
-                weight += FAMILY_BONUS
-            if weight > scores[index]:
-                scores[index] = weight
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for person_id, token, kind in cursor.fetchall():
+            scores = best[person_id]
+            count = counts.get(token, (0, 0))
+            for index, candidates in enumerate(per_word):
+                if token in candidates:
+                    weight = _weight(candidates[token], index == 0 and kind == NameToken.Kind.FAMILY, count)
+                    if weight > scores[index]:
+                        scores[index] = weight
     ranked = sorted(
         (Match(person_id, sum(scores)) for person_id, scores in best.items() if all(scores)),
         key=lambda m: (-m.score, m.person_id),
     )
-    return ranked[:limit]
+    return _visible_first(ranked, visible, limit)
 
 
-def _ordered(classes: list[list[_Class]], visible: Q, limit: int) -> list[Match] | None:
+def _visible_first(ranked: list[Match], visible: _Visible, limit: int) -> list[Match]:
+    """The first `limit` matches the caller may see, asking about a few more than needed at a time."""
+    table = _table(NameToken)
+    found: list[Match] = []
+    start = 0
+    with connection.cursor() as cursor:
+        while start < len(ranked) and len(found) < limit:
+            chunk = ranked[start : start + max(2 * (limit - len(found)), 20)]
+            start += len(chunk)
+            ids = [match.person_id for match in chunk]
+            cursor.execute(
+                f"SELECT DISTINCT person_id FROM {table} WHERE person_id IN ({_placeholders(ids)}) AND {visible.sql}",
+                [*ids, *visible.params],
+            )
+            seen = {row[0] for row in cursor.fetchall()}
+            found += [match for match in chunk if match.person_id in seen][: limit - len(found)]
+    return found
+
+
+def _ordered(classes: list[list[_Class]], visible: _Visible, everyone: int, statements: int, limit: int) -> list[Match] | None:
     """Combinations of classes by decreasing total weight. A person first met in a combination
     has that combination's weight as score (any better one would have been met before); within a
     total, persons come by id, so each combination needs only its first `limit` persons by id.
@@ -346,14 +494,14 @@ def _ordered(classes: list[list[_Class]], visible: Q, limit: int) -> list[Match]
     found: list[Match] = []
     seen: set[int] = set()
     position = 0
-    for statement in range(TIER_STATEMENTS):
+    for statement in range(statements):
         batch: list[int] = []
         branches: list[tuple[_Class, ...]] = []
         while position < len(order) and (not batch or len(branches) + len(levels[order[position]]) <= TIER_BRANCHES[statement]):
             batch.append(order[position])
             branches.extend(levels[order[position]])
             position += 1
-        persons = _intersections(branches, visible, limit)
+        persons = _intersections(branches, visible, everyone, limit)
         start = 0
         for level in batch:
             count = len(levels[level])
@@ -369,20 +517,38 @@ def _ordered(classes: list[list[_Class]], visible: Q, limit: int) -> list[Match]
     return None
 
 
-def _intersections(branches: list[tuple[_Class, ...]], visible: Q, limit: int) -> list[list[int]]:
-    """For each combination, the first `limit` ids of persons bearing a word of each of its classes:
-    read from the class fewest persons bear, the other classes checked person by person."""
-    sql, params = [], []
+def _intersections(branches: list[tuple[_Class, ...]], visible: _Visible, everyone: int, limit: int) -> list[list[int]]:
+    """For each combination, the first `limit` ids of persons bearing a word of each of its classes,
+    from the class fewest persons bear, in id order. The other class (two words at most here) is
+    checked person by person until `limit` pass when that is soon (a common name), or else its
+    persons are read and hashed once (see _bears). Visibility is checked on the results only."""
+    table = _table(NameToken)
+    sql: list[str] = []
+    params: list[Any] = []
     for index, combination in enumerate(branches):
-        driver = min(combination, key=lambda c: (c.persons, len(c.tokens)))
-        rows = _bearing(driver)
-        for other in combination:
-            if other is not driver:
-                rows = rows.filter(Exists(_bearing(other).filter(person_id=OuterRef("person_id"))))
-        rows = rows.filter(visible).order_by("person_id").values_list("person_id", flat=True).distinct()[:limit]
-        part_sql, part_params = rows.query.sql_with_params()
-        sql.append(f"SELECT {index}, b{index}.* FROM ({part_sql}) AS b{index}")  # noqa: S608 - compiled by the ORM
-        params.extend(part_params)
+        driver, *others = sorted(combination, key=lambda c: (c.entries, len(c.tokens)))
+        # Persons walked before `limit` bear the other class too, were they spread evenly.
+        walked = min(driver.persons, limit * everyone // max(1, min((c.persons for c in others), default=everyone)))
+        walk = walked * PROBE_COST <= sum(c.entries for c in others)
+        checks, check_params = [], []
+        for other in others:
+            check, values = _bears(f"{table}.person_id", other.tokens, other.family, walk)
+            checks.append(check)
+            check_params += values
+        # The alias is the table's name: the visibility condition was compiled against it.
+        part = f"SELECT DISTINCT {table}.person_id FROM {table} WHERE {table}.token IN ({_placeholders(driver.tokens)})"
+        params += driver.tokens
+        if driver.family:
+            part += f" AND {table}.kind = %s"
+            params.append(NameToken.Kind.FAMILY.value)
+        if walk:  # in id order, checked one by one until `limit` pass
+            part = f"SELECT person_id FROM ({part} ORDER BY {table}.person_id {_fence()}) AS {table} WHERE "
+            part += "".join(f"{check} AND " for check in checks) + f"{visible.sql} LIMIT %s"
+        else:  # the whole intersection, hashed (ordered only then, or PostgreSQL may loop to keep the order)
+            part += "".join(f" AND {check}" for check in checks)
+            part = f"SELECT person_id FROM ({part} {_fence()}) AS {table} WHERE {visible.sql} ORDER BY person_id LIMIT %s"
+        params += [*check_params, *visible.params, limit]
+        sql.append(f"SELECT {index} AS branch, b{index}.person_id FROM ({part}) AS b{index}")
     persons: list[list[int]] = [[] for _ in branches]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sql), params)
