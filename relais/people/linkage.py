@@ -377,6 +377,7 @@ def spark_session() -> Any:
     builder = builder.config("spark.ui.enabled", "false").config("spark.driver.memory", "2g")
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("py4j").setLevel(logging.ERROR)  # its INFO lines at exit go to closed streams
     import tempfile
 
     checkpoints = os.environ.get("SPARK_CHECKPOINT_DIR") or str(Path(tempfile.gettempdir()) / "relais-spark-checkpoints")
