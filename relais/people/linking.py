@@ -15,23 +15,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from relais.people.csvformat import COLUMNS
+from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
 from relais.people.linkage import link_frames
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
 from relais.people.models import ContactPoint, LinkJob, MatchPair, Person
 
-PERSON_FIELDS = [
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "address",
-    "postcode",
-    "city",
-    "nir",
-]
+PERSON_FIELDS = IDENTITY_COLUMNS
 
 
 def persons_frame(*, source: str | None = None) -> pd.DataFrame:
