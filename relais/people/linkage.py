@@ -19,17 +19,20 @@ Spark when `LINKAGE_BACKEND = "spark"` (see docs/scaling.md). `link_frames` is t
 
 from __future__ import annotations
 
+import io
 import logging
 import math
+import os
+import re
+import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from relais.people.csvformat import COLUMNS
+from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.normalization import (
     first_name_set,
     french_phonetic_key,
@@ -150,30 +153,41 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def read_person_csv(path: Path) -> pd.DataFrame:
     """A person file in the CSV format of PRODUCT.md: comma or semicolon, UTF-8 or Windows-1252."""
     raw = path.read_bytes()
+    encoding, broken = detect_encoding(raw)
+    if broken:
+        lines = ", ".join(map(str, broken[:10])) + (" …" if len(broken) > 10 else "")
+        raise LinkageInputError(f"{path.name} : caractères illisibles (UTF-8 invalide) aux lignes {lines}.")
+    text = raw.decode(encoding)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    first_line = text.split("\n", 1)[0]
-    separator = ";" if first_line.count(";") > first_line.count(",") else ","
-    import io
-
-    frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO(text), sep=detect_delimiter(text.split("\n", 1)[0]), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise LinkageInputError(f"{path.name} : le fichier est vide.") from None
+    except pd.errors.ParserError as error:
+        raise LinkageInputError(
+            f"{path.name} : fichier CSV mal formé{_near_line(str(error))} "
+            "(guillemet non refermé ou nombre de colonnes différent de l'en-tête)."
+        ) from None
     frame.columns = [column.strip().lower() for column in frame.columns]
     if "source_id" not in frame.columns:
         raise LinkageInputError(f"{path.name} : la colonne « source_id » manque dans l'en-tête.")
     unknown = [column for column in frame.columns if column not in COLUMNS]
     if unknown:
         raise LinkageInputError(f"{path.name} : colonne(s) inconnue(s) {', '.join(unknown)}.")
+    if frame.empty:
+        raise LinkageInputError(f"{path.name} : aucune personne après la ligne d'en-tête.")
     return frame
 
 
+def _near_line(parser_message: str) -> str:
+    """The file line pandas' parser names: "line N" is a line of the file, "row N" counts from the header."""
+    if found := re.search(r"line (\d+)", parser_message):
+        return f" à la ligne {found.group(1)}"
+    if found := re.search(r"row (\d+)", parser_message):
+        return f" à la ligne {int(found.group(1)) + 1}"
+    return ""
+
+
 # --- The model ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Level:
-    label: str  # French, shown to the reviewer
 
 
 # French labels of each comparison's levels, from the most to the least similar (Splink numbers
@@ -365,8 +379,6 @@ def _db_api(backend: str) -> Any:
 
 def spark_session() -> Any:
     """The Spark session: the cluster of SPARK_MASTER when set, else Spark in local mode."""
-    import os
-
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
@@ -378,38 +390,43 @@ def spark_session() -> Any:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     logging.getLogger("py4j").setLevel(logging.ERROR)  # its INFO lines at exit go to closed streams
-    import tempfile
-
     checkpoints = os.environ.get("SPARK_CHECKPOINT_DIR") or str(Path(tempfile.gettempdir()) / "relais-spark-checkpoints")
     session.sparkContext.setCheckpointDir(checkpoints)
     return session
 
 
 def default_backend() -> str:
-    try:
-        from django.conf import settings as django_settings
+    """LINKAGE_BACKEND from the settings; DuckDB when used without Django settings (Spark executors)."""
+    from django.conf import settings as django_settings
+    from django.core.exceptions import ImproperlyConfigured
 
-        backend = getattr(django_settings, "LINKAGE_BACKEND", "duckdb")
-    except Exception:  # used outside Django (bench scripts): DuckDB
-        backend = "duckdb"
-    return backend
+    try:
+        return getattr(django_settings, "LINKAGE_BACKEND", "duckdb")
+    except ImproperlyConfigured:
+        return "duckdb"
 
 
 EM_MAX_PAIRS = 2e6  # a sample is enough to learn m; all the pairs of 3 M records would take minutes
 MIN_SHARED_IDENTIFIERS = 100
+IDENTIFIERS = ("nir", "phone", "email")
 
 
 def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
     """The identifier (NIR, phone or e-mail) that the most records share, with their birth date,
     across the files (or within the one file). The birth date keeps out the households that share
     a phone or an e-mail: pairs sharing both are, but for twins, one person."""
-    best, best_count = None, MIN_SHARED_IDENTIFIERS - 1
-    for column in ("nir", "phone", "email"):
+
+    def shared(column: str) -> int:
         values = [(frame[column] + "|" + frame["dob"]).dropna() for frame in frames]
-        shared = len(set(values[0]) & set(values[1])) if len(values) == 2 else int(values[0].duplicated().sum())
-        if shared > best_count:
-            best, best_count = column, shared
-    return best
+        return len(set(values[0]) & set(values[1])) if len(values) == 2 else int(values[0].duplicated().sum())
+
+    return _most_shared(shared)
+
+
+def _most_shared(shared: Callable[[str], int]) -> str | None:
+    counts = {column: shared(column) for column in IDENTIFIERS}
+    best = max(IDENTIFIERS, key=lambda column: counts[column])
+    return best if counts[best] >= MIN_SHARED_IDENTIFIERS else None
 
 
 def _clamp_em_underflow() -> None:
@@ -565,12 +582,12 @@ def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float 
     duplicated += prepared[1].groupBy("unique_id").count().where("count > 1").limit(1).collect()
     if duplicated:
         raise LinkageInputError(f"L'identifiant « {duplicated[0]['unique_id']} » apparaît deux fois dans le même fichier.")
-    identifier, best = None, MIN_SHARED_IDENTIFIERS - 1
-    for column in ("nir", "phone", "email"):
+
+    def shared(column: str) -> int:
         keys = [frame.select(column, "dob").dropna().distinct() for frame in prepared]
-        shared = keys[0].join(keys[1], [column, "dob"]).count()
-        if shared > best:
-            identifier, best = column, shared
+        return keys[0].join(keys[1], [column, "dob"]).count()
+
+    identifier = _most_shared(shared)
     records = prepared[0].count() + prepared[1].count()
     scored = _score(db_api, prepared, identifier=identifier, records=records, threshold=threshold, explain=False)
     pairs = scored.as_spark_dataframe().select(
@@ -589,7 +606,7 @@ def _spark_separator(path: str) -> str:
             first = handle.readline()
     except OSError:
         return ","  # a cluster path (hdfs://, s3a://): comma, the default of the person CSV
-    return ";" if first.count(";") > first.count(",") else ","
+    return detect_delimiter(first)
 
 
 def link_files(path_a: Path, path_b: Path, out: Path, *, threshold: float = 0.5, backend: str | None = None) -> int:

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
 from relais.people.linkage import link_frames
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
 from relais.people.models import ContactPoint, LinkJob, MatchPair, Person
+from relais.people.selectors import person_to_keep
 
 PERSON_FIELDS = IDENTITY_COLUMNS
 
@@ -117,7 +117,7 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
         if a in absorbed_ids or b in absorbed_ids:
             refused += 1
             continue
-        kept, absorbed = _kept_and_absorbed(a, b)
+        kept, absorbed = person_to_keep(*Person.objects.filter(pk__in=[a, b]).order_by("pk"))
         try:
             with transaction.atomic():
                 pair, _ = MatchPair.objects.get_or_create(
@@ -132,20 +132,6 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
         merged += 1
     to_review = MatchPair.objects.filter(job=job, status=MatchPair.Status.PENDING).count()
     return merged, to_review, refused, len(pairs) - len(rows)
-
-
-def _kept_and_absorbed(a: int, b: int) -> tuple[Person, Person]:
-    """Keep the record with the longer history (exchanges, appointments, requests), else the older."""
-    persons = {
-        person.pk: person
-        for person in Person.objects.filter(pk__in=[a, b]).annotate(
-            history=Count("exchange_links", distinct=True) + Count("source_records", distinct=True)
-        )
-    }
-    first, second = persons[a], persons[b]
-    if second.history > first.history:  # type: ignore[attr-defined]
-        return second, first
-    return first, second
 
 
 __all__ = ["persons_frame", "persons_link"]

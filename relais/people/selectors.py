@@ -244,7 +244,8 @@ def _display(person: Person, name: str, scope: AccessScope) -> str:
     return str(value or "")
 
 
-def _activity(person: Person) -> dict[str, int]:
+def person_activity(person: Person) -> dict[str, int]:
+    """How much history a record carries, by kind (shown on the comparison page)."""
     from relais.appointments.models import Participant
     from relais.exchanges.models import ExchangePerson
     from relais.requests.models import Request
@@ -256,15 +257,22 @@ def _activity(person: Person) -> dict[str, int]:
     }
 
 
+def person_to_keep(a: Person, b: Person) -> tuple[Person, Person]:
+    """(kept, absorbed) for a merge of two records: the one with more history is kept, the first on a tie."""
+    if sum(person_activity(b).values()) > sum(person_activity(a).values()):
+        return b, a
+    return a, b
+
+
 def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     """Both records field by field, what differs, and what a merge would keep by default: the record
     with more history is kept, the other one's values fill its gaps."""
     from relais.people.merging import FIELDS, merge_default_choices
 
     a, b = pair.person_a, pair.person_b
-    activity = {"a": _activity(a), "b": _activity(b)}
-    keep = "b" if sum(activity["b"].values()) > sum(activity["a"].values()) else "a"
-    kept, absorbed = (a, b) if keep == "a" else (b, a)
+    activity = {"a": person_activity(a), "b": person_activity(b)}
+    kept, absorbed = person_to_keep(a, b)
+    keep = "a" if kept is a else "b"
     defaults = merge_default_choices(kept, absorbed)
     other = "b" if keep == "a" else "a"
     rows = []

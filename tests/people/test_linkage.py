@@ -96,6 +96,18 @@ def test_link_files_refuses_a_file_without_identifiers_or_with_twice_the_same_on
         call_command("link_files", str(no_id), str(good), "--out", str(tmp_path / "out.csv"))
     with pytest.raises(CommandError, match="« 7 » apparaît deux fois"):
         call_command("link_files", str(good), str(twice), "--out", str(tmp_path / "out.csv"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("source_id,birth_name\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="aucune personne après la ligne d'en-tête"):
+        call_command("link_files", str(good), str(empty), "--out", str(tmp_path / "out.csv"))
+    unclosed = tmp_path / "unclosed.csv"
+    unclosed.write_text('source_id,birth_name\n1,Martin\n2,"Durand\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="mal formé à la ligne 3"):
+        call_command("link_files", str(good), str(unclosed), "--out", str(tmp_path / "out.csv"))
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("source_id,birth_name\n1,Lefèvre\n2,".encode() + b"\xc3\x28\n")
+    with pytest.raises(CommandError, match="UTF-8 invalide\\) aux lignes 3"):
+        call_command("link_files", str(good), str(broken), "--out", str(tmp_path / "out.csv"))
     with pytest.raises(CommandError, match="introuvable"):
         call_command("link_files", str(tmp_path / "missing.csv"), str(good), "--out", str(tmp_path / "out.csv"))
     assert not (tmp_path / "out.csv").exists()
