@@ -2,14 +2,17 @@
 
     uv run python bench/search.py [--persons 3000000] [--queries 500] [--rebuild] [--naive-timeout 5000]
 
-Loads (once, in the database relais_bench_search) 3 M synthetic persons with realistic French names
-(bench/_people.py) and their search index, then runs 500 queries made from random persons: the
-family name with one typo (deletion, insertion, substitution or transposition) and the usual first
-name — "dupnt marie" — and the same followed by the birth date. It prints p50, p95 and recall@10
-(the intended person among the first ten) for Relais's search (people/search.py, through
-selectors.person_search: persons and their contact points fetched, as the search page does) and
-for a naive pg_trgm similarity query on the normalised names (ids only; the birth date as an
-equality), in the same run. The baseline runs under a statement_timeout: a query cut counts as a
+Loads (once, in the database relais_bench_search) 3 M synthetic persons with realistic French names,
+communes weighted by population, mobile phones (80 %) and e-mails (60 %) (bench/_people.py) and
+their search index, then runs 500 queries of each kind made from random persons: the family name
+with one typo (deletion, insertion, substitution or transposition) and the usual first name —
+"dupnt marie" —, the same followed by the birth date, or by the commune; and, for persons with a
+phone or an e-mail, the whole number, its first eight or last six digits, the whole e-mail or its
+part before the "@". It prints p50, p95 and recall@10 (the intended person among the first ten)
+for Relais's search (people/search.py, through selectors.person_search: persons and their contact
+points fetched, as the search page does) and for a naive query in the same run: pg_trgm similarity
+on the normalised names (ids only; the birth date and the commune as equalities), a substring
+search (LIKE '%…%') on the stored numbers and e-mails. The baseline runs under a statement_timeout: a query cut counts as a
 miss. With millions of persons, many share a name and first name: recall@10 is also given counting
 a first ten made only of such exact homonyms as found. Tables and indexes are read into memory
 first (pg_prewarm), as on a server answering searches all day.
@@ -26,6 +29,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,8 +56,8 @@ def load(persons: int) -> None:
 
     from relais.core.bulk import insert_rows, reserve_ids
     from relais.people.importing import PERSON_COLUMNS
-    from relais.people.models import Person, PersonOrganisation
-    from relais.people.normalization import join_first_names, name_tokens, normalize_name, split_first_names
+    from relais.people.models import ContactPoint, Person, PersonOrganisation
+    from relais.people.normalization import contact_search_key, join_first_names, name_tokens, normalize_name, split_first_names
     from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
     from relais.territory.models import Organisation
 
@@ -70,6 +74,7 @@ def load(persons: int) -> None:
         now = timezone.now()
         rows = []
         names = []
+        points = []
         for pk, record in zip(ids, records, strict=True):
             first = join_first_names(split_first_names(record["first_names"]))
             values = {
@@ -80,7 +85,9 @@ def load(persons: int) -> None:
                 "search_names": " " + " ".join(name_tokens(record["birth_name"]) + name_tokens(record["usage_name"]) + name_tokens(first)) + " ",
             }  # fmt: skip
             rows.append((pk, uuid.uuid4(), *(values[c] for c in PERSON_COLUMNS), "", "", now, now, 1, "{}"))
-            names.append((pk, values["birth_name"], values["usage_name"], first))
+            names.append((pk, values["birth_name"], values["usage_name"], first, values["city"], values["postcode"]))
+            points += [(pk, kind, record[kind], "", 0, key, key[::-1]) for kind in ("phone", "email") if record[kind]
+                       for key in [contact_search_key(kind, record[kind])]]  # fmt: skip
         with transaction.atomic():
             insert_rows(
                 Person,
@@ -98,6 +105,9 @@ def load(persons: int) -> None:
                 rows,
             )
             insert_rows(PersonOrganisation, ["person_id", "organisation_id", "since"], [(pk, organisation.pk, now) for pk in ids])
+            insert_rows(
+                ContactPoint, ["person_id", "kind", "value", "label", "position", "search_key", "search_key_reversed"], points
+            )
             person_index_new(names, known, counts)
         done = offset + len(records)
         print(f"\r  loaded {done:,} persons ({done / (time.monotonic() - started):,.0f}/s)", end="", file=sys.stderr)
@@ -160,9 +170,9 @@ def main() -> None:
     from django.db import connection, transaction
     from django.db.utils import OperationalError, ProgrammingError
 
-    from relais.people.models import Person
-    from relais.people.normalization import name_tokens
-    from relais.people.selectors import _search_words, person_search
+    from relais.people.models import ContactPoint, Person
+    from relais.people.normalization import name_tokens, place_key, search_words
+    from relais.people.selectors import person_search
     from relais.territory.models import Organisation
     from relais.territory.policies import AccessScope
 
@@ -183,22 +193,58 @@ def main() -> None:
         person = Person.objects.filter(pk=rng.randint(1, max_id)).first()
         if person and len(name_tokens(person.usage_name or person.birth_name)[0]) >= 4:
             targets.append(person)
-    name_queries, dated_queries = [], []
+    # (query, intended person, the words that person bears as searched, birth date) per series.
+    Query = tuple[str, int, list[str] | None, dt.date | None]
+    name_queries: list[Query] = []
+    dated_queries: list[Query] = []
+    commune_queries: list[Query] = []
+    query_city: dict[str, tuple[str, str]] = {}  # for the baseline: the names, and the commune as stored
     for person in targets:
         family = name_tokens(rng.choice([n for n in (person.birth_name, person.usage_name) if n]))
         words = [typo(rng, family[0]), *family[1:], name_tokens(person.first_name)[0]]
-        intended = _search_words([*family, words[-1]])  # the words searched for, without the typo
+        intended = search_words([*family, words[-1]])  # the words searched for, without the typo
         name_queries.append((" ".join(words), person.pk, intended, None))
         dated_queries.append((" ".join(words) + f" {person.birth_date:%d/%m/%Y}", person.pk, intended, person.birth_date))
+        place = [f"@{place_key(person.city)}"]
+        commune_queries.append((" ".join(words) + f" {person.city}", person.pk, intended + place, None))
+        query_city[commune_queries[-1][0]] = (" ".join(words), person.city)
+    contact_queries: dict[str, list[Query]] = {
+        "phone": [],
+        "phone, 8 first digits": [],
+        "phone, 6 last digits": [],
+        "e-mail": [],
+        "e-mail before @": [],
+    }
+    for point in ContactPoint.objects.filter(person_id__in=[p.pk for p in targets]).order_by("person_id", "kind"):
+        if point.kind == "phone":
+            national = point.search_key  # 0612345678
+            spaced = " ".join(national[i : i + 2] for i in range(0, 10, 2))
+            contact_queries["phone"].append((spaced, point.person_id, None, None))
+            contact_queries["phone, 8 first digits"].append((spaced[:11], point.person_id, None, None))
+            contact_queries["phone, 6 last digits"].append((spaced[-8:], point.person_id, None, None))
+        else:
+            contact_queries["e-mail"].append((point.value, point.person_id, None, None))
+            contact_queries["e-mail before @"].append((point.value.split("@")[0] + "@", point.person_id, None, None))
 
     def relais(query: str) -> list[int]:
         return [p.pk for p in person_search(scope=scope, query=query, limit=10)]
 
     timeouts = 0
 
-    def naive(query: str) -> list[int]:
-        """pg_trgm similarity on the normalised names (GIN trigram index), the birth date as an equality."""
+    def run_naive(sql: str, params: list) -> list[int]:
         nonlocal timeouts
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {args.naive_timeout}")
+                cursor.execute(sql, params)
+                return [row[0] for row in cursor.fetchall()]
+        except OperationalError:  # QueryCanceled: counted as a timeout and a miss
+            timeouts += 1
+            return []
+
+    def naive_names(query: str, city: str | None = None) -> list[int]:
+        """pg_trgm similarity on the normalised names (GIN trigram index), the birth date and the
+        commune as equalities."""
         words = " ".join(w for w in query.split() if "/" not in w)
         dates = [w for w in query.split() if "/" in w]
         sql = "SELECT id FROM people_person WHERE search_names %% %s"
@@ -206,19 +252,32 @@ def main() -> None:
         if dates:
             sql += " AND birth_date = %s"
             params.append(dt.datetime.strptime(dates[0], "%d/%m/%Y").date())
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {args.naive_timeout}")
-                cursor.execute(sql + " ORDER BY similarity(search_names, %s) DESC LIMIT 10", [*params, words])
-                return [row[0] for row in cursor.fetchall()]
-        except OperationalError:  # QueryCanceled: counted as a timeout and a miss
-            timeouts += 1
-            return []
+        if city:
+            sql += " AND city = %s"
+            params.append(city)
+        return run_naive(sql + " ORDER BY similarity(search_names, %s) DESC LIMIT 10", [*params, words])
 
-    def homonyms_fill(found: list[int], intended: list[str], birth_date: dt.date | None) -> bool:
+    def naive_commune(query: str) -> list[int]:
+        words, city = query_city[query]
+        return naive_names(words, city)
+
+    def naive_contact(query: str) -> list[int]:
+        """What the search did before contact keys: a substring of the stored value (E.164 digits
+        without the trunk zero, or the e-mail), no index can serve it."""
+        if "@" in query:
+            kind, fragment = "email", query.lower()
+        else:
+            digits = "".join(c for c in query if c.isdigit())
+            kind, fragment = "phone", digits[1:] if digits.startswith("0") else digits
+        return run_naive(
+            "SELECT DISTINCT person_id FROM people_contactpoint WHERE kind = %s AND value LIKE %s LIMIT 10",
+            [kind, f"%{fragment}%"],
+        )
+
+    def homonyms_fill(found: list[int], intended: list[str] | None, birth_date: dt.date | None) -> bool:
         """Ten results all bearing exactly the intended words (and birth date): persons the query
         cannot tell apart from the intended one, so missing them is not the engine's fault."""
-        if len(found) < 10:
+        if intended is None or len(found) < 10:
             return False
         with connection.cursor() as cursor:
             cursor.execute(
@@ -230,18 +289,23 @@ def main() -> None:
             return cursor.fetchone()[0] == len(found)
 
     print(
-        f"{count:,} persons on PostgreSQL; {args.queries} queries of a family name with one typo and a first name".replace(
-            ",", " "
-        )
+        f"{count:,} persons on PostgreSQL; {args.queries} queries of a family name with one typo and a first name,"
+        " then the same with the birth date or the commune; phones and e-mails of those persons who have one".replace(",", " ")
     )
     print(
         "  recall@10: the intended person among the first ten; in brackets, also counting as found a first ten made\n"
-        "  only of exact homonyms of the intended person (same names, and birth date when given), whom no query can tell apart.\n"
-        "  Before each series, the tables and indexes are read into the OS cache (pg_prewarm).\n"
-        f"  naive pg_trgm: statement_timeout {args.naive_timeout} ms per query (a timeout counts as a miss, timed at the timeout)."
+        "  only of exact homonyms of the intended person (same names, and birth date or commune when given), whom no\n"
+        "  query can tell apart. Before each series, the tables and indexes are read into the OS cache (pg_prewarm).\n"
+        f"  naive: statement_timeout {args.naive_timeout} ms per query (a timeout counts as a miss, timed at the timeout)."
     )
-    for label, queries in (("name + first name", name_queries), ("… + birth date", dated_queries)):
-        for engine, function in (("Relais", relais), ("naive pg_trgm", naive))[: 1 if args.no_baseline else 2]:
+    series: list[tuple[str, list[Query], Callable[[str], list[int]]]] = [
+        ("name + first name", name_queries, naive_names),
+        ("… + birth date", dated_queries, naive_names),
+        ("… + commune", commune_queries, naive_commune),
+        *((label, queries, naive_contact) for label, queries in contact_queries.items()),
+    ]
+    for label, queries, naive in series:
+        for engine, function in (("Relais", relais), ("naive", naive))[: 1 if args.no_baseline else 2]:
             timings, hits, lenient = [], 0, 0
             prewarm()  # again: the other engine's queries may have pushed these pages out
             function(queries[0][0])  # warm the connection
@@ -256,9 +320,12 @@ def main() -> None:
                 if args.verbose and not fair:
                     first = [str(p) for p in Person.objects.filter(pk__in=found[:3])]
                     print(f"    miss {engine}: {query!r} for {Person.objects.get(pk=expected)} → {first}", file=sys.stderr)
+            recall = f"recall@10 {100 * hits / len(queries):5.1f} %"
+            if intended is not None:
+                recall += f" ({100 * lenient / len(queries):5.1f} %)"
             print(
-                f"  {label:<18} {engine:<14} p50 {statistics.median(timings):7.1f} ms   p95 {percentile(timings, 0.95):7.1f} ms   "
-                f"max {max(timings):7.1f} ms   recall@10 {100 * hits / len(queries):5.1f} % ({100 * lenient / len(queries):5.1f} %)"
+                f"  {label:<22} {engine:<7} n={len(queries):<4} p50 {statistics.median(timings):7.1f} ms   "
+                f"p95 {percentile(timings, 0.95):7.1f} ms   max {max(timings):7.1f} ms   {recall}"
                 + (f"   timeouts {timeouts}" if timeouts else ""),
                 flush=True,
             )

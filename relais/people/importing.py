@@ -29,6 +29,7 @@ from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisa
 from relais.people.normalization import (
     clean_name,
     clean_nir,
+    contact_search_key,
     join_first_names,
     name_tokens,
     normalize_email,
@@ -202,14 +203,23 @@ def _write_batch(
     insert_rows(SourceRecord, ["person_id", "source", "source_id", "imported_at", "data"],
                 [(pk, source, row.source_id, now, json.dumps(row.raw, ensure_ascii=False)) for pk, row in zip(ids, fresh, strict=True)])  # fmt: skip
     insert_rows(PersonOrganisation, ["person_id", "organisation_id", "since"], [(pk, organisation.pk, now) for pk in ids])
+    points = [(pk, kind, value, position) for pk, row in zip(ids, fresh, strict=True)
+              for kind, values in (("phone", row.phones), ("email", row.emails)) for position, value in enumerate(values)]  # fmt: skip
     insert_rows(
-        ContactPoint, ["person_id", "kind", "value", "label", "position"],
-        [(pk, "phone", value, "", 0) for pk, row in zip(ids, fresh, strict=True) for value in row.phones]
-        + [(pk, "email", value, "", 0) for pk, row in zip(ids, fresh, strict=True) for value in row.emails],
+        ContactPoint, ["person_id", "kind", "value", "label", "position", "search_key", "search_key_reversed"],
+        [(pk, kind, value, "", position, key, key[::-1]) for pk, kind, value, position in points
+         for key in [contact_search_key(kind, value)]],
     )  # fmt: skip
     person_index_new(
         [
-            (pk, row.values["birth_name"], row.values["usage_name"], row.values["first_names"])
+            (
+                pk,
+                row.values["birth_name"],
+                row.values["usage_name"],
+                row.values["first_names"],
+                row.values["city"],
+                row.values["postcode"],
+            )
             for pk, row in zip(ids, fresh, strict=True)
         ],
         known_words,

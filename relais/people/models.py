@@ -112,6 +112,33 @@ class PersonOrganisation(models.Model):
         return f"{self.person_id} ↔ {self.organisation_id}"
 
 
+class ContactSearchKeyField(models.CharField):
+    """The contact point's value as searched (normalization.contact_search_key), or that key reversed
+    so that the end of a phone number is a prefix too. Filled whenever the ORM writes the row
+    (save and bulk_create call pre_save); raw inserts compute it themselves."""
+
+    def __init__(self, *args, reverse: bool = False, **kwargs):
+        self.reverse = reverse
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.reverse:
+            kwargs["reverse"] = True
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        from relais.people.normalization import contact_search_key
+
+        key = contact_search_key(model_instance.kind, model_instance.value)
+        value = key[::-1] if self.reverse else key
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class ContactPoint(models.Model):
     class Kind(models.TextChoices):
         PHONE = "phone", "Téléphone"
@@ -122,6 +149,8 @@ class ContactPoint(models.Model):
     value = models.CharField("valeur", max_length=254, help_text="Téléphone au format E.164, e-mail en minuscules.")
     label = models.CharField("libellé", max_length=50, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    search_key = ContactSearchKeyField()
+    search_key_reversed = ContactSearchKeyField(reverse=True)
 
     class Meta:
         verbose_name = "coordonnée"
@@ -130,7 +159,13 @@ class ContactPoint(models.Model):
             models.UniqueConstraint(fields=["person", "kind", "value"], name="contact_point_unique_per_person"),
             models.CheckConstraint(condition=~Q(kind="phone") | Q(value__startswith="+"), name="contact_point_phone_e164"),
         ]
-        indexes = [models.Index(fields=["kind", "value"], name="contact_point_kind_value_idx")]
+        indexes = [
+            models.Index(fields=["kind", "value"], name="contact_point_kind_value_idx"),
+            # The beginning of a number or an e-mail, and the end of a number: prefix searches
+            # (LIKE '0612%'), which the pattern operator class serves whatever the collation.
+            models.Index(fields=["search_key"], opclasses=["varchar_pattern_ops"], name="contact_point_search_key_idx"),
+            models.Index(fields=["search_key_reversed"], opclasses=["varchar_pattern_ops"], name="contact_point_search_rev_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_value
@@ -194,7 +229,8 @@ class SourceRecord(models.Model):
 
 
 class NameToken(models.Model):
-    """One searchable word of a person: a family name or a part of it, a first name, a phonetic key.
+    """One searchable word of a person: a family name or a part of it, a first name, a phonetic key,
+    the commune and postcode they live in.
 
     The search index of persons (see people/search.py and docs/decisions/0003-person-search.md):
     exact and prefix lookups on `token`, typos through TokenVariant. Rebuilt by search.person_index()
@@ -205,6 +241,7 @@ class NameToken(models.Model):
         FAMILY = "family", "Nom"
         FIRST = "first", "Prénom"
         PHONETIC = "phonetic", "Clé phonétique"
+        PLACE = "place", "Commune"
 
     # No index of its own: name_token_person_idx below serves it.
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)

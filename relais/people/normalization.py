@@ -96,16 +96,63 @@ def phone_display(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def phone_search_key(e164: str) -> str:
+    """A stored number as agents type it, digits only: French numbers in national form (+33612345678 →
+    0612345678), others with the international prefix (+441632960000 → 00441632960000). Partial
+    numbers are searched as the beginning or the end of this key."""
+    if e164.startswith("+33"):
+        return "0" + e164[3:]
+    return "00" + e164[1:] if e164.startswith("+") else re.sub(r"\D", "", e164)
+
+
 def phone_search_digits(query: str) -> str:
-    """Digits to look for in stored E.164 numbers: '06 12 34' → '612 34'-like '61234' (leading 0 dropped)."""
-    digits = re.sub(r"\D", "", query or "")
+    """What an agent typed of a phone number, as digits comparable with phone_search_key:
+    '06 12 34' → '061234', '+33 6 12' → '0612', '0033 6 12' → '0612', '+44 16' → '004416'."""
+    query = (query or "").strip()
+    digits = re.sub(r"\D", "", query)
     if digits.startswith("0033"):
-        digits = digits[4:]
-    elif digits.startswith("33") and (len(digits) >= 11 or (query or "").strip().startswith("+")):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
+        return "0" + digits[4:]
+    if query.startswith("+"):
+        return "0" + digits[2:] if digits.startswith("33") else "00" + digits
+    if digits.startswith("33") and len(digits) >= 11:  # +33 typed without the plus
+        return "0" + digits[2:]
     return digits
+
+
+def contact_search_key(kind: str, value: str) -> str:
+    """The key a contact point is searched by: a phone's digits (phone_search_key), an e-mail as stored."""
+    return phone_search_key(value) if kind == "phone" else (value or "").lower()
+
+
+def search_words(words: list[str]) -> list[str]:
+    """Normalised words to look for: a lone letter joins the next word ("N'Diaye" typed "n diaye" →
+    "ndiaye"), particles are dropped when another word remains ("de la Fontaine" → "fontaine")."""
+    merged: list[str] = []
+    pending = ""
+    for word in words:
+        if len(word) == 1:
+            pending += word
+            continue
+        merged.append(pending + word)
+        pending = ""
+    if pending:
+        merged.append(pending)
+    return [word for word in merged if word not in NAME_PARTICLES] or merged
+
+
+_PLACE_ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+def place_words(words: list[str]) -> list[str]:
+    """Normalised words of a commune's name, "St" and "Ste" written in full."""
+    return [_PLACE_ABBREVIATIONS.get(word, word) for word in words]
+
+
+@lru_cache(maxsize=100_000)
+def place_key(city: str) -> str:
+    """A commune's name as searched: "Saint-Germain-en-Laye", "ST GERMAIN EN LAYE" and "saint germain
+    en laye" give the same key; so do "Le Chesnay" and "le chesnay"."""
+    return " ".join(place_words(search_words(name_tokens(city))))
 
 
 def normalize_email(raw: str) -> str:

@@ -49,14 +49,22 @@ from relais.people.normalization import (
     french_phonetic_key,
     name_keys,
     name_tokens,
+    place_key,
+    place_words,
 )
 
 PHONETIC_MARK = "#"
+PLACE_MARK = "@"  # "@nanterre", "@92000": where the person lives, a word like the others
+POSTCODE_LENGTH = 5
+MAX_PLACE_WORDS = 5  # "saint remy les chevreuse": the longest communes of the two départements
 # Weights of a candidate word: the typed word itself, a word it begins or one typo away ("near"), a
 # word that sounds the same. A near word gets up to +9 the more persons bear it (+1 every half power of
 # ten: "matrin" is rather Martin than Marin), and the first word typed +10 when it matches a family
 # name (the commonness then counted among family names): neither can lift a word to the next kind.
 EXACT, NEAR, SOUND = 80, 40, 20
+# A commune or postcode typed among the names: only the exact commune (accents, case and "St"
+# forgiven), and weighing less than the same word as an exact name ("Paris" the family name first).
+PLACE = 60
 FAMILY_BONUS = 10
 MAX_CANDIDATE_WORDS = 150
 MAX_COMPLETED = 9  # the words a typed word begins: this long at most, or two letters longer
@@ -77,11 +85,16 @@ MAX_COMBINATIONS = 400
 
 
 def person_tokens(person: Person) -> set[tuple[str, str]]:
-    return name_tokens_of(person.birth_name, person.usage_name, person.first_names)
+    return name_tokens_of(person.birth_name, person.usage_name, person.first_names, person.city, person.postcode)
 
 
-def name_tokens_of(birth_name: str, usage_name: str, first_names: str) -> set[tuple[str, str]]:
+def name_tokens_of(
+    birth_name: str, usage_name: str, first_names: str, city: str = "", postcode: str = ""
+) -> set[tuple[str, str]]:
     tokens: set[tuple[str, str]] = set()
+    for place in (place_key(city), postcode.strip()):
+        if place:
+            tokens.add((PLACE_MARK + place, NameToken.Kind.PLACE))
     for name in (birth_name, usage_name):
         for key in name_keys(name):
             tokens.add((key, NameToken.Kind.FAMILY))
@@ -93,6 +106,11 @@ def name_tokens_of(birth_name: str, usage_name: str, first_names: str) -> set[tu
         if " " not in first:
             tokens.add((PHONETIC_MARK + french_phonetic_key(first), NameToken.Kind.PHONETIC))
     return {(token[:100], kind) for token, kind in tokens if token.strip(PHONETIC_MARK)}
+
+
+def _is_word(token: str) -> bool:
+    """A word of the vocabulary (typos are looked for among them), not a phonetic key or a place."""
+    return not token.startswith((PHONETIC_MARK, PLACE_MARK))
 
 
 TokenCounts = dict[str, list[int]]  # word → [persons, as a family name]
@@ -121,23 +139,25 @@ def person_index(persons: Sequence[Person], *, replace: bool = True) -> int:
     NameToken.objects.bulk_create(rows, batch_size=5000)
     _add_counts(counts, ((row.token, row.kind) for row in rows))
     _add_counts(counts, ((EVERYONE, "") for person in persons if person.pk not in indexed))
-    vocabulary_extend({row.token for row in rows if not row.token.startswith(PHONETIC_MARK)})
+    vocabulary_extend({row.token for row in rows if _is_word(row.token)})
     token_counts_add(counts)
     return len(rows)
 
 
-def person_index_new(names: Sequence[tuple[int, str, str, str]], known_words: set[str], counts: TokenCounts | None = None) -> int:
+def person_index_new(
+    names: Sequence[tuple[int, str, str, str, str, str]], known_words: set[str], counts: TokenCounts | None = None
+) -> int:
     """Index persons just created, in bulk (imports, the demo), from (id, birth name, usage name,
-    first names): raw inserts, and `known_words`, the vocabulary already stored, kept by the caller
+    first names, city, postcode): raw inserts, and `known_words`, the vocabulary already stored, kept by the caller
     across batches to avoid asking the database again. The words' counts are added to `counts` for
     the caller to write once at the end (token_counts_add), or written now without it."""
     rows = [
         (person_id, token, kind)
-        for person_id, birth, usage, first in names
-        for token, kind in name_tokens_of(birth, usage, first)
+        for person_id, birth, usage, first, city, postcode in names
+        for token, kind in name_tokens_of(birth, usage, first, city, postcode)
     ]
     insert_rows(NameToken, ["person_id", "token", "kind"], rows)
-    words = {token for _, token, _ in rows if not token.startswith(PHONETIC_MARK)} - known_words
+    words = {token for _, token, _ in rows if _is_word(token)} - known_words
     insert_rows(
         TokenVariant,
         ["variant", "token"],
@@ -228,14 +248,15 @@ def _popularity(persons: int) -> int:
 
 def _weight(base: int, family: bool, count: tuple[int, int]) -> int:
     """A candidate's weight, read as a family name (the first word typed) or not."""
-    if base == SOUND:
-        return SOUND
+    if base in (SOUND, PLACE):
+        return base
     return base + (FAMILY_BONUS if family else 0) + (_popularity(count[1 if family else 0]) if base == NEAR else 0)
 
 
 def candidates_of(words: Sequence[str]) -> tuple[list[dict[str, int]], dict[str, tuple[int, int]]]:
-    """For each typed word, the words it may stand for with their kind (EXACT, NEAR, SOUND), and the
-    counts (persons, as a family name) of those words. One statement for all the words."""
+    """For each typed word, the words it may stand for with their kind (EXACT, NEAR, SOUND, PLACE),
+    and the counts (persons, as a family name) of those words. One statement for all the words.
+    Words naming a commune where somebody lives count as one (see _with_places)."""
     variant_table, count_table = _table(TokenVariant), _table(TokenCount)
     escape = " ESCAPE '\\'" if connection.vendor == "sqlite" else ""  # PostgreSQL escapes with \ already
     variants = sorted({variant for word in words for variant in deletion_variants(word)})
@@ -254,7 +275,8 @@ def candidates_of(words: Sequence[str]) -> tuple[list[dict[str, int]], dict[str,
                 f"AND v.variant NOT LIKE '%% %%' AND LENGTH(v.variant) <= %s LIMIT %s) AS p{index}"
             )
             params += [f"p{index}", _like_prefix(word), max(MAX_COMPLETED, len(word) + 2), MAX_CANDIDATE_WORDS]
-    keys = sorted({PHONETIC_MARK + french_phonetic_key(word) for word in words} | {EVERYONE})
+    places = _place_phrases(words) if len(words) > 1 else {}
+    keys = sorted({PHONETIC_MARK + french_phonetic_key(word) for word in words} | {EVERYONE} | set(places.values()))
     sql.append(f"SELECT %s, token, token, persons, family FROM {count_table} WHERE token IN ({_placeholders(keys)})")
     params += ["k", *keys]
     with connection.cursor() as cursor:
@@ -285,7 +307,46 @@ def candidates_of(words: Sequence[str]) -> tuple[list[dict[str, int]], dict[str,
         if len(key) >= 2:
             candidates.setdefault(PHONETIC_MARK + key, SOUND)
         result.append(candidates)
-    return result, counts
+    return _with_places(result, places, counts), counts
+
+
+def _place_phrases(words: Sequence[str]) -> dict[tuple[int, int], str]:
+    """The runs of typed words (start, end) that could name a commune, or a postcode, with their key."""
+    phrases = {}
+    for start, word in enumerate(words):
+        if len(word) == POSTCODE_LENGTH and word.isdigit():
+            phrases[start, start + 1] = PLACE_MARK + word
+            continue
+        for end in range(start + 1, min(len(words), start + MAX_PLACE_WORDS) + 1):
+            phrases[start, end] = PLACE_MARK + " ".join(place_words(list(words[start:end])))
+    return phrases
+
+
+def _with_places(
+    per_word: list[dict[str, int]], places: dict[tuple[int, int], str], counts: dict[str, tuple[int, int]]
+) -> list[dict[str, int]]:
+    """Where typed words name a commune somebody lives in (or a postcode), the place becomes a
+    candidate: of the word itself when it is one word ("Paris" stays a possible name too), instead
+    of the words when it takes several ("saint germain en laye"). Longest names first; at least one
+    word is left to be a name, so that a commune typed alone is searched as a name."""
+    taken: set[int] = set()
+    spans: dict[int, tuple[int, str]] = {}
+    for (start, end), key in sorted(places.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
+        span = set(range(start, end))
+        if counts.get(key, (0, 0))[0] <= 0 or span & taken or len(taken | span) >= len(per_word):
+            continue
+        taken |= span
+        spans[start] = (end, key)
+    result = []
+    index = 0
+    while index < len(per_word):
+        end, key = spans.get(index, (index + 1, ""))
+        candidates = dict(per_word[index]) if end == index + 1 else {}
+        if key:
+            candidates[key] = PLACE
+        result.append(candidates)
+        index = end
+    return result
 
 
 def candidate_words(word: str) -> dict[str, int]:
@@ -317,7 +378,7 @@ def _classes(index: int, candidates: dict[str, int], counts: dict[str, tuple[int
     by_weight: dict[tuple[int, bool], list[str]] = defaultdict(list)
     for token, base in candidates.items():
         count = counts.get(token, (0, 0))
-        if index == 0 and base != SOUND:
+        if index == 0 and base not in (SOUND, PLACE):
             by_weight[_weight(base, True, count), True].append(token)
         by_weight[_weight(base, False, count), False].append(token)
     classes = [
@@ -397,13 +458,15 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     if not all(per_word):
         return []
     bearers = [sum(counts.get(token, (0, 0))[0] for token in candidates) for candidates in per_word]
-    drivers = sorted(range(len(words)), key=lambda index: bearers[index])[:2]
+    drivers = sorted(range(len(per_word)), key=lambda index: bearers[index])[:2]
     # What scoring everyone costs, in index entries read: the rarest word's persons looked up one by
     # one, or both words' persons read and hashed.
     rare, other = (bearers[index] for index in (drivers * 2)[:2])
-    scan_cost = min(rare * PROBE_COST, rare + other) if len(words) > 1 else rare
-    # Three words or more: the two rarest words already intersect narrowly.
-    if birth_date is not None or scan_cost <= SCAN_COST or len(words) > 2:
+    scan_cost = min(rare * PROBE_COST, rare + other) if len(per_word) > 1 else rare
+    # Three names or more: the two rarest already intersect narrowly (a commune does not: it is
+    # rather one more condition on the ordered intersections).
+    names = sum(1 for candidates in per_word if PLACE not in candidates.values())
+    if birth_date is not None or scan_cost <= SCAN_COST or names > 2:
         return _scan(per_word, counts, condition, birth_date, drivers, limit)
     classes = [_classes(index, candidates, counts) for index, candidates in enumerate(per_word)]
     statements = 1 if scan_cost <= SCAN_COST_LATER else TIER_STATEMENTS
@@ -464,14 +527,17 @@ def _scan(
 
 
 def _visible_first(ranked: list[Match], visible: _Visible, limit: int) -> list[Match]:
-    """The first `limit` matches the caller may see, asking about a few more than needed at a time."""
+    """The first `limit` matches the caller may see, asking about a few more than needed at a time,
+    twice as many each time the caller sees few of them (a scope over one commune out of many)."""
     table = _table(NameToken)
     found: list[Match] = []
     start = 0
+    size = max(2 * limit, 20)
     with connection.cursor() as cursor:
         while start < len(ranked) and len(found) < limit:
-            chunk = ranked[start : start + max(2 * (limit - len(found)), 20)]
+            chunk = ranked[start : start + size]
             start += len(chunk)
+            size = min(2 * size, 900)  # SQLite caps the parameters of a statement
             ids = [match.person_id for match in chunk]
             cursor.execute(
                 f"SELECT DISTINCT person_id FROM {table} WHERE person_id IN ({_placeholders(ids)}) AND {visible.sql}",
@@ -519,16 +585,17 @@ def _ordered(classes: list[list[_Class]], visible: _Visible, everyone: int, stat
 
 def _intersections(branches: list[tuple[_Class, ...]], visible: _Visible, everyone: int, limit: int) -> list[list[int]]:
     """For each combination, the first `limit` ids of persons bearing a word of each of its classes,
-    from the class fewest persons bear, in id order. The other class (two words at most here) is
-    checked person by person until `limit` pass when that is soon (a common name), or else its
+    from the class fewest persons bear, in id order. The other classes (two names, a commune) are
+    checked person by person until `limit` pass when that is soon (a common name), or else their
     persons are read and hashed once (see _bears). Visibility is checked on the results only."""
     table = _table(NameToken)
     sql: list[str] = []
     params: list[Any] = []
     for index, combination in enumerate(branches):
         driver, *others = sorted(combination, key=lambda c: (c.entries, len(c.tokens)))
-        # Persons walked before `limit` bear the other class too, were they spread evenly.
-        walked = min(driver.persons, limit * everyone // max(1, min((c.persons for c in others), default=everyone)))
+        # Persons walked before `limit` bear the other classes too, were they spread evenly.
+        share = math.prod(min(1.0, max(1, c.persons) / max(1, everyone)) for c in others)
+        walked = min(driver.persons, int(limit / share))
         walk = walked * PROBE_COST <= sum(c.entries for c in others)
         checks, check_params = [], []
         for other in others:

@@ -14,12 +14,12 @@ from django.http import Http404
 
 from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
 from relais.people.normalization import (
-    NAME_PARTICLES,
     name_tokens,
     normalize_email,
     normalize_name,
     parse_french_date,
     phone_search_digits,
+    search_words,
 )
 from relais.people.policies import persons_visible, persons_visible_filter
 from relais.people.search import search_by_words
@@ -98,42 +98,27 @@ def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Pe
         return []
     contact_points = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("kind", "position"))
     if parsed.names:
-        words = _search_words(parsed.names)
+        words = search_words(parsed.names)
         visible = persons_visible_filter(scope, "person_id")
         matches = search_by_words(words, visible=visible, birth_date=parsed.birth_date, limit=limit)
         rank = {match.person_id: position for position, match in enumerate(matches)}
         found = list(Person.objects.filter(pk__in=rank).prefetch_related(contact_points))
         return sorted(found, key=lambda person: rank[person.pk])
     queryset = persons_visible(scope)
-    if parsed.email:
-        queryset = queryset.filter(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__icontains=parsed.email)
-    if parsed.phone_digits:
-        queryset = queryset.filter(
-            contact_points__kind=ContactPoint.Kind.PHONE, contact_points__value__contains=parsed.phone_digits
+    if parsed.email:  # the whole address or its beginning
+        points = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, search_key__startswith=parsed.email)
+        queryset = queryset.filter(pk__in=points.values("person_id"))
+    if parsed.phone_digits:  # the whole number, its beginning or its end
+        points = ContactPoint.objects.filter(
+            Q(search_key__startswith=parsed.phone_digits) | Q(search_key_reversed__startswith=parsed.phone_digits[::-1]),
+            kind=ContactPoint.Kind.PHONE,
         )
+        queryset = queryset.filter(pk__in=points.values("person_id"))
     if parsed.birth_date:
         queryset = queryset.filter(birth_date=parsed.birth_date)
     return list(
-        queryset.distinct()
-        .prefetch_related(contact_points)
-        .order_by("search_usage_name", "search_birth_name", "first_names")[:limit]
+        queryset.prefetch_related(contact_points).order_by("search_usage_name", "search_birth_name", "first_names")[:limit]
     )
-
-
-def _search_words(names: list[str]) -> list[str]:
-    """Words to look for: a lone letter joins the next word ("N'Diaye" typed "n diaye" → "ndiaye"),
-    particles are dropped when another word remains ("de la Fontaine" → "fontaine")."""
-    merged: list[str] = []
-    pending = ""
-    for word in names:
-        if len(word) == 1:
-            pending += word
-            continue
-        merged.append(pending + word)
-        pending = ""
-    if pending:
-        merged.append(pending)
-    return [word for word in merged if word not in NAME_PARTICLES] or merged
 
 
 def person_duplicate_candidates(

@@ -41,7 +41,7 @@ def test_agent_finds_a_person_logs_an_exchange_and_sees_it_on_the_timeline(page,
 def test_live_search_updates_results_while_typing(page, world, person92):
     _login(page, "agent92@hauts-de-seine.fr")
     page.goto("/usagers/")
-    page.get_by_label("Nom, prénom, téléphone, e-mail ou date de naissance").fill("06 12 34")
+    page.get_by_label("Nom, prénom, commune, téléphone, e-mail ou date de naissance").fill("06 12 34")
     page.locator("#search-results").get_by_role("link", name="MARTIN-DUPONT Élodie (née Lefèvre)").wait_for()
 
 

@@ -14,7 +14,9 @@ from relais.people.normalization import (
     parse_french_date,
     phone_display,
     phone_search_digits,
+    phone_search_key,
     phone_to_e164,
+    place_key,
     split_first_names,
 )
 
@@ -54,9 +56,30 @@ def test_invalid_phone_numbers_are_refused_in_french(typed):
         phone_to_e164(typed)
 
 
-def test_partial_phone_search_drops_the_trunk_zero():
-    assert phone_search_digits("06 12 34") == "61234"
-    assert phone_search_digits("+33 6 12") == "612"
+def test_phone_numbers_are_searched_in_national_form():
+    assert phone_search_key("+33612345678") == "0612345678"
+    assert phone_search_key("+447700900123") == "00447700900123"
+    assert phone_search_digits("06 12 34") == "061234"
+    assert phone_search_digits("+33 6 12") == "0612"
+    assert phone_search_digits("0033 6 12") == "0612"
+    assert phone_search_digits("33 6 12 34 56 78") == "0612345678"
+    assert phone_search_digits("+44 7700") == "00447700"
+    assert phone_search_digits("56 78") == "5678"
+
+
+@pytest.mark.parametrize(
+    ("city", "key"),
+    [
+        ("Saint-Germain-en-Laye", "saint germain en laye"),
+        ("ST GERMAIN EN LAYE", "saint germain en laye"),
+        ("Le Chesnay-Rocquencourt", "chesnay rocquencourt"),
+        ("L'Étang-la-Ville", "letang ville"),
+        ("Boulogne-Billancourt", "boulogne billancourt"),
+        ("Sainte-Mesme", "sainte mesme"),
+    ],
+)
+def test_commune_names_are_compared_without_accents_particles_or_abbreviations(city, key):
+    assert place_key(city) == key
 
 
 def test_emails_are_lowercased_and_checked():

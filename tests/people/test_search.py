@@ -1,5 +1,6 @@
-"""The name search (people/search.py): both ways of ranking give the same answer, the word counts
-it relies on stay right, and a common spelling comes before a rare one equally close."""
+"""The person search (people/search.py, selectors.person_search): both ways of ranking give the
+same answer, the word counts it relies on stay right, a common spelling comes before a rare one
+equally close, a commune narrows the names, phone numbers and e-mails are found whole or in part."""
 
 import random
 
@@ -26,7 +27,13 @@ QUERIES = [
     "marni anne",
     "bernard jean pierre",
     "jean 12/04/1985",
+    "martin nanterre",
+    "matrin marie versailles",
+    "dupont 78100",
+    "marie st germain en laye",
 ]
+ALWAYS_SCANNED = {"bernard jean pierre", "jean 12/04/1985"}  # a birth date, or three names
+CITIES = [("Nanterre", "92000"), ("Versailles", "78000"), ("Saint-Germain-en-Laye", "78100")]
 
 
 @pytest.fixture
@@ -38,6 +45,7 @@ def population(world):
             usage_name=rng.choice(["", "", rng.choice(FAMILIES)]),
             first_names=", ".join(rng.sample(FIRSTS, rng.randint(1, 2))),
             organisations=[rng.choice([world.org92, world.org92, world.org78])],
+            **dict(zip(["city", "postcode"], rng.choice(CITIES), strict=True)),
         )
     return world
 
@@ -57,7 +65,7 @@ def test_ordered_intersections_and_the_scan_rank_alike(population, monkeypatch, 
     scan = search._scan
     monkeypatch.setattr(search, "_scan", lambda *args: pytest.fail("scanned"))
     for query in QUERIES:
-        if "/" not in query and len(query.split()) <= 2:  # a birth date or three words are always scanned
+        if query not in ALWAYS_SCANNED:
             assert _ids(scope, query, limit) == scanned[query], query
     monkeypatch.setattr(search, "_scan", scan)
     assert all(scanned[query] for query in QUERIES if "/" not in query)
@@ -112,7 +120,7 @@ def test_bulk_indexing_counts_words_once_at_the_end(world):
     for person in people:
         person_search_fields(person)
         person.save()
-    search.person_index_new([(p.pk, p.birth_name, "", p.first_names) for p in people], known, counts)
+    search.person_index_new([(p.pk, p.birth_name, "", p.first_names, p.city, p.postcode) for p in people], known, counts)
     assert not TokenCount.objects.filter(token="quenouille").exists()
     search.token_counts_add(counts)
     assert TokenCount.objects.get(token="quenouille").family == 3
@@ -131,3 +139,75 @@ def test_an_import_counts_its_words(world, tmp_path, batch_size):
     run_import(path=path, source="GRC92", organisation=world.org92, batch_size=batch_size)
     assert (TokenCount.objects.get(token="lefevre").family, TokenCount.objects.get(token="elodie").persons) == (2, 1)
     assert person_search(scope=agent_access_scope(world.agent92), query="lefevr jean")[0].first_names == "Jean"
+
+
+def _found(world, query):
+    return person_search(scope=agent_access_scope(world.agent92), query=query)
+
+
+def test_a_commune_or_a_postcode_among_the_names_narrows_the_search(world):
+    here = PersonFactory(
+        birth_name="Dupont", first_names="Marie", city="SAINT GERMAIN EN LAYE", postcode="78100", organisations=[world.org92]
+    )
+    there = PersonFactory(
+        birth_name="Dupont", first_names="Marie", city="Nanterre", postcode="92000", organisations=[world.org92]
+    )
+    assert _found(world, "dupnt marie st germain en laye") == [here]
+    assert _found(world, "Dupont Saint-Germain-en-Laye") == [here]
+    assert _found(world, "dupont marie 92000") == [there]
+    assert _found(world, "dupont nanterre") == [there]
+    assert _found(world, "dupont marie") == [here, there]
+    assert _found(world, "dupont marie lyon") == []  # nobody lives there: a name nobody bears
+
+
+def test_a_commune_typed_alone_or_also_a_name_is_searched_as_a_name_first(world):
+    resident = PersonFactory(birth_name="Martin", first_names="Anne", city="Paris", postcode="75011", organisations=[world.org92])
+    named = PersonFactory(
+        birth_name="Paris", first_names="Anne", city="Versailles", postcode="78000", organisations=[world.org92]
+    )
+    assert _found(world, "paris") == [named]
+    assert _found(world, "paris anne") == [named, resident]  # the exact family name before the commune
+
+
+def test_a_person_who_moves_is_found_in_the_new_commune_only(world):
+    person = PersonFactory(
+        birth_name="Lemoine", first_names="Paul", city="Nanterre", postcode="92000", organisations=[world.org92]
+    )
+    in_nanterre = TokenCount.objects.get(token="@nanterre").persons
+    person.city, person.postcode = "Versailles", "78000"
+    person.save()
+    search.person_index([person])
+    assert _found(world, "lemoine versailles") == [person]
+    assert _found(world, "lemoine nanterre") == []
+    assert TokenCount.objects.get(token="@nanterre").persons == in_nanterre - 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["06 12 34 56 78", "+33 6 12 34 56 78", "0033612345678", "33612345678", "0612", "06 12 34", "56 78", "345678", "612345678"],
+)
+def test_a_phone_number_is_found_whole_or_by_its_beginning_or_its_end(world, person92, query):
+    assert _found(world, query) == [person92]
+
+
+@pytest.mark.parametrize("query", ["23 45 67", "07 12 34 56 78", "+44 6 12 34"])
+def test_a_phone_fragment_from_the_middle_or_another_number_finds_nobody(world, person92, query):
+    assert _found(world, query) == []
+
+
+def test_a_foreign_phone_number_is_found_with_its_international_prefix(world):
+    person = PersonFactory(birth_name="Smith", first_names="John", phones=["+447700900123"], organisations=[world.org92])
+    assert _found(world, "+44 7700 900123") == [person]
+    assert _found(world, "0044 7700") == [person]
+    assert _found(world, "900123") == [person]
+
+
+@pytest.mark.parametrize("query", ["elodie.martin@example.fr", "Elodie.Martin@Example.FR", "elodie.martin@", "elodie.martin@exa"])
+def test_an_e_mail_is_found_whole_or_by_its_beginning(world, person92, query):
+    assert _found(world, query) == [person92]
+
+
+def test_contact_searches_respect_the_scope(world, person92):
+    scope78 = agent_access_scope(world.agent78)
+    assert person_search(scope=scope78, query="06 12 34 56 78") == []
+    assert person_search(scope=scope78, query="elodie.martin@example.fr") == []
