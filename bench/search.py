@@ -12,10 +12,12 @@ part before the "@". It prints p50, p95 and recall@10 (the intended person among
 for Relais's search (people/search.py, through selectors.person_search: persons and their contact
 points fetched, as the search page does) and for a naive query in the same run: pg_trgm similarity
 on the normalised names (ids only; the birth date and the commune as equalities), a substring
-search (LIKE '%…%') on the stored numbers and e-mails. The baseline runs under a statement_timeout: a query cut counts as a
-miss. With millions of persons, many share a name and first name: recall@10 is also given counting
-a first ten made only of such exact homonyms as found. Tables and indexes are read into memory
-first (pg_prewarm), as on a server answering searches all day.
+search (LIKE '%…%') on the stored numbers and e-mails. The baseline runs under a statement_timeout:
+a query cut counts as a miss. With millions of persons, many share a name and a first name (300
+"Marie Martin"), who score the same and come by id: recall@10 is also given counting as found a
+first ten that holds an exact homonym of the intended person (every word they bear as searched,
+and the birth date or commune when given). Tables and indexes are read into memory first
+(pg_prewarm), as on a server answering searches all day.
 Targets: p95 ≤ 20 ms and recall@10 ≥ 98 %.
 """
 
@@ -274,10 +276,11 @@ def main() -> None:
             [kind, f"%{fragment}%"],
         )
 
-    def homonyms_fill(found: list[int], intended: list[str] | None, birth_date: dt.date | None) -> bool:
-        """Ten results all bearing exactly the intended words (and birth date): persons the query
-        cannot tell apart from the intended one, so missing them is not the engine's fault."""
-        if intended is None or len(found) < 10:
+    def homonym_found(found: list[int], intended: list[str] | None, birth_date: dt.date | None) -> bool:
+        """One of the results bears every word the intended person bears as searched (and the birth
+        date, the commune): a homonym the query cannot tell apart from the intended person. They
+        score the same; only the order of ids, arbitrary, put the intended person further."""
+        if intended is None or not found:
             return False
         with connection.cursor() as cursor:
             cursor.execute(
@@ -286,16 +289,16 @@ def main() -> None:
                 " GROUP BY t.person_id HAVING count(DISTINCT t.token) = %s) matched",
                 [found, intended, birth_date, birth_date, len(set(intended))],
             )
-            return cursor.fetchone()[0] == len(found)
+            return cursor.fetchone()[0] > 0
 
     print(
         f"{count:,} persons on PostgreSQL; {args.queries} queries of a family name with one typo and a first name,"
         " then the same with the birth date or the commune; phones and e-mails of those persons who have one".replace(",", " ")
     )
     print(
-        "  recall@10: the intended person among the first ten; in brackets, also counting as found a first ten made\n"
-        "  only of exact homonyms of the intended person (same names, and birth date or commune when given), whom no\n"
-        "  query can tell apart. Before each series, the tables and indexes are read into the OS cache (pg_prewarm).\n"
+        "  recall@10: the intended person among the first ten; in brackets, also counting as found a first ten holding\n"
+        "  an exact homonym of the intended person (same names, and birth date or commune when given), whom no query\n"
+        "  can tell apart. Before each series, the tables and indexes are read into the OS cache (pg_prewarm).\n"
         f"  naive: statement_timeout {args.naive_timeout} ms per query (a timeout counts as a miss, timed at the timeout)."
     )
     series: list[tuple[str, list[Query], Callable[[str], list[int]]]] = [
@@ -315,7 +318,7 @@ def main() -> None:
                 found = function(query)
                 timings.append((time.perf_counter() - began) * 1000)
                 hits += expected in found
-                fair = expected in found or homonyms_fill(found, intended, birth_date)
+                fair = expected in found or homonym_found(found, intended, birth_date)
                 lenient += fair
                 if args.verbose and not fair:
                     first = [str(p) for p in Person.objects.filter(pk__in=found[:3])]

@@ -74,7 +74,13 @@ class PersonListApi(APIView):
     @extend_schema(
         operation_id="persons_list",
         summary="Rechercher ou lister les usagers visibles",
-        parameters=[OpenApiParameter("q", str, description="Nom(s), téléphone (même partiel), e-mail ou date de naissance")],
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Nom(s) et prénom(s), suivis si besoin de la date de naissance, de la commune ou du code postal ; ou téléphone (entier, son début ou sa fin), e-mail (entier ou son début), date de naissance",
+            )
+        ],
         responses=PersonOutput(many=True),
     )
     def get(self, request: Request) -> Response:

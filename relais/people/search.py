@@ -79,6 +79,11 @@ SCAN_COST_LATER = 150_000
 TIER_STATEMENTS = 3
 TIER_BRANCHES = (1, 6, 16)
 MAX_COMBINATIONS = 400
+# In the first SPELLING_TOP results, one spelling of a word read as a typo takes at most
+# SPELLING_CAP places when other spellings as close exist (see _Page).
+SPELLING_TOP = 10
+SPELLING_CAP = 3
+SPELLINGS = 3  # the heaviest spellings of a word looked for
 
 
 # --- Indexing ---------------------------------------------------------------------------------
@@ -361,6 +366,82 @@ def candidate_words(word: str) -> dict[str, int]:
 class Match:
     person_id: int
     score: int
+    weights: tuple[int, ...] = ()  # per typed word: the weight of the person's best word for it
+
+
+def _is_near(weight: int) -> bool:
+    return NEAR <= weight < PLACE
+
+
+class _Page:
+    """The results as shown: by decreasing score, then by id, except in the first SPELLING_TOP
+    places when more persons match. There, when a typed word was read as a typo (or the beginning
+    of a word) and several spellings one typo away are borne by somebody, one spelling takes at
+    most SPELLING_CAP places: "mfunier marie" shows Meunier and Mounier, not ten Meunier. The
+    persons held back come next. Spellings weighing the same are one. A word typed exactly as a
+    name is never held back. The other spellings are looked for as far as their best combination
+    (`floor`: the other words matched at their best); past it, the page is given as it stands once
+    it has `limit` persons, rather than reading every bearer of a common name."""
+
+    def __init__(self, limit: int, spellings: dict[int, set[int]], floor: float) -> None:
+        self.limit = limit
+        self.top_size = min(limit, SPELLING_TOP)
+        self.spellings = spellings  # typed word → weights of its near spellings, when two or more
+        self.floor = floor
+        self.top: list[Match] = []
+        self.later: list[Match] = []
+        self.taken: dict[tuple[int, int], int] = defaultdict(int)
+
+    def add(self, match: Match) -> None:
+        if len(self.top) >= self.top_size:
+            self.later.append(match)
+            return
+        groups = [
+            (index, match.weights[index])
+            for index, near in self.spellings.items()
+            if match.weights and match.weights[index] in near
+        ]
+        if any(self.taken[group] >= SPELLING_CAP for group in groups):
+            self.later.append(match)
+            return
+        self.top.append(match)
+        for group in groups:
+            self.taken[group] += 1
+
+    def done_before(self, match: Match) -> bool:
+        """Whether the page is complete without this match and every match ranked after it."""
+        return self.full or (self.found >= self.limit and match.score < self.floor)
+
+    @property
+    def found(self) -> int:
+        return len(self.top) + len(self.later)
+
+    @property
+    def full(self) -> bool:
+        return len(self.top) >= self.top_size and len(self.top) + len(self.later) >= self.limit
+
+    def matches(self) -> list[Match]:
+        """The page, also when the ranking ran out before it was full."""
+        later = sorted(self.later, key=lambda m: (-m.score, m.person_id))
+        if len(self.top) + len(later) <= self.top_size:  # everyone is in the first places: plain order
+            return sorted(self.top + later, key=lambda m: (-m.score, m.person_id))
+        return (self.top + later)[: self.limit]
+
+
+def _page(limit: int, classes: list[list[_Class]]) -> _Page:
+    """An empty page, knowing the near spellings (the SPELLINGS heaviest) that somebody bears of each
+    word typed with no exact match, when it has two or more (as a family name for the first word
+    typed), and the score of the weakest of their best combinations."""
+    spellings = {}
+    for index, word_classes in enumerate(classes):
+        if any(c.weight >= EXACT and c.persons > 0 for c in word_classes):
+            continue  # typed as somebody's name: not a typo
+        near = {c.weight for c in word_classes if _is_near(c.weight) and c.family == (index == 0) and c.persons > 0}
+        if len(near) >= 2:
+            spellings[index] = set(sorted(near, reverse=True)[:SPELLINGS])
+    best = [max((c.weight for c in word_classes if c.persons > 0), default=0) for word_classes in classes]
+    floor = min((sum(best) - best[index] + weight for index, near in spellings.items() for weight in near), default=math.inf)
+    return _Page(limit, spellings, floor)
 
 
 @dataclass(frozen=True)
@@ -466,16 +547,18 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     # Three names or more: the two rarest already intersect narrowly (a commune does not: it is
     # rather one more condition on the ordered intersections).
     names = sum(1 for candidates in per_word if PLACE not in candidates.values())
-    if birth_date is not None or scan_cost <= SCAN_COST or names > 2:
-        return _scan(per_word, counts, condition, birth_date, drivers, limit)
     classes = [_classes(index, candidates, counts) for index, candidates in enumerate(per_word)]
-    statements = 1 if scan_cost <= SCAN_COST_LATER else TIER_STATEMENTS
+    if birth_date is not None or scan_cost <= SCAN_COST or names > 2:
+        return _scan(per_word, counts, condition, birth_date, drivers, _page(limit, classes))
+    page = _page(limit, classes)
+    # A second statement looks for the other spellings of a word read as a typo (see _Page).
+    statements = (2 if page.spellings else 1) if scan_cost <= SCAN_COST_LATER else TIER_STATEMENTS
     found = (
-        _ordered(classes, condition, counts.get(EVERYONE, (0, 0))[0], statements, limit)
+        _ordered(classes, condition, counts.get(EVERYONE, (0, 0))[0], statements, page)
         if math.prod(len(c) for c in classes) <= MAX_COMBINATIONS
         else None
     )
-    return found if found is not None else _scan(per_word, counts, condition, None, drivers, limit)
+    return found if found is not None else _scan(per_word, counts, condition, None, drivers, _page(limit, classes))
 
 
 def _scan(
@@ -484,7 +567,7 @@ def _scan(
     visible: _Visible,
     birth_date: dt.date | None,
     drivers: list[int],
-    limit: int,
+    page: _Page,
 ) -> list[Match]:
     """Score every person born on `birth_date`, or else bearing a candidate of each of the two
     rarest words, then keep the best the caller may see. A lone word is read from the word index;
@@ -520,21 +603,20 @@ def _scan(
                     if weight > scores[index]:
                         scores[index] = weight
     ranked = sorted(
-        (Match(person_id, sum(scores)) for person_id, scores in best.items() if all(scores)),
+        (Match(person_id, sum(scores), tuple(scores)) for person_id, scores in best.items() if all(scores)),
         key=lambda m: (-m.score, m.person_id),
     )
-    return _visible_first(ranked, visible, limit)
+    return _visible_first(ranked, visible, page)
 
 
-def _visible_first(ranked: list[Match], visible: _Visible, limit: int) -> list[Match]:
-    """The first `limit` matches the caller may see, asking about a few more than needed at a time,
+def _visible_first(ranked: list[Match], visible: _Visible, page: _Page) -> list[Match]:
+    """The page of matches the caller may see, asking about a few more than needed at a time,
     twice as many each time the caller sees few of them (a scope over one commune out of many)."""
     table = _table(NameToken)
-    found: list[Match] = []
     start = 0
-    size = max(2 * limit, 20)
+    size = max(2 * page.limit, 20)
     with connection.cursor() as cursor:
-        while start < len(ranked) and len(found) < limit:
+        while start < len(ranked):
             chunk = ranked[start : start + size]
             start += len(chunk)
             size = min(2 * size, 900)  # SQLite caps the parameters of a statement
@@ -544,42 +626,58 @@ def _visible_first(ranked: list[Match], visible: _Visible, limit: int) -> list[M
                 [*ids, *visible.params],
             )
             seen = {row[0] for row in cursor.fetchall()}
-            found += [match for match in chunk if match.person_id in seen][: limit - len(found)]
-    return found
+            for match in chunk:
+                if match.person_id in seen:
+                    if page.done_before(match):
+                        return page.matches()
+                    page.add(match)
+    return page.matches()
 
 
-def _ordered(classes: list[list[_Class]], visible: _Visible, everyone: int, statements: int, limit: int) -> list[Match] | None:
+def _ordered(classes: list[list[_Class]], visible: _Visible, everyone: int, statements: int, page: _Page) -> list[Match] | None:
     """Combinations of classes by decreasing total weight. A person first met in a combination
     has that combination's weight as score (any better one would have been met before); within a
     total, persons come by id, so each combination needs only its first `limit` persons by id.
     None when the statements allowed are not enough (the caller scans)."""
+    limit = page.limit
     levels: dict[int, list[tuple[_Class, ...]]] = defaultdict(list)
     for combination in itertools.product(*classes):
         levels[sum(c.weight for c in combination)].append(combination)
     order = sorted(levels, reverse=True)
-    found: list[Match] = []
     seen: set[int] = set()
     position = 0
     for statement in range(statements):
+        if page.found >= limit and position < len(order) and order[position] < page.floor:
+            return page.matches()  # only the other spellings were missing, and they were all looked for
         batch: list[int] = []
         branches: list[tuple[_Class, ...]] = []
-        while position < len(order) and (not batch or len(branches) + len(levels[order[position]]) <= TIER_BRANCHES[statement]):
+        while (
+            position < len(order)
+            and (not batch or len(branches) + len(levels[order[position]]) <= TIER_BRANCHES[statement])
+            and not (page.found >= limit and order[position] < page.floor)
+        ):
             batch.append(order[position])
             branches.extend(levels[order[position]])
             position += 1
         persons = _intersections(branches, visible, everyone, limit)
         start = 0
         for level in batch:
-            count = len(levels[level])
-            new = sorted({pid for rows in persons[start : start + count] for pid in rows} - seen)
-            start += count
-            for person_id in new[: limit - len(found)]:
-                found.append(Match(person_id, level))
+            met: dict[int, tuple[int, ...]] = {}  # person → the combination of this level they bear
+            for combination, rows in zip(levels[level], persons[start : start + len(levels[level])], strict=True):
+                for person_id in rows:
+                    if person_id not in seen:
+                        met.setdefault(person_id, tuple(c.weight for c in combination))
+            start += len(levels[level])
+            for person_id in sorted(met):
+                match = Match(person_id, level, met[person_id])
+                if page.done_before(match):
+                    return page.matches()
+                page.add(match)
                 seen.add(person_id)
-            if len(found) >= limit:
-                return found
+            if page.found >= limit and level <= page.floor:  # whatever comes next is done_before
+                return page.matches()
         if position >= len(order):
-            return found
+            return page.matches()
     return None
 
 

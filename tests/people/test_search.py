@@ -89,6 +89,30 @@ def test_a_common_spelling_comes_before_a_rare_one_equally_close(world):
     assert person_search(scope=agent_access_scope(world.agent92), query="marin marie")[0] == rare  # exact first
 
 
+def _force_ordered(monkeypatch):
+    """Every word is "common": the ordered intersections answer, never the scan."""
+    monkeypatch.setattr(search, "SCAN_COST", -1)
+    monkeypatch.setattr(search, "SCAN_COST_LATER", -1)
+    monkeypatch.setattr(search, "TIER_STATEMENTS", 50)
+    monkeypatch.setattr(search, "TIER_BRANCHES", (1,) + (6,) * 49)
+    monkeypatch.setattr(search, "_scan", lambda *args: pytest.fail("scanned"))
+
+
+def test_when_many_match_a_typo_shows_each_close_spelling_in_the_first_ten(world, monkeypatch):
+    common = [PersonFactory(birth_name="Meunier", first_names="Marie", organisations=[world.org92]) for _ in range(12)]
+    rare = [PersonFactory(birth_name="Mounier", first_names="Marie", organisations=[world.org92]) for _ in range(2)]
+    expected = [*common[:3], *rare, *common[3:8]]  # Meunier first (commoner), at most three before Mounier
+    assert _found_first(world, "mfunier marie") == expected
+    assert _found_first(world, "meunier marie") == common[:10]  # typed exactly: no other spelling pushed up
+    _force_ordered(monkeypatch)
+    assert _found_first(world, "mfunier marie") == expected
+    assert _found_first(world, "meunier marie") == common[:10]
+
+
+def _found_first(world, query, limit=10):
+    return person_search(scope=agent_access_scope(world.agent92), query=query, limit=limit)
+
+
 def test_search_only_shows_what_the_scope_may_see_on_both_paths(population, monkeypatch):
     scope78 = agent_access_scope(population.agent78)
     visible = set(Person.objects.filter(organisations=population.org78).values_list("pk", flat=True))

@@ -16,13 +16,16 @@ from tests.people.factories import PersonFactory
         "martin dupont",
         "Martin-Dupont élodie",
         "elodie lef",
+        "lefevre nanterre",
+        "elodie 92000",
         "06 12 34 56 78",
         "0612 34",
+        "56 78",
         "elodie.martin@example.fr",
         "12/04/1985",
     ],
 )
-def test_agent_finds_a_person_by_any_name_phone_email_or_birth_date(world, person92, query):
+def test_agent_finds_a_person_by_any_name_commune_phone_email_or_birth_date(world, person92, query):
     response = world.client_for(world.agent92).get(reverse("people:search"), {"q": query})
     assert response.status_code == 200
     assert person92 in response.context["results"]
