@@ -247,9 +247,13 @@ class NameToken(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     token = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The commune the person lives in ("@nanterre", as their place word), on each of their words:
+    # a search naming a commune reads only the words of the persons living there.
+    place = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         indexes = [
+            models.Index(fields=["place", "token", "person"], condition=~Q(place=""), name="name_token_place_idx"),
             # A word's persons in id order, read from this index alone (the kind too, on PostgreSQL):
             # the search walks it in step with the other words' and stops at the first results. Its
             # pattern operator class also serves prefix searches (LIKE 'dup%') whatever the collation.

@@ -93,13 +93,20 @@ def person_tokens(person: Person) -> set[tuple[str, str]]:
     return name_tokens_of(person.birth_name, person.usage_name, person.first_names, person.city, person.postcode)
 
 
+def person_place(city: str) -> str:
+    """The place word of a commune ("@nanterre"), as stored on each of the person's words."""
+    key = place_key(city)
+    return (PLACE_MARK + key)[:100] if key else ""
+
+
 def name_tokens_of(
     birth_name: str, usage_name: str, first_names: str, city: str = "", postcode: str = ""
 ) -> set[tuple[str, str]]:
     tokens: set[tuple[str, str]] = set()
-    for place in (place_key(city), postcode.strip()):
-        if place:
-            tokens.add((PLACE_MARK + place, NameToken.Kind.PLACE))
+    if city_word := person_place(city):
+        tokens.add((city_word, NameToken.Kind.PLACE))
+    if postcode.strip():
+        tokens.add((PLACE_MARK + postcode.strip(), NameToken.Kind.PLACE))
     for name in (birth_name, usage_name):
         for key in name_keys(name):
             tokens.add((key, NameToken.Kind.FAMILY))
@@ -140,7 +147,11 @@ def person_index(persons: Sequence[Person], *, replace: bool = True) -> int:
         indexed = {person_id for person_id, _, _ in rows_before}
         _add_counts(counts, ((token, kind) for _, token, kind in rows_before), -1)
         old.delete()
-    rows = [NameToken(person_id=person.pk, token=token, kind=kind) for person in persons for token, kind in person_tokens(person)]
+    rows = [
+        NameToken(person_id=person.pk, token=token, kind=kind, place=person_place(person.city))
+        for person in persons
+        for token, kind in person_tokens(person)
+    ]
     NameToken.objects.bulk_create(rows, batch_size=5000)
     _add_counts(counts, ((row.token, row.kind) for row in rows))
     _add_counts(counts, ((EVERYONE, "") for person in persons if person.pk not in indexed))
@@ -157,12 +168,12 @@ def person_index_new(
     across batches to avoid asking the database again. The words' counts are added to `counts` for
     the caller to write once at the end (token_counts_add), or written now without it."""
     rows = [
-        (person_id, token, kind)
+        (person_id, token, kind, person_place(city))
         for person_id, birth, usage, first, city, postcode in names
         for token, kind in name_tokens_of(birth, usage, first, city, postcode)
     ]
-    insert_rows(NameToken, ["person_id", "token", "kind"], rows)
-    words = {token for _, token, _ in rows if _is_word(token)} - known_words
+    insert_rows(NameToken, ["person_id", "token", "kind", "place"], rows)
+    words = {token for _, token, _, _ in rows if _is_word(token)} - known_words
     insert_rows(
         TokenVariant,
         ["variant", "token"],
@@ -171,7 +182,7 @@ def person_index_new(
     )
     known_words.update(words)
     batch: TokenCounts = {} if counts is None else counts
-    _add_counts(batch, ((token, kind) for _, token, kind in rows))
+    _add_counts(batch, ((token, kind) for _, token, kind, _ in rows))
     _add_counts(batch, ((EVERYONE, "") for _ in names))
     if counts is None:
         token_counts_add(batch)
@@ -482,15 +493,18 @@ def _fence() -> str:
     return "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
 
 
-def _bears(person: str, tokens: Sequence[str], family: bool, walk: bool) -> tuple[str, list]:
+def _bears(person: str, tokens: Sequence[str], family: bool, walk: bool, place: str = "") -> tuple[str, list]:
     """SQL: the person (a column) bears one of these words. Either looked up person by person in the
     person index (`walk`: "token || ''" keeps the word index out of it), or, on PostgreSQL, read
     once from the word index and hashed ("person_id + 0" on both sides keeps the person index out of
     it, either way round): a lookup costs about PROBE_COST index entries read in a row, and far more
-    when its page is not cached."""
+    when its page is not cached. With a `place`, hashed words are read among that commune's."""
     table = _table(NameToken)
     kind = " AND o.kind = %s" if family else ""
     params = [*tokens, *([NameToken.Kind.FAMILY.value] if family else [])]
+    if place:
+        kind += " AND o.place = %s"
+        params.append(place)
     if walk or connection.vendor != "postgresql":
         sql = f"o.person_id = {person} AND (o.token || '') IN ({_placeholders(tokens)}){kind} {_fence()}"
     else:
@@ -546,9 +560,13 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     scan_cost = min(rare * PROBE_COST, rare + other) if len(per_word) > 1 else rare
     # Three names or more: the two rarest already intersect narrowly (a commune does not: it is
     # rather one more condition on the ordered intersections).
-    names = sum(1 for candidates in per_word if PLACE not in candidates.values())
+    names = [index for index, candidates in enumerate(per_word) if PLACE not in candidates.values()]
     classes = [_classes(index, candidates, counts) for index, candidates in enumerate(per_word)]
-    if birth_date is not None or scan_cost <= SCAN_COST or names > 2:
+    commune = _commune(per_word, counts) if names else None
+    if birth_date is None and commune is not None:
+        drivers = sorted(names, key=lambda index: bearers[index])[:2]
+        return _scan(per_word, counts, condition, None, drivers, _page(limit, classes), commune)
+    if birth_date is not None or scan_cost <= SCAN_COST or len(names) > 2:
         return _scan(per_word, counts, condition, birth_date, drivers, _page(limit, classes))
     page = _page(limit, classes)
     # A second statement looks for the other spellings of a word read as a typo (see _Page).
@@ -561,6 +579,18 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     return found if found is not None else _scan(per_word, counts, condition, None, drivers, _page(limit, classes))
 
 
+def _commune(per_word: list[dict[str, int]], counts: dict[str, tuple[int, int]]) -> tuple[int, str] | None:
+    """The typed word (its index) naming a commune, and the commune's place word, when the persons
+    it leads to are best found among that commune's: unless its other readings (a name like it,
+    "Paris", "Colombe") lead to more persons than a scan reads."""
+    for index, candidates in enumerate(per_word):
+        places = [token for token, base in candidates.items() if base == PLACE and not token[1:].isdigit()]
+        others = sum(counts.get(token, (0, 0))[0] for token, base in candidates.items() if base != PLACE)
+        if len(places) == 1 and others <= SCAN_COST:
+            return index, places[0]
+    return None
+
+
 def _scan(
     per_word: list[dict[str, int]],
     counts: dict[str, tuple[int, int]],
@@ -568,20 +598,43 @@ def _scan(
     birth_date: dt.date | None,
     drivers: list[int],
     page: _Page,
+    commune: tuple[int, str] | None = None,
 ) -> list[Match]:
-    """Score every person born on `birth_date`, or else bearing a candidate of each of the two
-    rarest words, then keep the best the caller may see. A lone word is read from the word index;
-    the persons found otherwise, a handful most often, have their words read from the person index."""
+    """Score every person born on `birth_date`, or bearing a candidate of each of the two rarest
+    words (among the commune's persons when the query names one, see _commune; with those matching
+    the commune's word by a name), then keep the best the caller may see. A lone word is read from
+    the word index; the persons found otherwise, a handful most often, have their words read from
+    the person index."""
     table = _table(NameToken)
     tokens = sorted({token for candidates in per_word for token in candidates})
     params: list[Any]
-    if birth_date is None and len(per_word) == 1:
+    if birth_date is None and commune is None and len(per_word) == 1:
         sql, params = f"SELECT person_id, token, kind FROM {table} WHERE token IN ({_placeholders(tokens)})", list(tokens)
     else:
         if birth_date is not None:
             person = _table(Person)
             persons = f"SELECT {person}.id FROM {person} WHERE {person}.birth_date = %s"
             params = [connection.ops.adapt_datefield_value(birth_date)]
+        elif commune is not None:
+            # The rarest names among the commune's words (its index: place, token, person)...
+            index, place = commune
+            first = sorted(per_word[drivers[0]])
+            persons = f"SELECT d.person_id FROM {table} d WHERE d.place = %s AND d.token IN ({_placeholders(first)})"
+            params = [place, *first]
+            if len(drivers) > 1:
+                second = sorted(per_word[drivers[1]])
+                bearers = [sum(counts.get(token, (0, 0))[0] for token in words) for words in (first, second)]
+                bears, bears_params = _bears("d.person_id", second, False, bearers[0] * PROBE_COST <= sum(bearers), place)
+                persons += f" AND {bears}"
+                params += bears_params
+            # ... and whoever bears a name like the commune's ("Colombe") and the rarest name.
+            named = sorted(token for token, base in per_word[index].items() if base != PLACE)
+            if named:
+                few = sum(counts.get(token, (0, 0))[0] for token in named)
+                many = sum(counts.get(token, (0, 0))[0] for token in first)
+                bears, bears_params = _bears("d.person_id", first, False, few * PROBE_COST <= few + many)
+                persons += f" UNION SELECT d.person_id FROM {table} d WHERE d.token IN ({_placeholders(named)}) AND {bears}"
+                params += [*named, *bears_params]
         else:
             first, second = (sorted(per_word[index]) for index in drivers)
             bearers = [sum(counts.get(token, (0, 0))[0] for token in words) for words in (first, second)]

@@ -184,6 +184,20 @@ def test_a_commune_or_a_postcode_among_the_names_narrows_the_search(world):
     assert _found(world, "dupont marie lyon") == []  # nobody lives there: a name nobody bears
 
 
+def test_reading_only_the_communes_words_ranks_as_reading_everyones(population, monkeypatch):
+    scope = agent_access_scope(population.agent92)
+    queries = [q for q in QUERIES if any(city.lower().split("-")[-1] in q for city, _ in CITIES)]
+    assert len(queries) >= 3
+    named = []
+    commune = search._commune
+    monkeypatch.setattr(search, "_commune", lambda *args: named.append(commune(*args)) or named[-1])
+    by_commune = {query: _ids(scope, query, 40) for query in queries}
+    assert len([found for found in named if found]) == len(queries)  # the commune's words were read
+    monkeypatch.setattr(search, "_commune", lambda *args: None)
+    assert {query: _ids(scope, query, 40) for query in queries} == by_commune
+    assert all(by_commune.values())
+
+
 def test_a_commune_typed_alone_or_also_a_name_is_searched_as_a_name_first(world):
     resident = PersonFactory(birth_name="Martin", first_names="Anne", city="Paris", postcode="75011", organisations=[world.org92])
     named = PersonFactory(
