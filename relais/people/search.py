@@ -569,10 +569,16 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     if birth_date is not None or scan_cost <= SCAN_COST or len(names) > 2:
         return _scan(per_word, counts, condition, birth_date, drivers, _page(limit, classes))
     page = _page(limit, classes)
+    everyone = max(1, counts.get(EVERYONE, (0, 0))[0])
+    # How many persons the best combination holds, were the words spread evenly: too few to fill
+    # the page, and the scan affordable, the ordered statements would only come before it.
+    best = math.prod(max((c.persons for c in word_classes[:1]), default=0) / everyone for word_classes in classes)
+    if scan_cost <= SCAN_COST_LATER and best * everyone < limit:
+        return _scan(per_word, counts, condition, None, drivers, page)
     # A second statement looks for the other spellings of a word read as a typo (see _Page).
     statements = (2 if page.spellings else 1) if scan_cost <= SCAN_COST_LATER else TIER_STATEMENTS
     found = (
-        _ordered(classes, condition, counts.get(EVERYONE, (0, 0))[0], statements, page)
+        _ordered(classes, condition, everyone, statements, page)
         if math.prod(len(c) for c in classes) <= MAX_COMBINATIONS
         else None
     )
