@@ -1,9 +1,11 @@
-"""Finding a person by name among millions, with a typo per word.
+"""Finding a person by name (and commune) among millions, with a typo per word.
 
 Design (the same tables and statements on SQLite and PostgreSQL; why, what else was weighed, and the
 measured figures: docs/decisions/0003-person-search.md):
 - `NameToken` holds each person's searchable words: family-name words (birth and usage names,
-  with and without particles, compound parts), first names, and a French phonetic key of each.
+  with and without particles, compound parts), first names, a French phonetic key of each, and
+  the commune and postcode they live in ("@nanterre", "@92000"); each row also carries the
+  person's commune, indexed with the word, for searches naming one.
 - `TokenVariant` holds the vocabulary (distinct words, a few hundred thousand at most) with their
   one-deletion variants: two words one typo apart share a variant (symmetric deletion).
 - `TokenCount` says how many persons bear each word: kept by indexing, recounted daily. Only a hint:
@@ -12,9 +14,11 @@ measured figures: docs/decisions/0003-person-search.md):
   it begins or one typo away (near; typos verified with Damerau-Levenshtein), its phonetic key
   (sound). Near words weigh a little more the commoner they are; a family-name word read for the
   first word typed weighs more. A person's score is the sum over the typed words of the best weight
-  among the person's words; results come by decreasing score, then by id. The ranking is exact.
-- Two ways to the first results, same answer. When that is cheap (a rare word, a birth date, three
-  words or more), every person bearing candidates of the two rarest words is scored ("scan").
+  among the person's words; results come by decreasing score, then by id. The ranking is exact,
+  but for one rule on the first ten: a word read as a typo of several names shows each (_Page).
+- Two ways to the first results, same answer. When that is cheap (a rare word, a birth date, a
+  commune, three words or more), every person bearing candidates of the two rarest words (among the
+  commune's, or born that day) is scored ("scan").
   Otherwise combinations of classes are tried by decreasing total weight, each an intersection
   read in person-id order and cut after `limit` results, so that a common name costs about the
   same among 3 million persons as among 30,000; if the first one does not find enough, the scan

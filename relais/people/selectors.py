@@ -242,9 +242,11 @@ def person_activity(person: Person) -> dict[str, int]:
     }
 
 
-def person_to_keep(a: Person, b: Person) -> tuple[Person, Person]:
-    """(kept, absorbed) for a merge of two records: the one with more history is kept, the first on a tie."""
-    if sum(person_activity(b).values()) > sum(person_activity(a).values()):
+def person_to_keep(a: Person, b: Person, activity: tuple[dict[str, int], dict[str, int]] | None = None) -> tuple[Person, Person]:
+    """(kept, absorbed) for a merge of two records: the one with more history is kept, the first on a
+    tie. `activity`: both records' person_activity, when the caller has counted it already."""
+    of_a, of_b = activity or (person_activity(a), person_activity(b))
+    if sum(of_b.values()) > sum(of_a.values()):
         return b, a
     return a, b
 
@@ -256,7 +258,7 @@ def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
 
     a, b = pair.person_a, pair.person_b
     activity = {"a": person_activity(a), "b": person_activity(b)}
-    kept, absorbed = person_to_keep(a, b)
+    kept, absorbed = person_to_keep(a, b, (activity["a"], activity["b"]))
     keep = "a" if kept is a else "b"
     defaults = merge_default_choices(kept, absorbed)
     other = "b" if keep == "a" else "a"
