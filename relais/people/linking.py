@@ -117,7 +117,8 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
         if a in absorbed_ids or b in absorbed_ids:
             refused += 1
             continue
-        kept, absorbed = person_to_keep(*Person.objects.filter(pk__in=[a, b]).order_by("pk"))
+        first, second = Person.objects.filter(pk__in=[a, b]).order_by("pk")
+        kept, absorbed = person_to_keep(first, second)
         try:
             with transaction.atomic():
                 pair, _ = MatchPair.objects.get_or_create(
