@@ -96,12 +96,17 @@ def phone_display(e164: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+_OVERSEAS = ("+262", "+590", "+594", "+596")  # Réunion and Mayotte, Guadeloupe, Guyane, Martinique
+
+
 def phone_search_key(e164: str) -> str:
     """A stored number as agents type it, digits only: French numbers in national form (+33612345678 →
     0612345678), others with the international prefix (+441632960000 → 00441632960000). Partial
     numbers are searched as the beginning or the end of this key."""
     if e164.startswith("+33"):
         return "0" + e164[3:]
+    if e164.startswith(_OVERSEAS):  # dialled like a number of mainland France: 0692 12 34 56
+        return "0" + e164[4:]
     return "00" + e164[1:] if e164.startswith("+") else re.sub(r"\D", "", e164)
 
 
@@ -113,7 +118,9 @@ def phone_search_digits(query: str) -> str:
     if digits.startswith("0033"):
         return "0" + digits[4:]
     if query.startswith("+"):
-        return "0" + digits[2:] if digits.startswith("33") else "00" + digits
+        if digits.startswith("33"):
+            return "0" + digits[2:]
+        return "0" + digits[3:] if ("+" + digits).startswith(_OVERSEAS) else "00" + digits
     if digits.startswith("33") and len(digits) >= 11:  # +33 typed without the plus
         return "0" + digits[2:]
     return digits

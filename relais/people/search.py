@@ -408,20 +408,21 @@ class _Page:
         self.taken: dict[tuple[int, int], int] = defaultdict(int)
 
     def add(self, match: Match) -> None:
-        if len(self.top) >= self.top_size:
-            self.later.append(match)
-            return
-        groups = [
-            (index, match.weights[index])
-            for index, near in self.spellings.items()
-            if match.weights and match.weights[index] in near
-        ]
-        if any(self.taken[group] >= SPELLING_CAP for group in groups):
+        if not self.admits(match.weights):
             self.later.append(match)
             return
         self.top.append(match)
-        for group in groups:
+        for group in self._groups(match.weights):
             self.taken[group] += 1
+
+    def admits(self, weights: tuple[int, ...]) -> bool:
+        """Whether a match with these weights would take one of the first places now."""
+        if len(self.top) >= self.top_size:
+            return False
+        return not any(self.taken[group] >= SPELLING_CAP for group in self._groups(weights))
+
+    def _groups(self, weights: tuple[int, ...]) -> list[tuple[int, int]]:
+        return [(index, weights[index]) for index, near in self.spellings.items() if weights and weights[index] in near]
 
     def done_before(self, match: Match) -> bool:
         """Whether the page is complete without this match and every match ranked after it."""
@@ -726,17 +727,27 @@ def _ordered(classes: list[list[_Class]], visible: _Visible, everyone: int, stat
         start = 0
         for level in batch:
             met: dict[int, tuple[int, ...]] = {}  # person → the combination of this level they bear
+            # Combinations cut at `limit` rows: the last id read, and their weights. Their unread
+            # persons rank after `limit` others and matter only if they would enter the first places.
+            cut: list[tuple[int, tuple[int, ...]]] = []
             for combination, rows in zip(levels[level], persons[start : start + len(levels[level])], strict=True):
+                weights = tuple(c.weight for c in combination)
                 for person_id in rows:
                     if person_id not in seen:
-                        met.setdefault(person_id, tuple(c.weight for c in combination))
+                        met.setdefault(person_id, weights)
+                if len(rows) >= limit:
+                    cut.append((rows[-1], weights))
             start += len(levels[level])
             for person_id in sorted(met):
                 match = Match(person_id, level, met[person_id])
                 if page.done_before(match):
                     return page.matches()
+                if any(last < person_id and page.admits(weights) for last, weights in cut):
+                    return None  # an unread person would come first: the scan answers
                 page.add(match)
                 seen.add(person_id)
+            if any(page.admits(weights) for _, weights in cut):
+                return None
             if page.found >= limit and level <= page.floor:  # whatever comes next is done_before
                 return page.matches()
         if position >= len(order):

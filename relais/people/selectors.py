@@ -108,6 +108,8 @@ def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Pe
     if parsed.email:  # the whole address or its beginning
         points = ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, search_key__startswith=parsed.email)
         queryset = queryset.filter(pk__in=points.values("person_id"))
+    if parsed.phone_digits and len(parsed.phone_digits) < 4:
+        return []  # "0033" alone would be the beginning of every number
     if parsed.phone_digits:  # the whole number, its beginning or its end
         points = ContactPoint.objects.filter(
             Q(search_key__startswith=parsed.phone_digits) | Q(search_key_reversed__startswith=parsed.phone_digits[::-1]),

@@ -65,6 +65,8 @@ def test_phone_numbers_are_searched_in_national_form():
     assert phone_search_digits("33 6 12 34 56 78") == "0612345678"
     assert phone_search_digits("+44 7700") == "00447700"
     assert phone_search_digits("56 78") == "5678"
+    assert phone_search_key("+262692123456") == "0692123456"  # overseas, dialled in national form
+    assert phone_search_digits("+262 692 12") == "069212"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def fill_search_keys(apps, schema_editor):
     TokenCount.objects.filter(token__startswith="@").delete()
     counts: Counter[str] = Counter()
     last = 0
-    while persons := list(Person.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "city", "postcode")[:CHUNK]):
+    while persons := list(Person.objects.filter(pk__gt=last, merged_into__isnull=True).order_by("pk").values_list("pk", "city", "postcode")[:CHUNK]):
         rows = [
             NameToken(person_id=pk, token=("@" + place)[:100], kind="place")
             for pk, city, postcode in persons
