@@ -348,13 +348,16 @@ def _with_places(
     """Where typed words name a commune somebody lives in (or a postcode), the place becomes a
     candidate: of the word itself when it is one word ("Paris" stays a possible name too), instead
     of the words when it takes several ("saint germain en laye"). Longest names first; at least one
-    word is left to be a name, so that a commune typed alone is searched as a name."""
+    word is left when the commune's words are replaced, so that a commune typed alone is searched as
+    a name ("nanterre 92000" keeps both readings of "nanterre")."""
     taken: set[int] = set()
     spans: dict[int, tuple[int, str]] = {}
     for (start, end), key in sorted(places.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
         span = set(range(start, end))
-        if counts.get(key, (0, 0))[0] <= 0 or span & taken or len(taken | span) >= len(per_word):
+        if counts.get(key, (0, 0))[0] <= 0 or span & taken:
             continue
+        if end - start > 1 and len(taken | span) >= len(per_word):
+            continue  # a commune of several words typed alone: a name
         taken |= span
         spans[start] = (end, key)
     result = []
@@ -541,7 +544,7 @@ class _Visible:
 
 def search_by_words(words: Sequence[str], *, visible: Q, birth_date: dt.date | None = None, limit: int = 50) -> list[Match]:
     """Persons matching every word (each through one of its candidate words), best first."""
-    words = list(words[:MAX_WORDS])
+    words = list(words[: 2 * MAX_WORDS])  # a commune's words count as one: cut once they are known
     if not words or limit <= 0:
         return []
     try:
@@ -555,6 +558,7 @@ def search_by_words(words: Sequence[str], *, visible: Q, birth_date: dt.date | N
 
 def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, limit: int) -> list[Match]:
     per_word, counts = candidates_of(words)
+    per_word = per_word[:MAX_WORDS]
     if not all(per_word):
         return []
     bearers = [sum(counts.get(token, (0, 0))[0] for token in candidates) for candidates in per_word]

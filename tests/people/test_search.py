@@ -195,6 +195,12 @@ def test_a_commune_or_a_postcode_among_the_names_narrows_the_search(world):
     assert _found(world, "dupont nanterre") == [there]
     assert _found(world, "dupont marie") == [here, there]
     assert _found(world, "dupont marie lyon") == []  # nobody lives there: a name nobody bears
+    assert _found(world, "nanterre 92000") == _found(world, "92000 nanterre") == [there]
+    assert _found(world, "dupont marie jean pierre louis st germain en laye") == []  # no Jean-Pierre Louis
+    here.first_names = "Marie, Jean-Pierre, Louis"
+    here.save()
+    search.person_index([here])
+    assert _found(world, "dupont marie jean pierre louis st germain en laye") == [here]
 
 
 def test_reading_only_the_communes_words_ranks_as_reading_everyones(population, monkeypatch):
