@@ -59,7 +59,7 @@ def load(persons: int) -> None:
     from relais.core.bulk import insert_rows, reserve_ids
     from relais.people.importing import PERSON_COLUMNS
     from relais.people.models import ContactPoint, Person, PersonOrganisation
-    from relais.people.normalization import contact_search_key, join_first_names, name_tokens, normalize_name, split_first_names
+    from relais.people.normalization import contact_search_keys, join_first_names, name_tokens, normalize_name, split_first_names
     from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
     from relais.territory.models import Organisation
 
@@ -88,8 +88,8 @@ def load(persons: int) -> None:
             }  # fmt: skip
             rows.append((pk, uuid.uuid4(), *(values[c] for c in PERSON_COLUMNS), "", "", now, now, 1, "{}"))
             names.append((pk, values["birth_name"], values["usage_name"], first, values["city"], values["postcode"]))
-            points += [(pk, kind, record[kind], "", 0, key, key[::-1]) for kind in ("phone", "email") if record[kind]
-                       for key in [contact_search_key(kind, record[kind])]]  # fmt: skip
+            points += [(pk, kind, record[kind], "", 0, *contact_search_keys(kind, record[kind]))
+                       for kind in ("phone", "email") if record[kind]]  # fmt: skip
         with transaction.atomic():
             insert_rows(
                 Person,

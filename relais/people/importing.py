@@ -29,7 +29,7 @@ from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisa
 from relais.people.normalization import (
     clean_name,
     clean_nir,
-    contact_search_key,
+    contact_search_keys,
     join_first_names,
     name_tokens,
     normalize_email,
@@ -207,8 +207,7 @@ def _write_batch(
               for kind, values in (("phone", row.phones), ("email", row.emails)) for position, value in enumerate(values)]  # fmt: skip
     insert_rows(
         ContactPoint, ["person_id", "kind", "value", "label", "position", "search_key", "search_key_reversed"],
-        [(pk, kind, value, "", position, key, key[::-1]) for pk, kind, value, position in points
-         for key in [contact_search_key(kind, value)]],
+        [(pk, kind, value, "", position, *contact_search_keys(kind, value)) for pk, kind, value, position in points],
     )  # fmt: skip
     person_index_new(
         [

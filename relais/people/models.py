@@ -113,8 +113,7 @@ class PersonOrganisation(models.Model):
 
 
 class ContactSearchKeyField(models.CharField):
-    """The contact point's value as searched (normalization.contact_search_key), or that key reversed
-    so that the end of a phone number is a prefix too. Filled whenever the ORM writes the row
+    """The contact point's value as searched, or that key reversed (normalization.contact_search_keys). Filled whenever the ORM writes the row
     (save and bulk_create call pre_save); raw inserts compute it themselves."""
 
     def __init__(self, *args, reverse: bool = False, **kwargs):
@@ -131,10 +130,10 @@ class ContactSearchKeyField(models.CharField):
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
-        from relais.people.normalization import contact_search_key
+        from relais.people.normalization import contact_search_keys
 
-        key = contact_search_key(model_instance.kind, model_instance.value)
-        value = key[::-1] if self.reverse else key
+        key, reversed_key = contact_search_keys(model_instance.kind, model_instance.value)
+        value = reversed_key if self.reverse else key
         setattr(model_instance, self.attname, value)
         return value
 

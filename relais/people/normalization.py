@@ -126,9 +126,11 @@ def phone_search_digits(query: str) -> str:
     return digits
 
 
-def contact_search_key(kind: str, value: str) -> str:
-    """The key a contact point is searched by: a phone's digits (phone_search_key), an e-mail as stored."""
-    return phone_search_key(value) if kind == "phone" else (value or "").lower()
+def contact_search_keys(kind: str, value: str) -> tuple[str, str]:
+    """The keys a contact point is searched by: a phone's digits (phone_search_key) or an e-mail as
+    stored, and that key reversed, so that the end of a number is searched as a prefix too."""
+    key = phone_search_key(value) if kind == "phone" else (value or "").lower()
+    return key, key[::-1]
 
 
 def search_words(words: list[str]) -> list[str]:

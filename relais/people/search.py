@@ -567,21 +567,20 @@ def _search(words: list[str], condition: _Visible, birth_date: dt.date | None, l
     # one, or both words' persons read and hashed.
     rare, other = (bearers[index] for index in (drivers * 2)[:2])
     scan_cost = min(rare * PROBE_COST, rare + other) if len(per_word) > 1 else rare
-    # Three names or more: the two rarest already intersect narrowly (a commune does not: it is
-    # rather one more condition on the ordered intersections).
     names = [index for index, candidates in enumerate(per_word) if PLACE not in candidates.values()]
     classes = [_classes(index, candidates, counts) for index, candidates in enumerate(per_word)]
     commune = _commune(per_word, counts) if names else None
     if birth_date is None and commune is not None:
         drivers = sorted(names, key=lambda index: bearers[index])[:2]
         return _scan(per_word, counts, condition, None, drivers, _page(limit, classes), commune)
+    # Three names or more: the two rarest already intersect narrowly.
     if birth_date is not None or scan_cost <= SCAN_COST or len(names) > 2:
         return _scan(per_word, counts, condition, birth_date, drivers, _page(limit, classes))
     page = _page(limit, classes)
     everyone = max(1, counts.get(EVERYONE, (0, 0))[0])
     # How many persons the best combination holds, were the words spread evenly: too few to fill
     # the page, and the scan affordable, the ordered statements would only come before it.
-    best = math.prod(max((c.persons for c in word_classes[:1]), default=0) / everyone for word_classes in classes)
+    best = math.prod(word_classes[0].persons / everyone for word_classes in classes)  # classes: heaviest first
     if scan_cost <= SCAN_COST_LATER and best * everyone < limit:
         return _scan(per_word, counts, condition, None, drivers, page)
     # A second statement looks for the other spellings of a word read as a typo (see _Page).

@@ -5,7 +5,7 @@ from collections import Counter
 from django.db import migrations, models
 
 import relais.people.models
-from relais.people.normalization import contact_search_key, place_key
+from relais.people.normalization import contact_search_keys, place_key
 
 CHUNK = 5000
 
@@ -20,8 +20,7 @@ def fill_search_keys(apps, schema_editor):
     last = 0
     while points := list(ContactPoint.objects.filter(pk__gt=last).order_by("pk")[:CHUNK]):
         for point in points:
-            point.search_key = contact_search_key(point.kind, point.value)
-            point.search_key_reversed = point.search_key[::-1]
+            point.search_key, point.search_key_reversed = contact_search_keys(point.kind, point.value)
         ContactPoint.objects.bulk_update(points, ["search_key", "search_key_reversed"])
         last = points[-1].pk
     NameToken.objects.filter(kind="place").delete()
