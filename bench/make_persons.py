@@ -10,7 +10,7 @@ negatives — twins and homonyms of A's people, who are *not* matches — and th
 in B. Every B record goes through `perturb`, so B's style (dates DD/MM/YYYY, capitals, first names
 cut, fewer e-mails and NIRs) says nothing of whether a record is a match. B is shuffled and both
 files get sequential ids, so ids say nothing of the truth either.
-`truth.csv` lists the true pairs (id_a, id_b). The same (sizes, seed) always gives the same files.
+`truth.csv` lists the true pairs (id_a, id_b), `lookalikes.csv` the look-alike pairs (id_a, id_b, kind). The same (sizes, seed) always gives the same files.
 
 Records are generated in a single pass and B is kept as CSV lines until shuffled, so 1.5 M × 1.6 M
 needs a few hundred MB and a few minutes (the rate is printed at the end).
@@ -34,8 +34,9 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 MATCH_RATE = 0.75  # share of A's people also in B
-NEGATIVE_RATE = 0.05  # share of B that are twins / homonyms of A's people
+NEGATIVE_RATE = 0.05  # share of B that are look-alikes of A's people (_people.PersonFactory.LOOKALIKES)
 CHUNK = 10_000
+VERSION = 2  # of the generator: cached files of another version are not reused (2: look-alikes by kind)
 
 
 def setup_django() -> None:
@@ -85,6 +86,7 @@ def generate(out: Path, size_a: int, size_b: int | None = None, seed: int = 1, *
     out.mkdir(parents=True, exist_ok=True)
     b_lines: list[str] = []  # B's records, without id, in generation order
     b_truth: list[str] = []  # id_a of the person behind each B line, "" if none
+    b_lookalike: dict[int, tuple[str, str]] = {}  # B line → (id_a it looks like, kind of look-alike)
     with (out / "a.csv").open("w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(COLUMNS) + "\n")
         for begin in range(0, size_a, CHUNK):
@@ -98,9 +100,10 @@ def generate(out: Path, size_a: int, size_b: int | None = None, seed: int = 1, *
                     rows_b.append(lines.row(factory.perturb(record, "")))
                     b_truth.append(id_a)
                 if index in echoed:
-                    twin = factory.hard_negative(record, "")
-                    rows_b.append(lines.row(factory.perturb(twin, "")))
+                    lookalike, kind = factory.lookalike(record, "")
+                    rows_b.append(lines.row(factory.perturb(lookalike, "")))
                     b_truth.append("")
+                    b_lookalike[len(b_lines) + len(rows_b) - 1] = (id_a, kind)
             handle.writelines(f"{id_a},{line}\n" for id_a, line in zip(ids_a, lines.flush(rows_a), strict=True))
             b_lines.extend(lines.flush(rows_b))
     for begin in range(0, only_b, CHUNK):
@@ -113,20 +116,25 @@ def generate(out: Path, size_a: int, size_b: int | None = None, seed: int = 1, *
     with (
         (out / "b.csv").open("w", encoding="utf-8", newline="") as handle_b,
         (out / "truth.csv").open("w", encoding="utf-8", newline="") as handle_t,
+        (out / "lookalikes.csv").open("w", encoding="utf-8", newline="") as handle_l,
     ):
         handle_b.write(",".join(COLUMNS) + "\n")
         handle_t.write("id_a,id_b\n")
+        handle_l.write("id_a,id_b,kind\n")
         for number, position in enumerate(order, start=1):
             id_b = f"B{number:07d}"
             handle_b.write(f"{id_b},{b_lines[position]}\n")
             if b_truth[position]:
                 handle_t.write(f"{b_truth[position]},{id_b}\n")
+            if position in b_lookalike:
+                id_a, kind = b_lookalike[position]
+                handle_l.write(f"{id_a},{id_b},{kind}\n")
     seconds = time.perf_counter() - started
     stats = {
         "rows_a": size_a,
         "rows_b": len(b_lines),
         "matches": matches,
-        "hard_negatives": negatives,
+        "lookalikes": negatives,
         "only_b": only_b,
         "seconds": seconds,
         "rows_per_second": (size_a + len(b_lines)) / seconds,
@@ -142,7 +150,7 @@ def summary(stats: dict) -> str:
 
     return (
         f"generated {count(stats['rows_a'])} + {count(stats['rows_b'])} rows ({count(stats['matches'])} true pairs, "
-        f"{count(stats['hard_negatives'])} twins/homonyms, {count(stats['only_b'])} only in B) "
+        f"{count(stats['lookalikes'])} look-alikes, {count(stats['only_b'])} only in B) "
         f"in {stats['seconds']:.1f} s = {count(stats['rows_per_second'])} rows/s"
     )
 
@@ -150,7 +158,7 @@ def summary(stats: dict) -> str:
 def cached(size_a: int, size_b: int | None = None, seed: int = 1) -> Path:
     """The directory holding the files for (sizes, seed) in bench/out/, generated on first use."""
     size_b = size_a if size_b is None else size_b
-    final = OUT / f"persons_{size_a}x{size_b}_seed{seed}"
+    final = OUT / f"persons_v{VERSION}_{size_a}x{size_b}_seed{seed}"
     if (final / "truth.csv").exists():
         return final
     partial = final.with_name(final.name + ".partial")

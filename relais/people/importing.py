@@ -27,6 +27,7 @@ from relais.core.bulk import insert_rows, reserve_ids
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisation, SourceRecord
 from relais.people.normalization import (
+    SEX_CODES,
     clean_name,
     clean_nir,
     contact_search_keys,
@@ -42,7 +43,6 @@ from relais.people.search import TokenCounts, person_index_new, token_counts_add
 from relais.territory.models import Organisation
 
 REQUIRED = {"source_id"}
-SEX_VALUES = {"": "", "F": "F", "M": "M", "FEMME": "F", "HOMME": "M", "2": "F", "1": "M"}
 MAX_REPORTED = 1000
 
 
@@ -101,7 +101,7 @@ def _parse_row(number: int, values: dict[str, str], report: Report) -> ParsedRow
     birth_name = clean_name(values.get("birth_name", "")) or clean_name(values.get("usage_name", ""))
     if not birth_name:
         report.add(number, "birth_name", "ni nom de naissance ni nom d'usage.")
-    sex = SEX_VALUES.get(values.get("sex", "").strip().upper())
+    sex = SEX_CODES.get(values.get("sex", "").strip().upper())
     if sex is None:
         report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
     birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))

@@ -19,6 +19,7 @@ Spark when `LINKAGE_BACKEND = "spark"` (see docs/scaling.md). `link_frames` is t
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import math
@@ -30,16 +31,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
+from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.normalization import (
+    SEX_CODES,
+    address_key,
     first_name_set,
     french_phonetic_key,
     name_keys,
     name_without_particles,
+    nir_key,
     normalize_name,
     parse_french_date,
+    split_first_names,
     swapped_day_month,
 )
 
@@ -84,23 +91,121 @@ def _name_keys(birth_and_usage: str) -> list[str]:
     return sorted(name_keys(birth) | name_keys(usage))
 
 
-def _first_name_features(value: str) -> tuple[str | None, list[str], str | None]:
-    """The usual first name (compact), every first name and their parts, the usual one's phonetic key."""
+def _first_name_features(value: str) -> tuple[str | None, list[str], list[str], str | None, str | None]:
+    """The usual first name (compact), every first name and their parts (compact), the first names
+    alone in civil order (normalised: "jean pierre"), the usual one's phonetic key, and the usual
+    first name as written (for the reviewer)."""
     names = first_name_set(value)
     if not names:
-        return None, [], None
-    return names[0].replace(" ", ""), [name.replace(" ", "") for name in names], french_phonetic_key(names[0]) or None
+        return None, [], [], None, None
+    written = split_first_names(value)
+    given = [normalize_name(name) for name in written]
+    compact = [name.replace(" ", "") for name in names]
+    return compact[0], compact, [name for name in given if name], french_phonetic_key(names[0]) or None, written[0]
 
 
-def _dates(value: str) -> tuple[str | None, str | None]:
+_PARTIAL_DATES = [
+    re.compile(r"(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?:-0{1,2})?"),  # 1985, 1985-04, 1985-04-00, 1985-00-00
+    re.compile(r"(?:0{1,2}[/.\-])?(?:(?P<month>\d{1,2})[/.\-])?(?P<year>\d{4})"),  # 04/1985, 00/04/1985, 00/00/1985
+]
+
+
+def _dates(value: str) -> tuple[str | None, str | None, str | None, str | None, str | None, int | None]:
+    """A birth date as written → (ISO date, the same with day and month exchanged, year, month, day,
+    days since 1900).
+    A partial date ("1985", "00/04/1985") gives its year and month only; a malformed one, nothing:
+    for linkage a date that cannot be read is a missing date, not a failure."""
     try:
         day = parse_french_date(value)
-    except Exception:  # a malformed date is a missing date for linkage, not a failure
-        return None, None
+    except Exception:
+        for pattern in _PARTIAL_DATES:
+            if found := pattern.fullmatch(value):
+                month = found.group("month")
+                month = f"{int(month):02d}" if month and 1 <= int(month) <= 12 else None
+                return None, None, found.group("year"), month, None, None
+        return None, None, None, None, None, None
     if day is None:
-        return None, None
+        return None, None, None, None, None, None
     swapped = swapped_day_month(day)
-    return day.isoformat(), swapped.isoformat() if swapped else None
+    iso_swapped = swapped.isoformat() if swapped else None
+    return (
+        day.isoformat(),
+        iso_swapped,
+        f"{day.year:04d}",
+        f"{day.month:02d}",
+        f"{day.day:02d}",
+        (day - identity_rules.DAYS_EPOCH).days,
+    )
+
+
+# Sex digit (1, 2; 3, 4, 7, 8 for other registrations), year, month, département (2A/2B for
+# Corsica), commune and order number.
+_NIR_BODY = re.compile(r"[1-478]\d{4}(?:\d{2}|2[AB])\d{6}")
+
+
+def nir_trusted(
+    nir: str, sex: str | None, year: str | None, month: str | None, day: str | None, days: int | None, dept: str | None
+) -> bool:
+    """Whether a NIR (cleaned) can be taken as its record's own: 15 characters with a valid key, a
+    permanent number (sex digit 1 or 2), consistent with what the record says of the person's sex,
+    birth year and month (a typing error in the record's date allowed, as between two records) and
+    département of birth. Legacy bases often hold another NIR on a record (the insured parent's on
+    a child's): such a NIR says nothing of the record's person, for or against."""
+    if len(nir) != 15 or nir[0] not in "12" or not _NIR_BODY.fullmatch(nir[:13]):
+        return False
+    if not nir[13:].isdigit() or nir_key(nir[:13]) != int(nir[13:]):
+        return False
+    if sex and {"1": "M", "2": "F"}[nir[0]] != sex:
+        return False
+    if year and not identity_rules.nir_date_consistent(nir, year, month, day, days):
+        return False
+    return not (dept and nir[5:7] != dept[:2])
+
+
+def looks_like_nir(value: str) -> bool:
+    """Whether an identifier has the shape of a French NIR (13 characters or more, a sex digit,
+    digits or Corsica's 2A/2B); anything else in that column is another national identifier."""
+    return len(value) >= 13 and bool(_NIR_BODY.fullmatch(value[:13]))
+
+
+def _birth_departments() -> dict[str, str]:
+    """Communes whose département of birth can be told from their name alone: those of the 78 and
+    the 92 (vendored), and Paris. Elsewhere a birth place says its département only as "(29)"."""
+    departments = {"paris": "75"}
+    path = Path(__file__).resolve().parent.parent / "territory" / "data" / "communes_78_92.csv"
+    with path.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            departments[normalize_name(row["name"]).replace(" ", "")] = row["department"]
+    return departments
+
+
+_BIRTH_DEPARTMENTS: dict[str, str] = {}
+_DEPARTMENT_IN_PLACE = re.compile(r"\((\d{2,3}|2[AB])\)\s*$", re.IGNORECASE)
+
+
+def birth_department(place: str) -> str | None:
+    """The département of a birth place ("Nanterre" → 92, "Brest (29)" → 29, "Paris 15e" → 75)."""
+    if found := _DEPARTMENT_IN_PLACE.search(place):
+        return found.group(1).upper()
+    if not _BIRTH_DEPARTMENTS:
+        _BIRTH_DEPARTMENTS.update(_birth_departments())
+    name = normalize_name(place)
+    if name.startswith("paris"):
+        return "75" if re.fullmatch(r"paris(?: \d{1,2}(?:e|er|eme)?)?(?: arrondissement)?", name) else None
+    return _BIRTH_DEPARTMENTS.get(name.replace(" ", ""))
+
+
+# A family mailbox is household evidence, not identity evidence (see identity_rules.py).
+_FAMILY_MAILBOX = re.compile(r"famille|family|foyer|parents|maison|home|fam[._-]")
+
+
+def email_personal(features: pd.DataFrame) -> pd.Series:
+    """Whether each record's e-mail is its person's own: not a family mailbox by its name, and not
+    given in the same file for records with other first names (a household's shared address)."""
+    firsts_per_email = features.dropna(subset=["email"]).groupby("email")["first"].nunique()
+    shared = features["email"].map(firsts_per_email).fillna(0) > 1
+    family = features["email"].fillna("").str.split("@").str[0].str.contains(_FAMILY_MAILBOX)
+    return features["email"].notna() & ~shared & ~family
 
 
 def _none_if_empty(series: pd.Series) -> pd.Series:
@@ -117,37 +222,73 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if frame["source_id"].duplicated().any():
         duplicated = frame.loc[frame["source_id"].duplicated(), "source_id"].iloc[0]
         raise LinkageInputError(f"L'identifiant « {duplicated} » apparaît deux fois dans le même fichier.")
-    dob, dob_swapped = _per_distinct_parts(frame["birth_date"].str.strip(), _dates, 2)
-    first, firsts, first_phon = _per_distinct_parts(frame["first_names"], _first_name_features, 3)
+    dob, dob_swapped, dob_year, dob_month, dob_day, dob_days = _per_distinct_parts(frame["birth_date"].str.strip(), _dates, 6)
+    first, firsts, given, first_phon, first_written = _per_distinct_parts(frame["first_names"], _first_name_features, 5)
     phone_digits = frame["phone"].str.replace(r"\D", "", regex=True)
     email = frame["email"].str.strip().str.lower()
-    nir = frame["nir"].str.upper().str.replace(r"[^0-9AB]", "", regex=True).str[:13]
+    nir_full = frame["nir"].str.upper().str.replace(r"[^0-9AB]", "", regex=True)
+    nir = nir_full.str[:13]
     postcode = frame["postcode"].str.replace(r"\s", "", regex=True)
+    sex = frame["sex"].str.strip().str.upper().map(SEX_CODES).replace("", None)
+    birth_dept = _per_distinct(frame["birth_place"].str.strip(), birth_department)
     features = pd.DataFrame(
         {
             "unique_id": frame["source_id"],
             "surname": _per_distinct(frame["birth_name"], _compact_name),
+            # The family name's field read as first names: some forms have the two swapped.
+            "surname_given": _per_distinct(
+                frame["birth_name"], lambda value: [normalize_name(n) for n in split_first_names(value)]
+            ),
             "usage": _per_distinct(frame["usage_name"], _compact_name),
             "surname_phon": _per_distinct(frame["birth_name"], _phonetic),
             "usage_phon": _per_distinct(frame["usage_name"], _phonetic),
             "name_keys": _per_distinct(frame["birth_name"] + "\x1f" + frame["usage_name"], _name_keys),
             "first": first,
             "firsts": firsts,
+            "given": given,
             "first_phon": first_phon,
-            "sex": _none_if_empty(frame["sex"].str.strip().str.upper().str[:1].replace({"2": "F", "1": "M", "H": "M"})),
+            "first_written": first_written,
+            "sex": sex,
             "dob": dob,
             "dob_swapped": dob_swapped,
+            "dob_year": dob_year,
+            "dob_month": dob_month,
+            "dob_day": dob_day,
+            "dob_days": dob_days,
             "birth_place": _per_distinct(frame["birth_place"], lambda value: normalize_name(value) or None),
+            "birth_dept": birth_dept,
             "postcode": _none_if_empty(postcode),
             "dept": _none_if_empty(postcode.str[:2]),
             "city": _per_distinct(frame["city"], lambda value: normalize_name(value).replace(" ", "") or None),
-            "address": _per_distinct(frame["address"], lambda value: normalize_name(value) or None),
+            "address": _per_distinct(frame["address"], lambda value: address_key(value) or None),
             "phone": phone_digits.str[-9:].where(phone_digits.str.len() >= 9, None),
             "email": _none_if_empty(email),
             "nir": nir.where(nir.str.len() >= 7, None),
         }
     )
-    return features.astype(object).where(features.notna(), None)
+    features = features.astype(object).where(features.notna(), None)
+    features["nir_trusted"] = [
+        nir_trusted(*values)
+        for values in zip(
+            nir_full,
+            features["sex"],
+            dob_year,
+            features["dob_month"],
+            features["dob_day"],
+            features["dob_days"],
+            birth_dept,
+            strict=True,
+        )
+    ]
+    # A record without its sex takes the one its trusted NIR encodes.
+    nir_sex = nir_full.str[:1].map({"1": "M", "2": "F"})
+    features["sex"] = features["sex"].where(features["sex"].notna() | ~features["nir_trusted"], nir_sex)
+    features["nir_foreign"] = [bool(value) and not looks_like_nir(value) for value in features["nir"]]
+    features["email_personal"] = email_personal(features)
+    usable = features["nir_trusted"] | features["nir_foreign"]
+    features["nir_usable"] = features["nir"].where(usable, None)
+    features["email_own"] = features["email"].where(features["email_personal"], None)
+    return features
 
 
 def read_person_csv(path: Path) -> pd.DataFrame:
@@ -200,33 +341,44 @@ LEVEL_LABELS: dict[str, tuple[str, list[str]]] = {
     ),
     "first_names": (
         "Prénoms",
-        ["identique", "un prénom en commun", "même son", "une faute de frappe", "proche", "nom et prénom inversés", "différent"],
+        ["identique", "un prénom en commun", "même son", "une faute de frappe", "proche", "nom et prénom inversés", "sans rapport"],
     ),
     "birth_date": (
         "Date de naissance",
-        ["identique", "jour et mois inversés", "un chiffre différent", "même année", "différente"],
+        ["identique", "jour et mois inversés", "un chiffre différent", "à quelques jours près", "année seule, la même",
+         "même année", "différente"],
     ),
     "birth_place": ("Lieu de naissance", ["identique", "différent"]),
     "place": ("Lieu de résidence", ["même adresse", "même commune", "même département", "ailleurs"]),
     "phone": ("Téléphone", ["identique", "différent"]),
     "email": ("Courriel", ["identique", "différent"]),
-    "nir": ("NIR", ["identique", "un chiffre différent", "différent"]),
+    "nir": ("NIR", ["identique", "un chiffre différent", "différent", "différent, l'un douteux"]),
     "sex": ("Sexe", ["identique", "différent"]),
 }  # fmt: skip
 
 
-# Unrelated first names or another sex are what separates twins, who share family name, birth date,
-# birth place and address. Those levels are learnt from pairs sharing an identifier (see `train`),
-# start near zero, and stay there when the training pairs never show them: merging two people mixes
-# their social files, a far worse error than a duplicate left for review.
+# What disagrees — first names without any relation, birth dates or sexes that differ, two usable
+# NIRs apart — is weighed by the identity rules (identity_rules.py), which know the typing errors
+# that explain a difference and the households that explain an agreement. In the model these levels
+# weigh nothing (m = u): learnt without labels on bases full of families, they would say that
+# disagreeing hardly matters. Their labels still show on the review page.
+def neutral(level: Any) -> Any:
+    return level.configure(m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True)
+
+
+# A near-zero probability the EM may produce for a level the training pairs never show (see
+# `_clamp_em_underflow`).
 UNSEEN = 1e-12
 
+
+# An identifier that can be taken as its record's own: see `nir_trusted` and `looks_like_nir`.
+USABLE_ID = '("nir_trusted_{side}" OR "nir_foreign_{side}")'
 
 # The family name typed in the first-name field and the reverse: a classic of paper forms.
 SWAPPED_NAMES = '"surname_l" = "first_r" OR "first_l" = "surname_r"'
 
 
-def comparisons(*, learn_vetoes: bool = True) -> list:
+def comparisons() -> list:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -268,18 +420,25 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
                 cll.DamerauLevenshteinLevel("first", 1),
                 cll.JaroWinklerLevel("first", 0.88).configure(m_probability=0.005),
                 custom(SWAPPED_NAMES, "nom et prénom inversés").configure(m_probability=0.002),
-                cll.ElseLevel().configure(m_probability=UNSEEN, fix_m_probability=not learn_vetoes),
+                neutral(cll.ElseLevel()),
             ],
         ),
         cl.CustomComparison(
             output_column_name="birth_date",
             comparison_levels=[
-                cll.NullLevel("dob"),
+                cll.NullLevel("dob_year"),
                 cll.ExactMatchLevel("dob"),
                 custom('"dob_swapped_l" = "dob_r"', "jour et mois inversés"),
                 cll.DamerauLevenshteinLevel("dob", 1),
-                custom('substr("dob_l", 1, 4) = substr("dob_r", 1, 4)', "même année"),
-                cll.ElseLevel(),
+                custom(f'abs("dob_days_l" - "dob_days_r") <= {identity_rules.FEW_DAYS}', "à quelques jours près"),
+                # Only the year known on one side: "1985", or 01/01/1985 written for an unknown day and month.
+                custom(
+                    '("dob_l" IS NULL OR "dob_r" IS NULL OR "dob_l" LIKE \'%-01-01\' OR "dob_r" LIKE \'%-01-01\') '
+                    'AND "dob_year_l" = "dob_year_r"',
+                    "année seule, la même",
+                ),
+                custom('"dob_year_l" = "dob_year_r"', "même année"),
+                neutral(cll.ElseLevel()),
             ],
         ),
         cl.CustomComparison(
@@ -314,7 +473,12 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
                 cll.NullLevel("nir"),
                 cll.ExactMatchLevel("nir"),
                 cll.DamerauLevenshteinLevel("nir", 1).configure(m_probability=0.01),
-                cll.ElseLevel().configure(m_probability=1e-4),  # two NIRs more than a typo apart
+                # Two identifiers more than a typo apart, both usable (a trusted NIR, another
+                # country's number): rarely one person's.
+                custom(f"{USABLE_ID.format(side='l')} AND {USABLE_ID.format(side='r')}", "différent").configure(
+                    m_probability=1e-4
+                ),
+                neutral(cll.ElseLevel()),  # a NIR that may not be the record's own (a parent's) says nothing
             ],
         ),
         cl.CustomComparison(
@@ -322,7 +486,7 @@ def comparisons(*, learn_vetoes: bool = True) -> list:
             comparison_levels=[
                 cll.NullLevel("sex"),
                 cll.ExactMatchLevel("sex"),
-                cll.ElseLevel().configure(m_probability=UNSEEN, fix_m_probability=not learn_vetoes),
+                neutral(cll.ElseLevel()),
             ],
         ),
     ]
@@ -349,7 +513,7 @@ BLOCKING_RULES = [
 ]
 
 
-def settings(link_type: Literal["link_only", "dedupe_only"], *, learn_vetoes: bool = True) -> Any:
+def settings(link_type: Literal["link_only", "dedupe_only"]) -> Any:
     from splink import SettingsCreator, block_on
     from splink.blocking_rule_library import CustomRule
 
@@ -359,7 +523,7 @@ def settings(link_type: Literal["link_only", "dedupe_only"], *, learn_vetoes: bo
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=comparisons(learn_vetoes=learn_vetoes),
+        comparisons=comparisons(),
         blocking_rules_to_generate_predictions=rules,
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
@@ -408,13 +572,14 @@ def default_backend() -> str:
 
 EM_MAX_PAIRS = 2e6  # a sample is enough to learn m; all the pairs of 3 M records would take minutes
 MIN_SHARED_IDENTIFIERS = 100
-IDENTIFIERS = ("nir", "phone", "email")
+# Personal identifiers only: a usable NIR (trusted, or another country's number) and a personal
+# e-mail. Never the phone, nor a family e-mail: a household shares them, twins with the birth date.
+IDENTIFIERS = ("nir_usable", "email_own")
 
 
 def identifier_for_training(frames: list[pd.DataFrame]) -> str | None:
-    """The identifier (NIR, phone or e-mail) that the most records share, with their birth date,
-    across the files (or within the one file). The birth date keeps out the households that share
-    a phone or an e-mail: pairs sharing both are, but for twins, one person."""
+    """The personal identifier that the most records share, with their birth date, across the
+    files (or within the one file): pairs sharing both are one person."""
 
     def shared(column: str) -> int:
         values = [(frame[column] + "|" + frame["dob"]).dropna() for frame in frames]
@@ -457,15 +622,15 @@ def _clamp_em_underflow() -> None:
 def train(linker: Linker, *, records: int, identifier: str | None) -> None:
     """Unsupervised training: the prior from near-certain rules, u by sampling, m by EM.
 
-    Names are learnt from pairs that share an identifier (NIR, phone or e-mail) and the birth date, when the files
-    have enough of them: pairs blocked on the birth date alone are full of twins and siblings,
-    and EM would learn from them that one person often has two unrelated first names."""
+    Names are learnt from pairs that share a personal identifier (a usable NIR, a personal
+    e-mail) and the birth date, when the files have enough of them: pairs blocked on the birth
+    date alone, or on a household's phone, are full of twins and siblings."""
     from splink import block_on
 
     _clamp_em_underflow()
     training = linker.training
     training.estimate_probability_two_random_records_match(
-        [block_on("nir"), block_on("surname", "first", "dob"), block_on("email")], recall=0.7
+        [block_on("nir_usable"), block_on("surname", "first", "dob"), block_on("email_own")], recall=0.7
     )
     training.estimate_u_using_random_sampling(max_pairs=min(5e6, max(1e6, records * 2.0)), seed=1)
     # Each session trains every comparison but the ones its blocking fixes.
@@ -516,20 +681,96 @@ def link_frames(
     prepared = [prepare_frame(frame_a)] + ([prepare_frame(frame_b)] if frame_b is not None else [])
     identifier = identifier_for_training(prepared)
     records = sum(len(frame) for frame in prepared)
+    tables = prepared
     if backend == "spark":
-        prepared = [db_api.spark.createDataFrame(frame, schema=feature_schema()) for frame in prepared]
-    scored = _score(db_api, prepared, identifier=identifier, records=records, threshold=threshold, explain=explain)
-    result = scored.as_pandas_dataframe()
+        tables = [db_api.spark.createDataFrame(frame, schema=feature_schema()) for frame in prepared]
+    scored = _score(db_api, tables, identifier=identifier, records=records, threshold=threshold, explain=explain)
+    if backend == "spark":
+        result = scored.as_pandas_dataframe()
+    else:  # only the columns the rules and the explanation read: a large link holds millions of pairs
+        columns = "*" if explain else "unique_id_l, unique_id_r, match_weight, " + ", ".join(HOUSEHOLD_WEIGHTS)
+        result = scored.query_sql(f"SELECT {columns} FROM {{this}}").as_pandas_dataframe()  # noqa: S608 (our own column names)
+    features = [frame.set_index("unique_id")[[*identity_rules.FEATURES, "nir_usable"]] for frame in prepared]
+    calibration = identity_rules.calibrate(sure_pairs(features[0], features[-1], dedupe=frame_b is None))
+    chunks = [
+        judged_pairs(
+            result.iloc[start : start + JUDGE_CHUNK], features[0], features[-1], calibration, threshold=threshold, explain=explain
+        )
+        for start in range(0, max(len(result), 1), JUDGE_CHUNK)
+    ]
+    pairs = pd.concat(chunks, ignore_index=True)
+    pairs = pairs.sort_values(["id_a", "match_probability"], ascending=[True, False], ignore_index=True)
+    pairs.attrs["calibration"] = calibration
+    return pairs
+
+
+SURE_PAIRS_MAX = 100_000
+# An identifier this frequent in one file is a placeholder ("0000000"), not a person's.
+SURE_ID_MAX_RECORDS = 5
+
+
+def sure_pairs(left: pd.DataFrame, right: pd.DataFrame, *, dedupe: bool) -> pd.DataFrame:
+    """Pairs of records sharing a usable identifier (a trusted NIR, another country's number):
+    surely one person, whatever else they say. They measure the identity rules (`calibrate`)."""
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = frame["nir_usable"].dropna()
+        keys = keys[keys.map(keys.value_counts()) <= SURE_ID_MAX_RECORDS]
+        return keys.rename_axis("unique_id").reset_index()
+
+    merged = keyed(left).merge(keyed(right), on="nir_usable", suffixes=("_l", "_r"))
+    if dedupe:
+        merged = merged[merged["unique_id_l"] < merged["unique_id_r"]]
+    if len(merged) > SURE_PAIRS_MAX:
+        merged = merged.sample(SURE_PAIRS_MAX, random_state=1)
+    return identity_rules.side_by_side(left.loc[merged["unique_id_l"]], right.loc[merged["unique_id_r"]])
+
+
+JUDGE_CHUNK = 500_000
+# The model's per-comparison weights of what a household shares (identity_rules.HOUSEHOLD_COMPARISONS).
+HOUSEHOLD_WEIGHTS = [f"mw_{name}" for name in identity_rules.HOUSEHOLD_COMPARISONS]
+
+
+def judged_pairs(
+    scored: pd.DataFrame,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    calibration: identity_rules.Calibration,
+    *,
+    threshold: float,
+    explain: bool = False,
+) -> pd.DataFrame:
+    """The model's scored pairs once the identity rules have spoken: (id_a, id_b, match_probability,
+    model_probability, identity_agrees, findings[, explanation]), those still at or above the
+    threshold. `left` and `right` are the prepared features indexed by unique_id."""
+    ids_l, ids_r = scored["unique_id_l"].astype(str), scored["unique_id_r"].astype(str)
+    sides = identity_rules.side_by_side(left.loc[ids_l], right.loc[ids_r])
+    judgement = identity_rules.judge(sides, calibration)
+    weights = scored["match_weight"].to_numpy(dtype=float)
+    household = np.zeros(len(scored))
+    personal = sides["email_personal_l"].to_numpy(dtype=bool) & sides["email_personal_r"].to_numpy(dtype=bool)
+    for column in HOUSEHOLD_WEIGHTS:
+        weight = np.clip(scored[column].fillna(0.0).to_numpy(dtype=float), 0.0, None)
+        household += np.where(personal, 0.0, weight) if column == "mw_email" else weight
+    adjusted = identity_rules.adjusted_weights(weights, household, judgement)
     pairs = pd.DataFrame(
         {
-            "id_a": result["unique_id_l"].astype(str),
-            "id_b": result["unique_id_r"].astype(str),
-            "match_probability": result["match_probability"].astype(float),
+            "id_a": ids_l.to_numpy(),
+            "id_b": ids_r.to_numpy(),
+            "match_probability": identity_rules.probability(adjusted),
+            "model_probability": identity_rules.probability(weights),
+            "identity_agrees": judgement.identity_agrees,
+            "findings": [[finding.as_dict() for finding in found] for found in judgement.findings],
         }
     )
     if explain:
-        pairs["explanation"] = [explanation(row) for row in result.to_dict("records")]
-    return pairs.sort_values(["id_a", "match_probability"], ascending=[True, False], ignore_index=True)
+        pairs["explanation"] = [
+            explanation(row) | {"findings": found, "household_discount": round(float(discount), 2)}
+            for row, found, discount in zip(
+                scored.to_dict("records"), pairs["findings"], judgement.household_discount, strict=True
+            )
+        ]
+    return pairs[pairs["match_probability"] >= threshold]
 
 
 def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records: int, threshold: float, explain: bool) -> Any:
@@ -540,11 +781,9 @@ def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records:
     tables = [
         db_api.register(frame, table_name=f"relais_{name}_{run}") for frame, name in zip(prepared, ("a", "b"), strict=False)
     ]
-    # Without identifiers shared by enough records, nothing can teach the model how often one person
-    # has unrelated first names (pairs blocked on the birth date are full of twins): it stays UNSEEN.
-    model_settings = settings("link_only" if len(tables) > 1 else "dedupe_only", learn_vetoes=identifier is not None)
+    model_settings = settings("link_only" if len(tables) > 1 else "dedupe_only")
+    model_settings.retain_intermediate_calculation_columns = True  # the per-comparison weights the rules read
     if explain:
-        model_settings.retain_intermediate_calculation_columns = True
         model_settings.retain_matching_columns = True
     linker = Linker(tables if len(tables) > 1 else tables[0], model_settings, log_level=logging.ERROR)
     train(linker, records=records, identifier=identifier)
@@ -552,12 +791,14 @@ def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records:
 
 
 def feature_schema() -> Any:
-    """The Spark schema of `prepare_frame`'s output: strings, and arrays of strings for the name sets."""
-    from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+    """The Spark schema of `prepare_frame`'s output: strings, arrays of strings for the name sets,
+    the number of days since 1900 and the flags."""
+    from pyspark.sql.types import ArrayType, BooleanType, DataType, LongType, StringType, StructField, StructType
 
     columns = prepare_frame(pd.DataFrame({"source_id": ["x"]})).columns
-    arrays = {"name_keys", "firsts"}
-    return StructType([StructField(name, ArrayType(StringType()) if name in arrays else StringType(), True) for name in columns])
+    types: dict[str, DataType] = dict.fromkeys(("name_keys", "firsts", "given", "surname_given"), ArrayType(StringType()))
+    types.update(dob_days=LongType(), nir_trusted=BooleanType(), nir_foreign=BooleanType(), email_personal=BooleanType())
+    return StructType([StructField(name, types.get(name, StringType()), True) for name in columns])
 
 
 def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float = 0.5) -> int:

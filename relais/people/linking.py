@@ -1,7 +1,9 @@
 """`relais link`: find the persons recorded twice in the database and act on what the model says.
 
-Pairs at or above the upper threshold are merged automatically (the merge is audited and can be
-undone like any other); pairs between the thresholds go to the review queue. Absorbed records are
+Pairs at or above the upper threshold whose identity agrees (no contradicting evidence, and the
+same trusted NIR or agreeing names and birth date: see identity_rules.py) are merged automatically
+(the merge is audited and can be undone like any other); every other pair at or above the lower
+threshold goes to the review queue, its contradictions spelt out. Absorbed records are
 never compared again; a pair already decided (rejected, merged) is never proposed twice.
 """
 
@@ -12,13 +14,17 @@ from collections.abc import Callable
 
 import pandas as pd
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
-from relais.people.linkage import link_frames
+from relais.people.identity_rules import Finding
+from relais.people.linkage import link_frames, prepare_frame
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
 from relais.people.models import ContactPoint, LinkJob, MatchPair, Person
 from relais.people.selectors import person_to_keep
+from relais.people.services import PersonData
 
 PERSON_FIELDS = IDENTITY_COLUMNS
 
@@ -28,6 +34,11 @@ def persons_frame(*, source: str | None = None) -> pd.DataFrame:
     queryset = Person.objects.filter(merged_into__isnull=True)
     if source:
         queryset = queryset.filter(source_records__source=source.upper()).distinct()
+    return persons_frame_of(queryset)
+
+
+def persons_frame_of(queryset: QuerySet[Person]) -> pd.DataFrame:
+    """These persons in the columns of the person CSV (their first phone and e-mail), ids as source_id."""
     rows = list(queryset.order_by("pk").values_list("pk", *PERSON_FIELDS))
     frame = pd.DataFrame(rows, columns=["source_id", *PERSON_FIELDS])
     if frame.empty:
@@ -43,6 +54,27 @@ def persons_frame(*, source: str | None = None) -> pd.DataFrame:
     frame["phone"] = [contacts.get((pk, "phone"), "") for pk in ids]
     frame["email"] = [contacts.get((pk, "email"), "") for pk in ids]
     return frame.reindex(columns=COLUMNS).fillna("")
+
+
+def person_data_frame(data: PersonData) -> pd.DataFrame:
+    """A person being entered (not saved yet), as one row of the person CSV."""
+    row = {name: str(getattr(data, name, "") or "") for name in PERSON_FIELDS}
+    row["birth_date"] = data.birth_date.isoformat() if data.birth_date else ""
+    row.update(source_id="new", phone=(data.phones or [""])[0], email=(data.emails or [""])[0])
+    return pd.DataFrame([row]).reindex(columns=COLUMNS).fillna("")
+
+
+def findings_against(data: PersonData, persons: list[Person]) -> dict[int, list[Finding]]:
+    """What the identity rules find between a person being entered and each of these persons
+    (by person id): the duplicate warning shows a parent, a twin or a namesake for what it is."""
+    if not persons:
+        return {}
+    new = prepare_frame(person_data_frame(data)).set_index("unique_id")
+    known = prepare_frame(persons_frame_of(Person.objects.filter(pk__in=[person.pk for person in persons]))).set_index(
+        "unique_id"
+    )
+    sides = identity_rules.side_by_side(new.loc[["new"] * len(known)], known)
+    return {int(person_id): found for person_id, found in zip(known.index, identity_rules.findings_of(sides), strict=True)}
 
 
 def persons_link(
@@ -67,18 +99,26 @@ def persons_link(
         frame_b = persons_frame(source=against) if against else None
         job.records = len(frame_a) + (len(frame_b) if frame_b is not None else 0)
         say(f"{job.records} fiche(s) à comparer…")
+        calibration = None
         if len(frame_a) < 2 or (frame_b is not None and frame_b.empty):
-            pairs = pd.DataFrame(columns=["id_a", "id_b", "match_probability", "explanation"])
+            pairs = pd.DataFrame(columns=["id_a", "id_b", "match_probability", "identity_agrees", "explanation"])
         else:
             pairs = link_frames(frame_a, frame_b, threshold=lower, backend=backend, explain=True)
+            calibration = pairs.attrs.get("calibration")
         pairs = pairs[pairs["id_a"] != pairs["id_b"]]
         job.pairs = len(pairs)
         say(f"{job.pairs} paire(s) probable(s) ; fusions et file d'examen…")
         job.auto_merged, job.to_review, refused, known = _act_on_pairs(job, pairs, upper=upper, auto_merge=auto_merge)
+        held = int(((pairs["match_probability"] >= upper) & ~pairs["identity_agrees"].astype(bool)).sum()) if auto_merge else 0
         job.status = LinkJob.Status.DONE
         job.report = (
             f"{job.records} fiche(s) comparée(s), {job.pairs} paire(s) au-dessus de {lower:.2f} : "
-            f"{job.auto_merged} fusionnée(s) automatiquement (≥ {upper:.2f}), {job.to_review} à examiner"
+            f"{job.auto_merged} fusionnée(s) automatiquement (≥ {upper:.2f}, identité concordante), {job.to_review} à examiner"
+            + (
+                f", dont {held} au-dessus du seuil de fusion mais sans identité assez sûre pour fusionner sans examen"
+                if held
+                else ""
+            )
             + (
                 f", {refused} fusion(s) automatique(s) écartée(s) (fiche en cours de modification ou déjà fusionnée)"
                 if refused
@@ -86,6 +126,7 @@ def persons_link(
             )
             + (f", {known} déjà connue(s) (examinée(s) ou en file d'examen)" if known else "")
             + "."
+            + (f" {calibration.describe().capitalize()}." if calibration else "")
         )
     except Exception as error:
         job.status = LinkJob.Status.FAILED
@@ -102,14 +143,16 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
     # A pair seen before keeps its fate: decided by a reviewer, waiting in the queue, or merged and
     # undone (then back in the queue): a new run never merges it behind the reviewer's back.
     known = set(MatchPair.objects.values_list("person_a_id", "person_b_id"))
-    rows = []
-    for id_a, id_b, probability, explanation in pairs[["id_a", "id_b", "match_probability", "explanation"]].itertuples(
-        index=False
-    ):
+    rows, sure = [], set()
+    columns = ["id_a", "id_b", "match_probability", "identity_agrees", "explanation"]
+    for id_a, id_b, probability, agrees, explanation in pairs[columns].itertuples(index=False):
         a, b = sorted((int(id_a), int(id_b)))
         if (a, b) not in known:
             rows.append((a, b, float(probability), explanation))
-    review = [row for row in rows if not (auto_merge and row[2] >= upper)]
+            if agrees:
+                sure.add((a, b))
+    # Only strong, uncontradicted identity is merged without a reviewer (identity_rules.py).
+    review = [row for row in rows if not (auto_merge and row[2] >= upper and (row[0], row[1]) in sure)]
     pairs_record(job=job, rows=review)
     merged = refused = 0
     absorbed_ids: set[int] = set()
@@ -135,4 +178,4 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
     return merged, to_review, refused, len(pairs) - len(rows)
 
 
-__all__ = ["persons_frame", "persons_link"]
+__all__ = ["findings_against", "persons_frame", "persons_link"]

@@ -164,6 +164,33 @@ def place_key(city: str) -> str:
     return " ".join(place_words(search_words(name_tokens(city))))
 
 
+# La Poste's abbreviations of street types, as legacy bases type them.
+_STREET_TYPES = {
+    "r": "rue", "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "bvd": "boulevard",
+    "boul": "boulevard", "ch": "chemin", "che": "chemin", "chem": "chemin", "pl": "place", "imp": "impasse",
+    "all": "allee", "rte": "route", "fbg": "faubourg", "sq": "square", "crs": "cours", "qu": "quai", "pas": "passage",
+    "res": "residence", "sen": "sentier", "prom": "promenade", "lot": "lotissement", "st": "saint", "ste": "sainte",
+}  # fmt: skip
+_ADDRESS_COMPLEMENTS = frozenset({"bat", "batiment", "apt", "appt", "appartement", "esc", "escalier", "etage", "bal"})
+
+
+@lru_cache(maxsize=300_000)
+def address_key(value: str) -> str:
+    """A street address as compared between bases: the line with the street number (a complement
+    after a comma, "Bât. D", "Apt 4" left out), street types written in full ("av" → avenue),
+    case, accents and punctuation ignored. "1 AV BERTIN" and "1 avenue Bertin, Bât. D" agree."""
+    parts = [part for part in re.split(r"[,;]", value or "") if part.strip()]
+    if not parts:
+        return ""
+    main = next((part for part in parts if re.match(r"\s*\d", part)), parts[0])
+    tokens = normalize_name(main).split()
+    for position, token in enumerate(tokens):
+        if position >= 2 and token in _ADDRESS_COMPLEMENTS:
+            tokens = tokens[:position]
+            break
+    return " ".join(_STREET_TYPES.get(token, token) for token in tokens)
+
+
 def normalize_email(raw: str) -> str:
     value = (raw or "").strip()
     if not value:
@@ -189,6 +216,14 @@ def clean_nir(raw: str) -> str:
         raise ValidationError("La clé du NIR ne correspond pas au numéro : vérifiez la saisie.", code="invalid_nir") from exc
     except (InvalidFormat, InvalidComponent, StdnumError) as exc:
         raise ValidationError("Ce NIR n'a pas un format valide.", code="invalid_nir") from exc
+
+
+# How bases write a person's sex, upper-cased: codes, words, civilities. Anything else is unknown.
+SEX_CODES = {
+    "": "", "F": "F", "M": "M", "H": "M", "2": "F", "1": "M", "FEMME": "F", "HOMME": "M", "FEMININ": "F",
+    "FÉMININ": "F", "MASCULIN": "M", "MME": "F", "MLLE": "F", "MADAME": "F", "MADEMOISELLE": "F", "MR": "M", "M.": "M",
+    "MONSIEUR": "M",
+}  # fmt: skip
 
 
 def nir_key(body13: str) -> int:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
+from relais.people.identity_rules import AGAINST, VETO, Finding
 from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
 from relais.people.normalization import (
     name_tokens,
@@ -23,6 +24,7 @@ from relais.people.normalization import (
 )
 from relais.people.policies import persons_visible, persons_visible_filter
 from relais.people.search import search_by_words
+from relais.people.services import PersonData
 from relais.territory.policies import AccessScope
 
 _DATE_TOKEN = re.compile(r"^(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2})$")
@@ -124,7 +126,39 @@ def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Pe
     )
 
 
-def person_duplicate_candidates(
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """A known person close to one being entered, with what the identity rules find between them."""
+
+    person: Person
+    findings: list[Finding]
+
+    @property
+    def contradicted(self) -> bool:
+        """Evidence of two people (a parent, a twin, a namesake): shown, but not as a duplicate."""
+        return any(finding.severity in (VETO, AGAINST) for finding in self.findings)
+
+    @property
+    def reasons(self) -> str:
+        return " ; ".join(finding.message for finding in self.findings)
+
+
+def person_duplicate_candidates(*, scope: AccessScope, data: PersonData, limit: int = 10) -> list[DuplicateCandidate]:
+    """Persons the scope may see who look like the person being entered — a name in common (birth
+    and usage names compared crosswise) with the same birth date or first name, or the same phone or
+    e-mail — with what the identity rules find between them; probable duplicates first."""
+    from relais.people.linking import findings_against
+
+    found = _duplicate_lookalikes(
+        scope=scope, birth_name=data.birth_name, usage_name=data.usage_name, first_names=data.first_names,
+        birth_date=data.birth_date, phones=data.phones, emails=data.emails, limit=limit,
+    )  # fmt: skip
+    findings = findings_against(data, found)
+    candidates = [DuplicateCandidate(person=person, findings=findings.get(person.pk, [])) for person in found]
+    return sorted(candidates, key=lambda candidate: candidate.contradicted)
+
+
+def _duplicate_lookalikes(
     *,
     scope: AccessScope,
     birth_name: str,
@@ -133,11 +167,8 @@ def person_duplicate_candidates(
     birth_date: dt.date | None = None,
     phones: list[str] | None = None,
     emails: list[str] | None = None,
-    exclude: Person | None = None,
     limit: int = 10,
 ) -> list[Person]:
-    """Persons the scope may see who are probably the same person: a name in common (birth and usage
-    names compared crosswise) with the same birth date or first name, or the same phone or e-mail."""
     names = {normalize_name(name) for name in (birth_name, usage_name) if name}
     first = name_tokens(first_names)[:1]
     same_name = Q(search_birth_name__in=names) | Q(search_usage_name__in=names)
@@ -152,8 +183,6 @@ def person_duplicate_candidates(
     if emails:
         candidates |= Q(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__in=emails)
     queryset = persons_visible(scope).filter(candidates)
-    if exclude is not None:
-        queryset = queryset.exclude(pk=exclude.pk)
     return list(queryset.distinct().order_by("birth_name")[:limit])
 
 

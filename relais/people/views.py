@@ -16,6 +16,7 @@ from relais.people.merging import person_start_editing
 from relais.people.models import HouseholdMember, Person
 from relais.people.policies import person_may_create, persons_visible
 from relais.people.selectors import (
+    DuplicateCandidate,
     match_pairs_to_review,
     person_duplicate_candidates,
     person_get,
@@ -114,30 +115,42 @@ def create(request: AgentRequest) -> HttpResponse:
     if organisation is None or not person_may_create(scope):
         raise PermissionDenied("Votre rôle ne permet pas de créer une fiche usager.")
     form = PersonForm(request.POST or None, show_nir=scope.may_see_nir, initial=_initial_from_query(request))
-    duplicates = []
+    duplicates, relatives = [], []
     if request.method == "POST" and form.is_valid():
         data = form.to_data()
         try:
             cleaned = person_data_clean(data)
-            duplicates = person_duplicate_candidates(
-                scope=scope,
-                birth_name=cleaned.birth_name,
-                usage_name=cleaned.usage_name,
-                first_names=cleaned.first_names,
-                birth_date=cleaned.birth_date,
-                phones=cleaned.phones,
-                emails=cleaned.emails,
-            )
+            candidates = person_duplicate_candidates(scope=scope, data=cleaned)
+            duplicates = [candidate for candidate in candidates if not candidate.contradicted]
+            relatives = [candidate for candidate in candidates if candidate.contradicted]
             if duplicates and not form.cleaned_data.get("not_a_duplicate"):
                 form.add_error(None, "Cette personne existe peut-être déjà : vérifiez les fiches proposées avant de créer.")
             else:
                 person = person_create(data=cleaned, organisation=organisation, scope=scope, acting_user=request.user)
                 access_log_record(scope=scope, action=AccessLog.Action.CREATE, persons=[person], request=request)
                 messages.success(request, f"La fiche de {person.display_name} a été créée.")
+                if relatives:
+                    messages.info(request, relatives_note(relatives))
                 return redirect("people:detail", public_id=person.public_id)
         except ValidationError as error:
             form.add_service_errors(error)
-    return render(request, "people/form.html", {"nav": "people", "form": form, "duplicates": duplicates, "creating": True})
+    context = {"nav": "people", "form": form, "duplicates": duplicates, "relatives": relatives, "creating": True}
+    return render(request, "people/form.html", context)
+
+
+def relatives_note(relatives: list[DuplicateCandidate]) -> str:
+    """After a creation: the persons who look alike but are not the same person, and why."""
+    listed = " ; ".join(
+        f"{candidate.person.display_name}"
+        + (
+            f", né{'e' if candidate.person.sex == 'F' else ''} le {candidate.person.birth_date:%d/%m/%Y}"
+            if candidate.person.birth_date
+            else ""
+        )
+        + f" — {candidate.reasons}"
+        for candidate in relatives
+    )
+    return f"Personnes proches déjà connues, qui ne sont pas la même personne : {listed}. Pensez à rattacher les membres d'un même foyer."
 
 
 def _initial_from_query(request: AgentRequest) -> dict:

@@ -56,6 +56,8 @@ def review_pair(request: AgentRequest, public_id: str) -> HttpResponse:
         "pair": pair,
         "comparison": pair_comparison(pair=pair, scope=scope),
         "explanation": pair.explanation.get("comparisons", []),
+        "findings": pair.explanation.get("findings", []),
+        "household_discount": pair.explanation.get("household_discount", 0),
         "remaining": match_pairs_to_review(scope=scope).count(),
     }
     return render(request, "people/review_pair.html", context)

@@ -2,7 +2,9 @@
 
 Base A holds 400 people drawn from the demo's frequency-weighted French names; base B holds 300 of
 them as another office typed them, 100 others, and the twin of 10 people of A (same family name,
-birth date, birth place and address, another first name) who must never be linked to them.
+birth date, birth place and address, another first name) who must never be linked to them. By hand:
+a married woman, a record typed in capitals, twins sharing the home phone, a father and his son
+named after him, and a person whose sex one base got wrong.
 The special cases the tests look at by id are written out by hand.
 """
 
@@ -25,10 +27,18 @@ SPECIAL_A = [
     {"source_id": "A-CAPS", "birth_name": "Bénard", "usage_name": "", "first_names": "Hélène", "sex": "F",
      "birth_date": "1962-03-07", "birth_place": "Versailles", "address": "14 avenue Foch", "postcode": "78000", "city": "Versailles",
      "phone": "", "email": "helene.benard@example.fr", "nir": ""},
-    # one of twins; the other twin is in B only
+    # one of twins sharing the home phone; the other twin is in B only
     {"source_id": "A-TWIN", "birth_name": "Kerguelen", "usage_name": "", "first_names": "Yann", "sex": "M",
      "birth_date": "1999-06-21", "birth_place": "Brest", "address": "8 rue de Brest", "postcode": "92300", "city": "Levallois-Perret",
-     "phone": "", "email": "", "nir": ""},
+     "phone": "+33655443322", "email": "", "nir": ""},
+    # a father; his son, named after him and living with him, is in B only
+    {"source_id": "A-PARENT", "birth_name": "Le Goff", "usage_name": "", "first_names": "Ronan", "sex": "M",
+     "birth_date": "1961-09-03", "birth_place": "Quimper", "address": "3 rue de Quimper", "postcode": "92160", "city": "Antony",
+     "phone": "+33611223344", "email": "", "nir": ""},
+    # one person, whose sex one base got wrong: the same, but a reviewer must look
+    {"source_id": "A-SEX", "birth_name": "Marchal", "usage_name": "", "first_names": "Dominique", "sex": "F",
+     "birth_date": "1970-02-02", "birth_place": "Metz", "address": "5 allée des Tilleuls", "postcode": "78300", "city": "Poissy",
+     "phone": "+33677889900", "email": "dominique.marchal@example.fr", "nir": ""},
 ]  # fmt: skip
 SPECIAL_B = [
     {"source_id": "B-MARRIED", "birth_name": "LEFEVRE", "usage_name": "Martin-Dupont", "first_names": "Élodie", "sex": "F",
@@ -39,9 +49,15 @@ SPECIAL_B = [
      "phone": "", "email": "", "nir": ""},
     {"source_id": "B-TWIN", "birth_name": "Kerguelen", "usage_name": "", "first_names": "Erwan", "sex": "M",
      "birth_date": "1999-06-21", "birth_place": "Brest", "address": "8 rue de Brest", "postcode": "92300", "city": "Levallois-Perret",
-     "phone": "", "email": "", "nir": ""},
+     "phone": "+33655443322", "email": "", "nir": ""},
+    {"source_id": "B-CHILD", "birth_name": "LE GOFF", "usage_name": "", "first_names": "RONAN", "sex": "M",
+     "birth_date": "14/02/1990", "birth_place": "Quimper", "address": "3 rue de Quimper", "postcode": "92160", "city": "Antony",
+     "phone": "06 11 22 33 44", "email": "", "nir": ""},
+    {"source_id": "B-SEX", "birth_name": "MARCHAL", "usage_name": "", "first_names": "DOMINIQUE", "sex": "M",
+     "birth_date": "02/02/1970", "birth_place": "Metz", "address": "5 allée des Tilleuls", "postcode": "78300", "city": "Poissy",
+     "phone": "06 77 88 99 00", "email": "dominique.marchal@example.fr", "nir": ""},
 ]  # fmt: skip
-TRUE_PAIRS = {("A-MARRIED", "B-MARRIED"), ("A-CAPS", "B-CAPS")}
+TRUE_PAIRS = {("A-MARRIED", "B-MARRIED"), ("A-CAPS", "B-CAPS"), ("A-SEX", "B-SEX")}
 COMMUNES = [("Nanterre", "92000"), ("Versailles", "78000"), ("Colombes", "92700"), ("Poissy", "78300"), ("Meudon", "92190")]
 STREETS = ["rue Pasteur", "avenue Foch", "rue de la Gare", "allée des Tilleuls", "rue Victor Hugo", "place de l'Église"]
 

@@ -60,6 +60,7 @@ def test_linkage_finds_the_same_people_typed_differently_and_never_pairs_twins(b
     assert ("A-MARRIED", "B-MARRIED") in found  # birth name in one base, spouse's name in the other
     assert ("A-CAPS", "B-CAPS") in found  # capitals without accents, day and month swapped
     assert not any(a == "A-TWIN" or b == "B-TWIN" for a, b in found)  # another first name: another person
+    assert not any(a == "A-PARENT" or b == "B-CHILD" for a, b in found)  # named alike, a generation apart
     assert not any(b.startswith("BT") for b in linked.id_b)
 
 
@@ -130,6 +131,17 @@ def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be
     assert married.field_sources["usage_name"] == "GRC78:B-MARRIED"
     twin = Person.objects.get(source_records__source_id="A-TWIN")
     assert twin.merged_into_id is None and twin.source_records.count() == 1
+    father = Person.objects.get(source_records__source_id="A-PARENT")
+    assert father.merged_into_id is None and father.source_records.count() == 1
+    # Sure by the model, but a reviewer must look: the sexes differ.
+    wrong_sex = MatchPair.objects.get(
+        person_a__source_records__source_id="A-SEX", person_b__source_records__source_id="B-SEX", status="pending"
+    )
+    assert wrong_sex.probability >= 0.999
+    assert [f["message"] for f in wrong_sex.explanation["findings"]] == [
+        "sexe différent pour un même prénom : erreur de saisie ?"
+    ]
+    assert not PersonMerge.objects.filter(pair__explanation__has_key="findings").exclude(pair__explanation__findings=[]).exists()
     merge = PersonMerge.objects.get(kept=married)
     assert merge.automatic and merge.pair.status == MatchPair.Status.AUTO_MERGED
     merge_undo(merge=merge, acting_user=None)

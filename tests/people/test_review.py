@@ -2,6 +2,7 @@
 comparison and its decision, the merge history with its undo, and the import and linkage jobs."""
 
 import datetime as dt
+import re
 from html import unescape
 from html.parser import HTMLParser
 
@@ -179,6 +180,7 @@ def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_expla
     why = html[html.index("Pourquoi ces fiches ont été rapprochées") :]
     assert "Nom de naissance" in why and "identique" in why and "+6,2 (pour)" in why
     assert "-1,5 (contre)" in why
+    assert "Ce qui désigne deux personnes différentes" not in html  # nothing contradicts this pair
 
 
 def test_opening_a_comparison_writes_a_read_of_both_files_to_the_access_log(world, twins, pair):
@@ -187,6 +189,24 @@ def test_opening_a_comparison_writes_a_read_of_both_files_to_the_access_log(worl
     entries = AccessLog.objects.filter(action=AccessLog.Action.VIEW)
     assert sorted(entries.values_list("person_id", flat=True)) == sorted(p.pk for p in twins)
     assert {(e.actor_id, e.ip_address, e.detail) for e in entries} == {(world.agent92.pk, "10.9.8.7", "comparaison de doublons")}
+
+
+def test_evidence_of_two_people_is_spelt_out_above_the_comparison_and_in_the_queue(world, twins):
+    contradicted = pair_of(
+        *twins,
+        probability=0.995,
+        explanation=EXPLANATION
+        | {
+            "findings": [{"code": "birth_dates_differ", "severity": "against", "message": "dates de naissance à 33 ans d'écart"}],
+            "household_discount": 1.0,
+        },
+    )
+    client = world.client_for(world.agent92)
+    html = re.sub(r"<[^>]+>", "", text(client.get(review_url(contradicted))))
+    warning = " ".join(html[html.index("Ce qui désigne deux personnes différentes") : html.index("Raccourcis clavier")].split())
+    assert "Fort indice : Dates de naissance à 33 ans d'écart." in warning
+    assert "un même foyer les partage" in warning and "jamais fusionnée automatiquement" in warning
+    assert "Dates de naissance à 33 ans d'écart" in text(client.get(reverse("people:review_queue")))
 
 
 def test_a_pair_without_explanation_says_so(world, twins):

@@ -69,13 +69,47 @@ def test_creating_a_person_warns_about_a_likely_duplicate_then_creates_on_confir
     form = {"birth_name": "MARTIN DUPONT", "first_names": "Elodie", "birth_date": "12/04/1985", "sex": "F", "version": ""}
     response = client.post(reverse("people:create"), form)
     assert response.status_code == 200
-    assert person92 in response.context["duplicates"]
+    assert [candidate.person for candidate in response.context["duplicates"]] == [person92]
     assert Person.objects.count() == 1
     response = client.post(reverse("people:create"), {**form, "not_a_duplicate": "on"})
     assert response.status_code == 302
     created = Person.objects.exclude(pk=person92.pk).get()
     assert created.organisations.get() == world.org92
     assert AccessLog.objects.filter(person_id=created.pk, action="create").exists()
+
+
+def test_a_parent_or_a_twin_is_shown_for_what_they_are_and_does_not_block_the_creation(world, person92):
+    """A daughter named after her mother, a twin sharing the home phone: the identity rules tell
+    them apart, so the agent is told who they are instead of being stopped."""
+    person92.birth_date = dt.date(1962, 4, 12)
+    person92.save()
+    twin = PersonFactory(
+        birth_name="Lefèvre", first_names="Camille", sex="F", birth_date=dt.date(1990, 7, 1), organisations=[world.org92],
+        phones=["+33699887766"],
+    )  # fmt: skip
+    client = world.client_for(world.agent92)
+    daughter = {"birth_name": "Lefèvre", "first_names": "Élodie", "birth_date": "12/04/1990", "sex": "F", "version": ""}
+    response = client.post(reverse("people:create"), daughter, follow=True)
+    assert response.redirect_chain, "a mother named alike is not a duplicate: nothing to confirm"
+    page = response.content.decode()
+    assert "Personnes proches déjà connues" in page and "dates de naissance à 28 ans d&#x27;écart" in page
+
+    sister = {"birth_name": "LEFEVRE", "first_names": "Léa", "birth_date": "01/07/1990", "sex": "F", "phone_1": "06 99 88 77 66"}
+    response = client.post(reverse("people:create"), {**sister, "version": ""}, follow=True)
+    assert response.redirect_chain, "a twin sharing the phone is not a duplicate either"
+    assert (
+        "née le 01/07/1990 — même nom et même date de naissance, prénoms sans rapport (Léa / Camille)"
+        in response.content.decode()
+    )
+
+    response = client.post(reverse("people:create"), daughter)
+    assert response.status_code == 200, "the daughter entered twice is a likely duplicate"
+    assert [candidate.person.birth_date for candidate in response.context["duplicates"]] == [dt.date(1990, 4, 12)]
+    relatives = {candidate.person: candidate.reasons for candidate in response.context["relatives"]}
+    assert relatives[person92] == "dates de naissance à 28 ans d'écart"
+    assert twin not in relatives
+    page = response.content.decode()
+    assert "Personnes proches, qui ne sont pas la même personne" in page
 
 
 @pytest.mark.parametrize(
