@@ -640,6 +640,30 @@ def judge(pairs: pd.DataFrame, calibration: Calibration = FULL_STRENGTH) -> Judg
     return Judgement(findings=findings, penalty_bits=penalty, household_discount=discount, identity_agrees=clean & strong)
 
 
+def identity_gaps(pairs: pd.DataFrame) -> list[list[str]]:
+    """For each pair, in French, what keeps its identity from agreeing strongly enough for a merge
+    without review (`Judgement.identity_agrees`), contradictions aside."""
+    pairs = pairs.reset_index(drop=True)
+    same_nir = _same_trusted_nir(pairs)
+    family, first, date = _family_name_agrees(pairs), _first_name_agrees(pairs), _same_full_date(pairs)
+    dob_l, dob_r = _pair(pairs, "dob")
+    complete = _known(dob_l) & _known(dob_r)
+    gaps: list[list[str]] = []
+    for row in range(len(pairs)):
+        said = []
+        if not same_nir[row]:
+            if not family[row]:
+                said.append("noms de famille différents")
+            if not first[row]:
+                said.append("prénoms différents")
+            if not complete[row]:
+                said.append("date de naissance absente ou incomplète")
+            elif not date[row]:
+                said.append("dates de naissance différentes")
+        gaps.append(said)
+    return gaps
+
+
 def adjusted_weights(weights: np.ndarray, household_bits: np.ndarray, judgement: Judgement) -> np.ndarray:
     """The model's match weights once the rules have spoken (never higher than the model's)."""
     return weights - judgement.penalty_bits - judgement.household_discount * household_bits

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from relais.people import identity_rules
@@ -22,7 +23,7 @@ from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
 from relais.people.identity_rules import Finding
 from relais.people.linkage import link_frames, prepare_frame
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
-from relais.people.models import ContactPoint, LinkJob, MatchPair, Person
+from relais.people.models import ContactPoint, LinkJob, MatchPair, Person, PersonMerge
 from relais.people.selectors import person_to_keep
 from relais.people.services import PersonData
 
@@ -75,6 +76,60 @@ def findings_against(data: PersonData, persons: list[Person]) -> dict[int, list[
     )
     sides = identity_rules.side_by_side(new.loc[["new"] * len(known)], known)
     return {int(person_id): found for person_id, found in zip(known.index, identity_rules.findings_of(sides), strict=True)}
+
+
+@dataclass(frozen=True)
+class MergeRecheck:
+    """An automatic merge that today's identity rules would not make, and why (in French)."""
+
+    merge: PersonMerge
+    reasons: list[str]
+
+
+def automatic_merges_to_recheck() -> list[MergeRecheck]:
+    """The automatic merges still in force that the identity rules would now leave to a reviewer:
+    both records are compared as they were when merged (the kept record's values before the merge,
+    each record's own contact points)."""
+    merges = list(
+        PersonMerge.objects.filter(automatic=True, undone_at__isnull=True)
+        .select_related("kept", "absorbed")
+        .order_by("merged_at")
+    )
+    if not merges:
+        return []
+    kept_rows, absorbed_rows = [], []
+    for merge in merges:
+        moved_contacts = merge.moved.get("contact_points", [])
+        before = dict(merge.kept_before["fields"])
+        kept_rows.append(
+            _record_row(f"k{merge.pk}", before, ContactPoint.objects.filter(person=merge.kept_id).exclude(pk__in=moved_contacts))
+        )
+        absorbed_fields = {name: getattr(merge.absorbed, name) for name in PERSON_FIELDS}
+        absorbed_fields["birth_date"] = merge.absorbed.birth_date.isoformat() if merge.absorbed.birth_date else ""
+        contacts = ContactPoint.objects.filter(Q(pk__in=moved_contacts) | Q(person=merge.absorbed_id))
+        absorbed_rows.append(_record_row(f"a{merge.pk}", absorbed_fields, contacts))
+    kept = prepare_frame(pd.DataFrame(kept_rows).reindex(columns=COLUMNS).fillna(""))
+    absorbed = prepare_frame(pd.DataFrame(absorbed_rows).reindex(columns=COLUMNS).fillna(""))
+    sides = identity_rules.side_by_side(kept, absorbed)
+    judgement = identity_rules.judge(sides)
+    gaps = identity_rules.identity_gaps(sides)
+    rechecks = []
+    for merge, agrees, found, gap in zip(merges, judgement.identity_agrees, judgement.findings, gaps, strict=True):
+        if not agrees:
+            rechecks.append(MergeRecheck(merge=merge, reasons=[finding.message for finding in found] or gap))
+    return rechecks
+
+
+def _record_row(source_id: str, fields: dict, contacts: QuerySet[ContactPoint]) -> dict:
+    """A record as a row of the person CSV: identity fields and its first phone and e-mail."""
+    row = {name: str(fields.get(name) or "") for name in PERSON_FIELDS}
+    ordered = sorted(contacts, key=lambda point: point.position)
+    row.update(
+        source_id=source_id,
+        phone=next((point.value for point in ordered if point.kind == ContactPoint.Kind.PHONE), ""),
+        email=next((point.value for point in ordered if point.kind == ContactPoint.Kind.EMAIL), ""),
+    )
+    return row
 
 
 def persons_link(
@@ -178,4 +233,4 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
     return merged, to_review, refused, len(pairs) - len(rows)
 
 
-__all__ = ["findings_against", "persons_frame", "persons_link"]
+__all__ = ["automatic_merges_to_recheck", "findings_against", "persons_frame", "persons_link"]

@@ -1,6 +1,8 @@
 """Agents' pages for the data work on persons: the duplicate review queue, merges and their undo,
 and the import and linkage jobs (thin: check, call, render)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -122,8 +124,15 @@ def merges(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
     if not scope.may_edit_identity:
         raise PermissionDenied("Votre rôle ne permet pas de fusionner des fiches.")
-    page = Paginator(person_merges_visible(scope=scope), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/merges.html", {"nav": "people", "page": page})
+    merges = person_merges_visible(scope=scope)
+    one = request.GET.get("fusion")  # the link `relais link --recheck-merges` prints for each merge
+    if one:
+        try:
+            merges = merges.filter(public_id=uuid.UUID(one))
+        except ValueError:
+            raise Http404("Aucune fusion ne correspond.") from None
+    page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/merges.html", {"nav": "people", "page": page, "one": bool(one)})
 
 
 @require_POST

@@ -1,17 +1,20 @@
 """Linking person files and the database: the pairs found, the pairs refused, what happens next."""
 
 import csv
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from relais.people.importing import run_import
 from relais.people.linkage import link_files_on_spark, link_frames, prepare_frame, read_person_csv
 from relais.people.linking import persons_link
-from relais.people.merging import merge_undo
+from relais.people.merging import merge_undo, persons_merge
 from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
+from tests.people.factories import PersonFactory
 
 from .linkage_data import write_bases
 
@@ -177,3 +180,60 @@ def test_spark_backend_links_like_duckdb_in_memory_and_file_to_file(bases, linke
         with part.open(encoding="utf-8") as handle:
             written |= {(row["id_a"], row["id_b"]) for row in csv.DictReader(handle)}
     assert count == len(written) and len(written ^ found) <= 0.01 * len(found)
+
+
+def _merged_automatically(first: Person, second: Person) -> PersonMerge:
+    """A merge as an earlier version of `relais link` made it, without the identity rules."""
+    a, b = sorted((first, second), key=lambda person: person.pk)
+    pair = MatchPair.objects.create(person_a=a, person_b=b, probability=0.9999, explanation={})
+    return persons_merge(kept=first, absorbed=second, acting_user=None, pair=pair, automatic=True)
+
+
+def test_recheck_lists_the_automatic_merges_the_rules_would_not_make_and_undoes_them_on_confirmation(world, monkeypatch):
+    father = PersonFactory(
+        birth_name="Le Goff", first_names="Ronan", sex="M", birth_date=dt.date(1961, 9, 3), phones=["+33611223344"]
+    )
+    son = PersonFactory(
+        birth_name="LE GOFF", first_names="RONAN", sex="M", birth_date=dt.date(1990, 2, 14), phones=["+33611223344"]
+    )
+    same = PersonFactory(birth_name="Marchal", first_names="Anne", birth_date=dt.date(1970, 2, 2))
+    again = PersonFactory(birth_name="MARCHAL", first_names="ANNE", birth_date=dt.date(1970, 2, 2))
+    wrong = _merged_automatically(father, son)
+    right = _merged_automatically(same, again)
+
+    out = StringIO()
+    call_command("link", "--recheck-merges", stdout=out)
+    listed = out.getvalue()
+    assert "LE GOFF Ronan ← LE GOFF RONAN — dates de naissance à 28 ans d'écart" in listed
+    assert f"/usagers/fusions/?fusion={wrong.public_id}" in listed and str(right.public_id) not in listed
+    assert "1 fusion(s) automatique(s)" in listed
+
+    monkeypatch.setattr("builtins.input", lambda: "non")
+    out = StringIO()
+    call_command("link", "--recheck-merges", "--undo", stdout=out)
+    assert "Rien n'a été annulé." in out.getvalue()
+    assert Person.objects.get(pk=son.pk).merged_into_id == father.pk
+
+    monkeypatch.setattr("builtins.input", lambda: "oui")
+    out = StringIO()
+    call_command("link", "--recheck-merges", "--undo", stdout=out)
+    assert "1 fusion(s) annulée(s)" in out.getvalue()
+    assert Person.objects.get(pk=son.pk).merged_into_id is None
+    assert MatchPair.objects.get(pk=wrong.pair_id).status == MatchPair.Status.PENDING
+    assert Person.objects.get(pk=again.pk).merged_into_id == same.pk  # the right merge stays
+
+    out = StringIO()
+    call_command("link", "--recheck-merges", stdout=out)
+    assert "Aucune fusion automatique à revoir" in out.getvalue()
+
+
+def test_the_undo_link_of_a_merge_shows_that_merge_alone(world):
+    first = PersonFactory(birth_name="Le Goff", first_names="Ronan", organisations=[world.org92])
+    second = PersonFactory(birth_name="Le Goff", first_names="Ronan", organisations=[world.org92])
+    other = PersonFactory(birth_name="Petit", first_names="Léa", organisations=[world.org92])
+    merge = _merged_automatically(first, second)
+    _merged_automatically(other, PersonFactory(birth_name="Petit", first_names="Léa", organisations=[world.org92]))
+    client = world.client_for(world.agent92)
+    html = client.get(reverse("people:merges") + f"?fusion={merge.public_id}").content.decode()
+    assert html.count("Annuler la fusion") == 1 and "Toutes les fusions" in html
+    assert client.get(reverse("people:merges") + "?fusion=pas-un-identifiant").status_code == 404

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from relais.people.linkage import BACKENDS
-from relais.people.linking import persons_link
+from relais.people.linking import automatic_merges_to_recheck, persons_link
+from relais.people.merging import MergeRefused, merge_undo
 from relais.people.models import SourceRecord
 
 
@@ -24,8 +26,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-merge", action="store_true", help="Ne fusionne rien : tout va en file d'examen")
         parser.add_argument("--backend", choices=BACKENDS, help="Moteur : duckdb (par défaut) ou spark")
+        parser.add_argument(
+            "--recheck-merges",
+            action="store_true",
+            help="Liste les fusions automatiques que les règles d'identité actuelles ne feraient pas, avec leur lien d'annulation",
+        )
+        parser.add_argument("--undo", action="store_true", help="Avec --recheck-merges : annule ces fusions (après confirmation)")
+        parser.add_argument("--yes", action="store_true", help="Avec --undo : ne demande pas de confirmation")
 
     def handle(self, *args, source, against, threshold, merge_threshold, no_merge, backend, **options) -> None:  # type: ignore[no-untyped-def]
+        if options["recheck_merges"]:
+            self.recheck(undo=options["undo"], confirmed=options["yes"])
+            return
+        if options["undo"] or options["yes"]:
+            raise CommandError("--undo et --yes s'emploient avec --recheck-merges.")
         if against and not source:
             raise CommandError("--against s'emploie avec --source.")
         for code in filter(None, [source, against]):
@@ -38,3 +52,46 @@ class Command(BaseCommand):
             backend=backend or settings.LINKAGE_BACKEND, progress=lambda message: self.stderr.write(message),
         )  # fmt: skip
         self.stdout.write(job.report + f" ({job.seconds:.1f} s)")
+
+    def recheck(self, *, undo: bool, confirmed: bool) -> None:
+        """The automatic merges that today's identity rules would leave to a reviewer; undo them all
+        in one confirmed step."""
+        rechecks = automatic_merges_to_recheck()
+        if not rechecks:
+            self.stdout.write("Aucune fusion automatique à revoir : toutes satisfont les règles d'identité actuelles.")
+            return
+        base = settings.SITE_URL + reverse("people:merges")
+        for recheck in rechecks:
+            merge = recheck.merge
+            self.stdout.write(
+                f"Fusion du {merge.merged_at:%d/%m/%Y} : {merge.kept.display_name} ← {merge.absorbed.display_name} — "
+                f"{' ; '.join(recheck.reasons)}. Annuler : {base}?fusion={merge.public_id}"
+            )
+        self.stdout.write(f"{len(rechecks)} fusion(s) automatique(s) que les règles actuelles laisseraient à un agent.")
+        if not undo:
+            self.stdout.write("Pour les annuler toutes : relais link --recheck-merges --undo")
+            return
+        if not confirmed:
+            self.stdout.write(
+                f"Annuler ces {len(rechecks)} fusion(s) ? Les paires reviendront en file d'examen. Tapez « oui » : ", ending=""
+            )
+            try:
+                answer = input().strip().lower()
+            except EOFError:
+                answer = ""
+            if answer not in ("oui", "o"):
+                self.stdout.write("Rien n'a été annulé.")
+                return
+        undone = refused = 0
+        for recheck in rechecks:
+            try:
+                merge_undo(merge=recheck.merge, acting_user=None)
+            except MergeRefused as error:
+                refused += 1
+                self.stderr.write(f"Fusion {recheck.merge.public_id} non annulée : {error}")
+            else:
+                undone += 1
+        self.stdout.write(
+            f"{undone} fusion(s) annulée(s) ; les paires sont de retour en file d'examen."
+            + (f" {refused} n'ont pas pu l'être (voir ci-dessus)." if refused else "")
+        )
