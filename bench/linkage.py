@@ -393,13 +393,14 @@ def lookalike_report(results: list[Result]) -> None:
     rows = [result for result in results if result.lookalikes]
     if not rows:
         return
-    header = f"{'data':<24} {'linker':<16} {'look-alike':<16} {'pairs':>6} {'linked':>7} {'merged unseen':>14}"
+    header = f"{'data':<24} {'linker':<16} {'look-alike':<16} {'pairs':>6} {'linked':>7} {'share':>7} {'merged unseen':>14}"
     print(header)
     print("-" * len(header))
     for result in rows:
         for kind, (count, linked, merged) in result.lookalikes.items():
-            print(f"{result.dataset:<24} {result.method:<16} {kind:<16} {count:>6} {linked:>7} {merged:>14}")
-        print(f"{result.dataset:<24} {result.method:<16} {'(all pairs)':<16} {'':>6} {'':>7} {result.wrong_auto:>14}")
+            share = f"{linked / count:.1%}" if count else "—"
+            print(f"{result.dataset:<24} {result.method:<16} {kind:<16} {count:>6} {linked:>7} {share:>7} {merged:>14}")
+        print(f"{result.dataset:<24} {result.method:<16} {'(all pairs)':<16} {'':>6} {'':>7} {'':>7} {result.wrong_auto:>14}")
     print()
 
 

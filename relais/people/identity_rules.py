@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -79,7 +79,7 @@ class Finding:
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {"code": self.code, "severity": self.severity, "message": self.message}
 
 
 # --- Helpers over columns ----------------------------------------------------------------------
@@ -157,23 +157,35 @@ def _shown_list(names: Any) -> str:
 # --- The rules ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Vouching:
-    """What, on a pair, outweighs a disagreement: the same identifier (`identifier_agrees`), or that
-    or the same personal e-mail (`personal_agrees`). Calibration judges pairs without it."""
+    """What, on a pair, outweighs a disagreement: the same identifier (`identifier_agrees`), for
+    every rule; or the same personal e-mail (`_personal_email_agrees`), for the first names and the
+    sex. The e-mail is looked at only on the pairs a rule asks about (`prepare`): few, where the
+    pairs are millions. Calibration judges pairs with `Vouching.nothing`."""
 
-    identifier: np.ndarray
-    personal: np.ndarray
+    def __init__(self, pairs: pd.DataFrame, *, nothing: bool = False) -> None:
+        self.pairs = pairs
+        self.identifier = np.zeros(len(pairs), dtype=bool) if nothing else identifier_agrees(pairs)
+        self.nothing = nothing
+        self._email: dict[int, bool] = {}
 
     @classmethod
     def of(cls, pairs: pd.DataFrame) -> Vouching:
-        identifier = identifier_agrees(pairs)
-        return cls(identifier=identifier, personal=identifier | _personal_email_agrees(pairs))
+        return cls(pairs)
 
     @classmethod
-    def nothing(cls, pairs: pd.DataFrame) -> Vouching:
-        none = np.zeros(len(pairs), dtype=bool)
-        return cls(identifier=none, personal=none)
+    def nothing_for(cls, pairs: pd.DataFrame) -> Vouching:
+        return cls(pairs, nothing=True)
+
+    def prepare(self, rows: list[int]) -> None:
+        """Look at the e-mails of these pairs (once each)."""
+        rows = [row for row in rows if row not in self._email]
+        if rows and not self.nothing:
+            agrees = _personal_email_agrees(self.pairs.iloc[rows])
+            self._email.update(zip(rows, agrees.tolist(), strict=True))
+
+    def personal(self, row: int) -> bool:
+        return bool(self.identifier[row]) or self._email.get(row, False)
 
 
 def nir_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int, Finding]]:
@@ -376,9 +388,10 @@ def first_name_lists_agree(given_a: tuple[str, ...] | None, given_b: tuple[str, 
     return within(given_a, given_b) or within(given_b, given_a)
 
 
-def _swapped(first: pd.Series, surname: pd.Series, usage: pd.Series) -> np.ndarray:
-    """Whether each first name is in fact the other record's family name (birth or usage name, a
-    part of a compound, or with a typo): the two fields typed the wrong way round."""
+def _swapped(first: pd.Series, surname: pd.Series, usage: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Whether each first name (of the rows given) is in fact the other record's family name
+    (birth or usage name, a part of a compound, or with a typo): the two fields typed the wrong
+    way round."""
 
     def is_family_name(name: str, birth: str | None, usage_name: str | None) -> bool:
         for family in filter(None, (birth, usage_name)):
@@ -386,7 +399,7 @@ def _swapped(first: pd.Series, surname: pd.Series, usage: pd.Series) -> np.ndarr
                 return True
         return False
 
-    rows = np.flatnonzero(_known(first))
+    rows = rows[_known(first)[rows]]
     swapped = np.zeros(len(first), dtype=bool)
     for row, value in _per_distinct(is_family_name, [first, surname, usage], rows).items():
         swapped[row] = value
@@ -409,37 +422,52 @@ def first_name_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
     given_l, given_r = _pair(pairs, "given")
     first_l, first_r = _pair(pairs, "first")
     surname_l, surname_r = _pair(pairs, "surname")
+    # Most pairs share the usual first name: nothing to look at (and millions of pairs to skip).
+    typed = np.flatnonzero(_known(first_l) & _known(first_r) & (first_l.to_numpy(dtype=object) != first_r.to_numpy(dtype=object)))
     # The family name typed in the first-name field and the first name in the family name's: a
-    # classic of paper forms. Then the first name to compare is in the other column.
+    # classic of paper forms. Then the first name to compare is in the other column. (Looked for
+    # only where the first names are unrelated as typed: few pairs, and the look is costly.)
     usage_l, usage_r = _pair(pairs, "usage")
-    swapped_r = _swapped(first_r, surname_l, usage_l)
-    swapped_l = _swapped(first_l, surname_r, usage_r) & ~swapped_r
-    given_l = given_l.where(~swapped_l, pairs["surname_given_l"])
-    given_r = given_r.where(~swapped_r, pairs["surname_given_r"])
-    first_l = first_l.where(~swapped_l, given_l.map(lambda names: _compact(names[0]) if names else None))
-    first_r = first_r.where(~swapped_r, given_r.map(lambda names: _compact(names[0]) if names else None))
+    unrelated = np.array(
+        [row for row, value in _per_distinct(first_names_related, [given_l, given_r], typed).items() if not value], dtype=int
+    )
+    swapped_r = _swapped(first_r, surname_l, usage_l, unrelated)
+    swapped_l = _swapped(first_l, surname_r, usage_r, unrelated) & ~swapped_r
+    if swapped_l.any() or swapped_r.any():
+        given_l = given_l.where(~swapped_l, pairs["surname_given_l"])
+        given_r = given_r.where(~swapped_r, pairs["surname_given_r"])
+        first_l = first_l.where(~swapped_l, given_l.map(lambda names: _compact(names[0]) if names else None))
+        first_r = first_r.where(~swapped_r, given_r.map(lambda names: _compact(names[0]) if names else None))
     written_l = pairs["first_written_l"].where(~swapped_l, surname_l)
     written_r = pairs["first_written_r"].where(~swapped_r, surname_r)
-    candidates = np.flatnonzero(_known(first_l) & _known(first_r))
-    related = _per_distinct(first_names_related, [given_l, given_r], candidates)
-    lists_agree = _per_distinct(first_name_lists_agree, [given_l, given_r], candidates)
-    vouched = vouching.personal
+    related = _per_distinct(first_names_related, [given_l, given_r], unrelated)
+    # Lists of several first names that differ (the usual ones agreeing or not).
+    several = np.flatnonzero(
+        (given_l.map(lambda names: len(names or ()) >= 2) & given_r.map(lambda names: len(names or ()) >= 2)).to_numpy()
+        & (given_l.to_numpy(dtype=object) != given_r.to_numpy(dtype=object))
+    )
+    lists_agree = _per_distinct(first_name_lists_agree, [given_l, given_r], several)
+    contradicted = sorted(
+        {row for row, value in related.items() if not value} | {row for row, value in lists_agree.items() if not value}
+    )
+    vouching.prepare(contradicted)
     twins = _family_name_agrees(pairs) & _same_full_date(pairs)
-    for row in candidates.tolist():
-        if vouched[row]:
+    for row in contradicted:
+        if vouching.personal(row):
             continue
-        if not related[row]:
+        if not related.get(row, True):
             names = f"{_shown(written_l.iloc[row])} / {_shown(written_r.iloc[row])}"
             if twins[row]:
                 message = f"même nom et même date de naissance, prénoms sans rapport ({names}) : des jumeaux ?"
             else:
                 message = f"prénoms sans rapport ({names})"
             found.append((row, Finding("first_names_differ", AGAINST, message)))
-        elif not lists_agree[row]:
+        elif not lists_agree.get(row, True):
             lists = f"{_shown_list(given_l.iloc[row])} / {_shown_list(given_r.iloc[row])}"
             found.append((row, Finding("other_first_names_differ", AGAINST, f"autres prénoms différents ({lists})")))
     sex_l, sex_r = _pair(pairs, "sex")
     differ = np.flatnonzero(_known(sex_l) & _known(sex_r) & (sex_l.to_numpy(dtype=object) != sex_r.to_numpy(dtype=object)))
+    vouching.prepare(differ.tolist())
     for row in differ.tolist():
         a, b = first_l.iloc[row], first_r.iloc[row]
         among = a in {_compact(name) for name in given_r.iloc[row] or ()} or b in {
@@ -448,7 +476,7 @@ def first_name_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
         if a and b and not gendered_forms(a, b) and (a == b or among or _sounds(a) & _sounds(b)):
             # Even when an identifier vouches for the person, which sex is right is for a reviewer.
             found.append((row, Finding("sex_differs", DOUBT, "sexe différent pour un même prénom : erreur de saisie ?")))
-        elif not vouched[row]:
+        elif not vouching.personal(row):
             names = f"{_shown(written_l.iloc[row])} / {_shown(written_r.iloc[row])}"
             found.append((row, Finding("sex_differs", AGAINST, f"sexe différent ({names})")))
     return found
@@ -514,8 +542,9 @@ def _first_name_agrees(pairs: pd.DataFrame) -> np.ndarray:
     """The same usual first name, or one's usual first name among the other's first names."""
     first_l, first_r = _pair(pairs, "first")
     given_l, given_r = _pair(pairs, "given")
-    rows = np.flatnonzero(_known(first_l) & _known(first_r))
-    agree = np.zeros(len(pairs), dtype=bool)
+    same = first_l.to_numpy(dtype=object) == first_r.to_numpy(dtype=object)
+    agree = _known(first_l) & same
+    rows = np.flatnonzero(_known(first_l) & _known(first_r) & ~same)
 
     def agrees(first_a: str, first_b: str, list_a: tuple, list_b: tuple) -> bool:
         names_a, names_b = {_compact(name) for name in list_a or ()}, {_compact(name) for name in list_b or ()}
@@ -529,9 +558,26 @@ def _first_name_agrees(pairs: pd.DataFrame) -> np.ndarray:
 # --- Judging pairs ------------------------------------------------------------------------------
 
 
+LIST_FEATURES = ("given", "surname_given")
+
+
+def _lists_as_tuples(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Name lists as tuples, whether prepared by pandas (lists) or read back from Spark (arrays)."""
+    pairs = pairs.copy()
+    for name in LIST_FEATURES:
+        for side in ("_l", "_r"):
+            pairs[name + side] = [
+                tuple(value) if isinstance(value, list | tuple | np.ndarray) else None for value in pairs[name + side]
+            ]
+    return pairs
+
+
 def findings_of(pairs: pd.DataFrame, vouching: Vouching | None = None) -> list[list[Finding]]:
     """What every rule finds on every pair. `pairs` holds the FEATURES of both records (`_l`, `_r`)."""
-    pairs = pairs.reset_index(drop=True)
+    return _findings(_lists_as_tuples(pairs.reset_index(drop=True)), vouching)
+
+
+def _findings(pairs: pd.DataFrame, vouching: Vouching | None = None) -> list[list[Finding]]:
     vouching = vouching or Vouching.of(pairs)
     findings: list[list[Finding]] = [[] for _ in range(len(pairs))]
     for rule in RULES:
@@ -602,7 +648,7 @@ def calibrate(sure: pd.DataFrame) -> Calibration:
     they show that one person breaks it often (COMMON_SHARE); then a rule broken by a share m of
     them weighs log2(1/m) bits — how much rarer its finding is for one person than for two, taking
     it as near-certain for two — and never less than MIN_AGAINST_BITS."""
-    findings = findings_of(sure, Vouching.nothing(sure))
+    findings = findings_of(sure, Vouching.nothing_for(sure))
     counts: dict[str, int] = {}
     for found in findings:
         for code in {finding.code for finding in found if finding.severity == AGAINST}:
@@ -631,8 +677,8 @@ class Judgement:
 
 def judge(pairs: pd.DataFrame, calibration: Calibration = FULL_STRENGTH) -> Judgement:
     """Apply every rule to every pair. `pairs` holds the FEATURES of both records (`_l`, `_r`)."""
-    pairs = pairs.reset_index(drop=True)
-    findings = findings_of(pairs)
+    pairs = _lists_as_tuples(pairs.reset_index(drop=True))
+    findings = _findings(pairs)
     penalty = np.array([sum(calibration.weight(f) for f in found) for found in findings], dtype=float)
     discount = np.array([max((calibration.household_share(f) for f in found), default=0.0) for found in findings], dtype=float)
     clean = np.array([not found for found in findings], dtype=bool)

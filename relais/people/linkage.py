@@ -26,6 +26,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +40,6 @@ from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.normalization import (
     SEX_CODES,
     address_key,
-    first_name_set,
     french_phonetic_key,
     name_keys,
     name_without_particles,
@@ -66,15 +66,22 @@ class LinkageInputError(ValueError):
 
 def _per_distinct(series: pd.Series, function: Callable[[str], Any]) -> pd.Series:
     """Apply a pure function once per distinct value: names repeat, so this is where the time goes."""
-    uniques = series.unique()
-    return series.map(dict(zip(uniques, map(function, uniques), strict=True)))
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [function(value) for value in uniques]
+    return pd.Series(results[codes], index=series.index)
 
 
 def _per_distinct_parts(series: pd.Series, function: Callable[[str], tuple], parts: int) -> list[pd.Series]:
     """Like `_per_distinct` for a function returning a tuple: one Series per element of the tuple."""
-    uniques = series.unique()
-    results = dict(zip(uniques, map(function, uniques), strict=True))
-    return [series.map({key: value[i] for key, value in results.items()}) for i in range(parts)]
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    results = [function(value) for value in uniques]
+    columns = []
+    for i in range(parts):
+        part = np.empty(len(uniques), dtype=object)
+        part[:] = [result[i] for result in results]
+        columns.append(pd.Series(part[codes], index=series.index))
+    return columns
 
 
 def _compact_name(value: str) -> str | None:
@@ -95,13 +102,13 @@ def _first_name_features(value: str) -> tuple[str | None, list[str], list[str], 
     """The usual first name (compact), every first name and their parts (compact), the first names
     alone in civil order (normalised: "jean pierre"), the usual one's phonetic key, and the usual
     first name as written (for the reviewer)."""
-    names = first_name_set(value)
-    if not names:
-        return None, [], [], None, None
     written = split_first_names(value)
-    given = [normalize_name(name) for name in written]
-    compact = [name.replace(" ", "") for name in names]
-    return compact[0], compact, [name for name in given if name], french_phonetic_key(names[0]) or None, written[0]
+    given = [name for name in map(normalize_name, written) if name]
+    if not given:
+        return None, [], [], None, None
+    parts = [part for name in given if " " in name for part in name.split() if part not in given]
+    compact = [name.replace(" ", "") for name in given + parts]  # first_name_set's, without splitting twice
+    return compact[0], compact, given, french_phonetic_key(given[0]) or None, written[0]
 
 
 _PARTIAL_DATES = [
@@ -110,13 +117,17 @@ _PARTIAL_DATES = [
 ]
 
 
+# Year first, as other software exports it: 1985/04/12, 1985.04.12, 19850412 (read as 1985-04-12).
+_OTHER_ORDERS = re.compile(r"^(\d{4})(?:[/.]?)(\d{2})(?:[/.]?)(\d{2})$")
+
+
 def _dates(value: str) -> tuple[str | None, str | None, str | None, str | None, str | None, int | None]:
     """A birth date as written → (ISO date, the same with day and month exchanged, year, month, day,
     days since 1900).
     A partial date ("1985", "00/04/1985") gives its year and month only; a malformed one, nothing:
     for linkage a date that cannot be read is a missing date, not a failure."""
     try:
-        day = parse_french_date(value)
+        day = parse_french_date(_OTHER_ORDERS.sub(r"\1-\2-\3", value))
     except Exception:
         for pattern in _PARTIAL_DATES:
             if found := pattern.fullmatch(value):
@@ -202,8 +213,9 @@ _FAMILY_MAILBOX = re.compile(r"famille|family|foyer|parents|maison|home|fam[._-]
 def email_personal(features: pd.DataFrame) -> pd.Series:
     """Whether each record's e-mail is its person's own: not a family mailbox by its name, and not
     given in the same file for records with other first names (a household's shared address)."""
-    firsts_per_email = features.dropna(subset=["email"]).groupby("email")["first"].nunique()
-    shared = features["email"].map(firsts_per_email).fillna(0) > 1
+    given = features.loc[features["email"].notna(), ["email", "first"]].dropna().drop_duplicates()
+    shared_emails = given["email"].value_counts()
+    shared = features["email"].isin(shared_emails.index[shared_emails.to_numpy() > 1])
     family = features["email"].fillna("").str.split("@").str[0].str.contains(_FAMILY_MAILBOX)
     return features["email"].notna() & ~shared & ~family
 
@@ -268,7 +280,7 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
     features = features.astype(object).where(features.notna(), None)
     features["nir_trusted"] = [
-        nir_trusted(*values)
+        len(values[0]) == 15 and nir_trusted(*values)  # most records have no NIR: no call for them
         for values in zip(
             nir_full,
             features["sex"],
@@ -283,7 +295,7 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # A record without its sex takes the one its trusted NIR encodes.
     nir_sex = nir_full.str[:1].map({"1": "M", "2": "F"})
     features["sex"] = features["sex"].where(features["sex"].notna() | ~features["nir_trusted"], nir_sex)
-    features["nir_foreign"] = [bool(value) and not looks_like_nir(value) for value in features["nir"]]
+    features["nir_foreign"] = features["nir"].notna() & ~features["nir"].fillna("").str[:13].str.fullmatch(_NIR_BODY.pattern)
     features["email_personal"] = email_personal(features)
     usable = features["nir_trusted"] | features["nir_foreign"]
     features["nir_usable"] = features["nir"].where(usable, None)
@@ -678,13 +690,15 @@ def link_frames(
     if backend not in BACKENDS:
         raise LinkageInputError(f"Moteur de rapprochement inconnu : {backend} (duckdb ou spark).")
     db_api = _db_api(backend)
+    clock = _Stages()
     prepared = [prepare_frame(frame_a)] + ([prepare_frame(frame_b)] if frame_b is not None else [])
     identifier = identifier_for_training(prepared)
     records = sum(len(frame) for frame in prepared)
     tables = prepared
     if backend == "spark":
         tables = [db_api.spark.createDataFrame(frame, schema=feature_schema()) for frame in prepared]
-    scored = _score(db_api, tables, identifier=identifier, records=records, threshold=threshold, explain=explain)
+    clock.lap("features")
+    scored = _score(db_api, tables, identifier=identifier, records=records, threshold=threshold, explain=explain, clock=clock)
     if backend == "spark":
         result = scored.as_pandas_dataframe()
     else:  # only the columns the rules and the explanation read: a large link holds millions of pairs
@@ -701,9 +715,33 @@ def link_frames(
     pairs = pd.concat(chunks, ignore_index=True)
     pairs = pairs.sort_values(["id_a", "match_probability"], ascending=[True, False], ignore_index=True)
     pairs.attrs["calibration"] = calibration
+    clock.lap("identity rules")
+    logger.info("linkage of %s records, %s pairs scored: %s", records, len(result), clock)
     return pairs
 
 
+class _Stages:
+    """Wall time of each stage of a linkage, for the log (where a large link spends its time)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.laps) + f" (in all {self.last - self.started:.1f} s)"
+
+
+# The features the model compares and blocks on (the others are for the identity rules).
+MODEL_COLUMNS = [
+    "unique_id", "surname", "usage", "surname_phon", "usage_phon", "name_keys", "first", "firsts", "first_phon", "sex",
+    "dob", "dob_swapped", "dob_year", "dob_days", "birth_place", "postcode", "dept", "city", "address", "phone", "email",
+    "nir", "nir_trusted", "nir_foreign", "nir_usable", "email_own",
+]  # fmt: skip
 SURE_PAIRS_MAX = 100_000
 # An identifier this frequent in one file is a placeholder ("0000000"), not a person's.
 SURE_ID_MAX_RECORDS = 5
@@ -745,24 +783,7 @@ def judged_pairs(
     threshold. `left` and `right` are the prepared features indexed by unique_id."""
     ids_l, ids_r = scored["unique_id_l"].astype(str), scored["unique_id_r"].astype(str)
     sides = identity_rules.side_by_side(left.loc[ids_l], right.loc[ids_r])
-    judgement = identity_rules.judge(sides, calibration)
-    weights = scored["match_weight"].to_numpy(dtype=float)
-    household = np.zeros(len(scored))
-    personal = sides["email_personal_l"].to_numpy(dtype=bool) & sides["email_personal_r"].to_numpy(dtype=bool)
-    for column in HOUSEHOLD_WEIGHTS:
-        weight = np.clip(scored[column].fillna(0.0).to_numpy(dtype=float), 0.0, None)
-        household += np.where(personal, 0.0, weight) if column == "mw_email" else weight
-    adjusted = identity_rules.adjusted_weights(weights, household, judgement)
-    pairs = pd.DataFrame(
-        {
-            "id_a": ids_l.to_numpy(),
-            "id_b": ids_r.to_numpy(),
-            "match_probability": identity_rules.probability(adjusted),
-            "model_probability": identity_rules.probability(weights),
-            "identity_agrees": judgement.identity_agrees,
-            "findings": [[finding.as_dict() for finding in found] for found in judgement.findings],
-        }
-    )
+    pairs, judgement = judge_scored(sides, scored, calibration)
     if explain:
         pairs["explanation"] = [
             explanation(row) | {"findings": found, "household_discount": round(float(discount), 2)}
@@ -773,13 +794,51 @@ def judged_pairs(
     return pairs[pairs["match_probability"] >= threshold]
 
 
-def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records: int, threshold: float, explain: bool) -> Any:
+def judge_scored(
+    sides: pd.DataFrame, scored: pd.DataFrame, calibration: identity_rules.Calibration
+) -> tuple[pd.DataFrame, identity_rules.Judgement]:
+    """Scored pairs (ids, match weight and household weights in `scored`, the features of both
+    records in `sides`, row by row) judged by the identity rules."""
+    judgement = identity_rules.judge(sides, calibration)
+    weights = scored["match_weight"].to_numpy(dtype=float)
+    household = np.zeros(len(scored))
+    personal = sides["email_personal_l"].to_numpy(dtype=bool) & sides["email_personal_r"].to_numpy(dtype=bool)
+    for column in HOUSEHOLD_WEIGHTS:
+        weight = np.clip(scored[column].fillna(0.0).to_numpy(dtype=float), 0.0, None)
+        household += np.where(personal, 0.0, weight) if column == "mw_email" else weight
+    adjusted = identity_rules.adjusted_weights(weights, household, judgement)
+    pairs = pd.DataFrame(
+        {
+            "id_a": scored["unique_id_l"].astype(str).to_numpy(),
+            "id_b": scored["unique_id_r"].astype(str).to_numpy(),
+            "match_probability": identity_rules.probability(adjusted),
+            "model_probability": identity_rules.probability(weights),
+            "identity_agrees": judgement.identity_agrees,
+            "findings": [[finding.as_dict() for finding in found] for found in judgement.findings],
+        }
+    )
+    return pairs, judgement
+
+
+def _score(
+    db_api: Any,
+    prepared: list[Any],
+    *,
+    identifier: str | None,
+    records: int,
+    threshold: float,
+    explain: bool,
+    clock: _Stages | None = None,
+) -> Any:
     """Train the model on the prepared tables (pandas or Spark) and score the candidate pairs."""
     from splink import Linker
 
     run = uuid.uuid4().hex[:8]  # a Spark session outlives one linkage: its tables need their own names
+    # Only what the model reads: the rules' own features (name lists above all) would make the
+    # engine copy millions of Python objects it never uses.
+    model_only = [frame[MODEL_COLUMNS] if isinstance(frame, pd.DataFrame) else frame.select(*MODEL_COLUMNS) for frame in prepared]
     tables = [
-        db_api.register(frame, table_name=f"relais_{name}_{run}") for frame, name in zip(prepared, ("a", "b"), strict=False)
+        db_api.register(frame, table_name=f"relais_{name}_{run}") for frame, name in zip(model_only, ("a", "b"), strict=False)
     ]
     model_settings = settings("link_only" if len(tables) > 1 else "dedupe_only")
     model_settings.retain_intermediate_calculation_columns = True  # the per-comparison weights the rules read
@@ -787,7 +846,12 @@ def _score(db_api: Any, prepared: list[Any], *, identifier: str | None, records:
         model_settings.retain_matching_columns = True
     linker = Linker(tables if len(tables) > 1 else tables[0], model_settings, log_level=logging.ERROR)
     train(linker, records=records, identifier=identifier)
-    return linker.inference.predict(threshold_match_probability=threshold)
+    if clock:
+        clock.lap("training")
+    scored = linker.inference.predict(threshold_match_probability=threshold)
+    if clock:
+        clock.lap("scoring")
+    return scored
 
 
 def feature_schema() -> Any:
@@ -831,13 +895,39 @@ def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float 
     identifier = _most_shared(shared)
     records = prepared[0].count() + prepared[1].count()
     scored = _score(db_api, prepared, identifier=identifier, records=records, threshold=threshold, explain=False)
-    pairs = scored.as_spark_dataframe().select(
-        F.col("unique_id_l").alias("id_a"),
-        F.col("unique_id_r").alias("id_b"),
-        F.round("match_probability", 6).alias("match_probability"),
-    )
+    calibration = identity_rules.calibrate(_sure_pairs_on_spark(prepared))
+    # The identity rules run on the executors, on the scored pairs joined to both records' features.
+    columns = list(identity_rules.FEATURES)
+    left = prepared[0].select(F.col("unique_id").alias("unique_id_l"), *(F.col(c).alias(f"{c}_l") for c in columns))
+    right = prepared[1].select(F.col("unique_id").alias("unique_id_r"), *(F.col(c).alias(f"{c}_r") for c in columns))
+    weights = scored.as_spark_dataframe().select("unique_id_l", "unique_id_r", "match_weight", *HOUSEHOLD_WEIGHTS)
+    joined = weights.join(left, "unique_id_l").join(right, "unique_id_r")
+
+    def judge(batches: Any) -> Any:
+        for batch in batches:
+            judged, _ = judge_scored(batch, batch, calibration)
+            yield judged[["id_a", "id_b", "match_probability"]]
+
+    pairs = joined.mapInPandas(judge, schema="id_a string, id_b string, match_probability double")
+    pairs = pairs.where(F.col("match_probability") >= threshold).withColumn("match_probability", F.round("match_probability", 6))
     pairs.write.mode("overwrite").csv(out, header=True)
     return spark.read.csv(out, header=True).count()
+
+
+def _sure_pairs_on_spark(prepared: list[Any]) -> pd.DataFrame:
+    """`sure_pairs` computed by Spark: records of both files sharing a usable identifier."""
+    from pyspark.sql import functions as F
+
+    columns = list(identity_rules.FEATURES)
+
+    def keyed(frame: Any, side: str) -> Any:
+        usable = frame.where(F.col("nir_usable").isNotNull())
+        placeholders = usable.groupBy("nir_usable").count().where(F.col("count") > SURE_ID_MAX_RECORDS).select("nir_usable")
+        usable = usable.join(placeholders, "nir_usable", "left_anti")
+        return usable.select("nir_usable", *(F.col(c).alias(f"{c}_{side}") for c in columns))
+
+    sure = keyed(prepared[0], "l").join(keyed(prepared[1], "r"), "nir_usable").limit(SURE_PAIRS_MAX).toPandas()
+    return sure.drop(columns=["nir_usable"])
 
 
 def _spark_separator(path: str) -> str:

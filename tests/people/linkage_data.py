@@ -115,3 +115,22 @@ def write_bases(folder: Path) -> tuple[Path, Path, set[tuple[str, str]]]:
             writer.writeheader()
             writer.writerows(rows)
     return paths[0], paths[1], truth
+
+
+def write_base_with_duplicates(folder: Path) -> tuple[Path, set[tuple[str, str]]]:
+    """One base holding 300 people, 60 of them a second time as another office typed them, and the
+    look-alikes of SPECIAL_A (a twin, a son named after his father): duplicates inside one base."""
+    rng = random.Random(11)
+    people = [_person(rng, f"P{i:04d}") for i in range(300)]
+    duplicates = [_retyped(rng, record, f"D{i:04d}") for i, record in enumerate(people[:60])]
+    truth = {(record["source_id"], f"D{i:04d}") for i, record in enumerate(people[:60])}
+    lookalikes = [dict(record, source_id=record["source_id"].replace("B-", "L-")) for record in SPECIAL_B]
+    rows = people + duplicates + SPECIAL_A + lookalikes
+    truth |= {(a, b.replace("B-", "L-")) for a, b in TRUE_PAIRS}
+    rng.shuffle(rows)
+    path = folder / "base.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, truth

@@ -16,7 +16,7 @@ from relais.people.merging import merge_undo, persons_merge
 from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
 from tests.people.factories import PersonFactory
 
-from .linkage_data import write_bases
+from .linkage_data import write_base_with_duplicates, write_bases
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +154,34 @@ def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be
     assert again.auto_merged == 0, "an undone merge is not redone behind the reviewer's back"
 
 
+def test_duplicates_inside_one_base_follow_the_same_rules(world, tmp_path):
+    path, truth = write_base_with_duplicates(tmp_path)
+    run_import(path=path, source="GRC92", organisation=world.org92)
+
+    job = persons_link(source="GRC92", lower=0.5, upper=0.99)
+
+    def person_of(source_id: str) -> Person:
+        return Person.objects.get(source_records__source_id=source_id)
+
+    found = {pair for pair in truth if person_of(pair[0]).pk == person_of(pair[1]).pk}
+    queued = {
+        pair
+        for pair in truth
+        if MatchPair.objects.filter(
+            person_a_id=min(person_of(pair[0]).pk, person_of(pair[1]).pk),
+            person_b_id=max(person_of(pair[0]).pk, person_of(pair[1]).pk),
+        ).exists()
+    }
+    assert len(found | queued) >= 0.95 * len(truth) and job.auto_merged >= 40
+    for look_alike, of in (("A-TWIN", "L-TWIN"), ("A-PARENT", "L-CHILD")):
+        assert person_of(look_alike).pk != person_of(of).pk, f"{look_alike} merged with {of}"
+        assert not MatchPair.objects.filter(
+            person_a__source_records__source_id__in=[look_alike, of], person_b__source_records__source_id__in=[look_alike, of]
+        ).exists()
+    # The sex typed wrong: same person, but only a reviewer merges it.
+    assert person_of("A-SEX").pk != person_of("L-SEX").pk and ("A-SEX", "L-SEX") in queued
+
+
 def test_link_command_checks_its_sources_and_thresholds(world):
     with pytest.raises(CommandError, match="Aucune fiche importée"):
         call_command("link", "--source", "GRC00")
@@ -237,3 +265,22 @@ def test_the_undo_link_of_a_merge_shows_that_merge_alone(world):
     html = client.get(reverse("people:merges") + f"?fusion={merge.public_id}").content.decode()
     assert html.count("Annuler la fusion") == 1 and "Toutes les fusions" in html
     assert client.get(reverse("people:merges") + "?fusion=pas-un-identifiant").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("12/04/1985", ("1985-04-12", "1985", "04")),
+        ("1985-04-12", ("1985-04-12", "1985", "04")),
+        ("1985/04/12", ("1985-04-12", "1985", "04")),
+        ("19850412", ("1985-04-12", "1985", "04")),
+        ("00/04/1985", (None, "1985", "04")),  # the day unknown
+        ("1985", (None, "1985", None)),  # only the year
+        ("31/02/1985", (None, None, None)),  # no such day: a missing date, not a failure
+        ("inconnue", (None, None, None)),
+    ],
+)
+def test_birth_dates_are_read_in_every_order_bases_write_them_and_partly_when_partial(written, read):
+    frame = read_person_csv_from_text(f"source_id,birth_name,birth_date\n1,Martin,{written}\n")
+    features = prepare_frame(frame).iloc[0]
+    assert (features["dob"], features["dob_year"], features["dob_month"]) == read

@@ -2,8 +2,10 @@
 
 About a hundred adults also appear as a second record imported from the other département's base
 (capitals without accents, only the usual first name, a married name, a move, a date typed day and
-month swapped…). The real linkage (`relais link`) then runs on the whole demo population: sure pairs
-are merged automatically (and can be undone on /usagers/fusions/), the others wait on /usagers/doublons/.
+month swapped…). A few carry an error that leaves the identity rules in doubt (the sex typed wrong,
+a year typed one digit wrong), which a reviewer must settle. The real linkage (`relais link`) then
+runs on the whole demo population, families included: sure pairs with an agreeing identity are
+merged automatically (and can be undone on /usagers/fusions/), the others wait on /usagers/doublons/.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from relais.people.services import person_search_fields
 
 def _shout(value: str) -> str:
     return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().upper()
+
+
+def _doubtful(copy: Person, index: int) -> None:
+    """An error a typing slip explains but two people could too: the reviewer decides (see
+    docs/identity-rules.md). The sex typed wrong, or one digit of the birth year, 30 years off."""
+    day = copy.birth_date
+    if index % 2 == 1 and day and 1900 <= day.year <= 1969 and not (day.month == 2 and day.day == 29):
+        copy.birth_date = day.replace(year=day.year + 30)  # 1955 → 1985: the tens digit
+    elif copy.sex:
+        copy.sex = "M" if copy.sex == "F" else "F"
 
 
 def _legacy_copy(rng: random.Random, original: Person, heavy: bool) -> Person:
@@ -54,12 +66,17 @@ def _legacy_copy(rng: random.Random, original: Person, heavy: bool) -> Person:
     return copy
 
 
+DOUBTFUL = 12  # among the first copies, every third (a light one) gets a doubtful error: four in all
+
+
 def build_duplicates(rng: random.Random, world: World, people: list[DemoPerson], count: int = 100) -> dict[str, int]:
     adults = [entry for entry in people if entry.age >= 18 and entry.person.birth_date]
     chosen = rng.sample(adults, min(count, len(adults)))
     copies: list[tuple[Person, DemoPerson]] = []
     for index, entry in enumerate(chosen):
         copy = _legacy_copy(rng, entry.person, heavy=index % 3 != 0)
+        if index < DOUBTFUL and index % 3 == 0:
+            _doubtful(copy, index // 3)
         person_search_fields(copy)
         copies.append((copy, entry))
     Person.objects.bulk_create([copy for copy, _ in copies])
