@@ -517,7 +517,11 @@ BLOCKING_RULES = [
     'l."dob_swapped" = r."dob" AND l."surname_phon" = r."surname_phon"',
     'l."surname_phon" = r."first_phon" AND l."first_phon" = r."surname_phon"',
     ("dob", "postcode"),
-    ("first_phon", "postcode"),
+    # Someone whose family name changed (a marriage the base did not record as a usage name) stays
+    # in their postcode with their first name; the birth year (when both records have one) keeps
+    # the common first names of a big commune from making tens of millions of pairs.
+    'l."first_phon" = r."first_phon" AND l."postcode" = r."postcode" '
+    'AND (l."dob_year" = r."dob_year" OR l."dob_year" IS NULL OR r."dob_year" IS NULL)',
     ("address", "city"),
     ("phone",),
     ("email",),
