@@ -790,9 +790,10 @@ def judged_pairs(
     pairs, judgement = judge_scored(sides, scored, calibration)
     if explain:
         pairs["explanation"] = [
-            explanation(row) | {"findings": found, "household_discount": round(float(discount), 2)}
-            for row, found, discount in zip(
-                scored.to_dict("records"), pairs["findings"], judgement.household_discount, strict=True
+            explanation(row)
+            | {"findings": found, "household_discount": round(float(discount), 2), "rules_weight": round(-float(bits), 1)}
+            for row, found, discount, bits in zip(
+                scored.to_dict("records"), pairs["findings"], judgement.household_discount, pairs["rules_bits"], strict=True
             )
         ]
     return pairs[pairs["match_probability"] >= threshold]
@@ -817,6 +818,7 @@ def judge_scored(
             "id_b": scored["unique_id_r"].astype(str).to_numpy(),
             "match_probability": identity_rules.probability(adjusted),
             "model_probability": identity_rules.probability(weights),
+            "rules_bits": weights - adjusted,  # what the identity rules took off the model's weight
             "identity_agrees": judgement.identity_agrees,
             "findings": [[finding.as_dict() for finding in found] for found in judgement.findings],
         }

@@ -53,13 +53,16 @@ def review_pair(request: AgentRequest, public_id: str) -> HttpResponse:
         request=request,
         detail="comparaison de doublons",
     )
+    findings = pair.explanation.get("findings", [])
     context = {
         "nav": "people",
         "pair": pair,
         "comparison": pair_comparison(pair=pair, scope=scope),
         "explanation": pair.explanation.get("comparisons", []),
-        "findings": pair.explanation.get("findings", []),
+        "findings": findings,
+        "two_people": any(finding.get("severity") in ("veto", "against") for finding in findings),
         "household_discount": pair.explanation.get("household_discount", 0),
+        "rules_weight": pair.explanation.get("rules_weight", 0),
         "remaining": match_pairs_to_review(scope=scope).count(),
     }
     return render(request, "people/review_pair.html", context)

@@ -71,3 +71,42 @@ def test_main_pages_have_no_serious_accessibility_violation(page, world, person9
         page.goto(url)
         problems[name] = serious_violations(page)
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_a_reviewer_reads_why_two_records_are_two_people_and_an_agent_creating_a_person_sees_their_relatives(
+    page, world, person92
+):
+    """The review page spells out the contradiction, the creation form tells a parent apart: both
+    pass axe with no serious violation."""
+    from relais.people.models import MatchPair
+    from tests.people.factories import PersonFactory
+
+    person92.birth_date = dt.date(1962, 4, 12)
+    person92.save()
+    daughter = PersonFactory(
+        birth_name="Lefèvre", first_names="Élodie", sex="F", birth_date=dt.date(1990, 4, 12), organisations=[world.org92]
+    )
+    a, b = sorted([person92, daughter], key=lambda person: person.pk)
+    finding = {"code": "birth_dates_differ", "severity": "against", "message": "dates de naissance à 28 ans d'écart"}
+    pair = MatchPair.objects.create(
+        person_a=a,
+        person_b=b,
+        probability=0.62,
+        explanation={"comparisons": [], "findings": [finding], "household_discount": 1.0},
+    )
+    _login(page, "agent92@hauts-de-seine.fr")
+    page.goto(f"/usagers/doublons/{pair.public_id}/")
+    alert = page.get_by_role("note")
+    assert "Ce qui désigne deux personnes différentes" in alert.inner_text()
+    assert "Fort indice : Dates de naissance à 28 ans d'écart." in alert.inner_text()
+    problems = {"comparaison": serious_violations(page)}
+
+    page.goto("/usagers/nouveau/")
+    page.get_by_label("Nom de naissance").fill("LEFEVRE")
+    page.get_by_label("Prénoms").fill("Élodie")
+    page.get_by_label("Date de naissance").fill("12/04/1990")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Personnes proches, qui ne sont pas la même personne").wait_for()
+    assert "dates de naissance à 28 ans d'écart" in page.locator("main").inner_text()
+    problems["création"] = serious_violations(page)
+    assert problems == {"comparaison": [], "création": []}
