@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -214,25 +215,43 @@ def nir_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int, Findin
         (trusted_l, nir_l.to_numpy(dtype=object), year_r, month_r, day_r, days_r, dept_r),
         (trusted_r, nir_r.to_numpy(dtype=object), year_l, month_l, day_l, days_l, dept_l),
     )
+    same = _same_trusted_nir(pairs)  # both consistent with their own records: nothing to contradict
     for trusted, nir, year, month, day, days, dept in sides:
-        for row in np.flatnonzero(trusted).tolist():
+        for row in np.flatnonzero(trusted & ~same).tolist():
             said = _nir_contradiction(nir[row], year[row], month[row], day[row], days[row], dept[row])
             if said:
-                found.append((row, Finding("nir_contradicts", AGAINST, f"le NIR de l'une des fiches {said}")))
+                found.append((row, Finding("nir_contradicts", AGAINST, f"le NIR de l'une des fiches ne correspond pas {said}")))
     return found
 
 
 def _nir_contradiction(nir: str, year: Any, month: Any, day: Any, days: Any, dept: Any) -> str:
-    """What in a trusted NIR contradicts another record's birth year and month, or département.
+    """What in a trusted NIR contradicts another record's birth year and month, or département,
+    in words that give away nothing of the NIR (agents without the right to see it read them).
     (The sex a NIR encodes is its own record's sex: `first_name_rules` compares the sexes.)"""
     said = []
-    if year and not nir_date_consistent(nir, year, month, day, days):
-        known = f"{month}/{year}" if month else year
-        nir_date = f"{nir[3:5]}/…{nir[1:3]}" if "01" <= nir[3:5] <= "12" else f"…{nir[1:3]}"
-        said.append(f"indique une naissance en {nir_date}, l'autre fiche en {known}")
-    if dept and nir[5:7] != dept[:2]:
-        said.append(f"indique une naissance dans le département {nir[5:7]}, l'autre fiche {dept}")
-    return " ; ".join(said)
+    if _text(year) and not nir_date_consistent(nir, year, _text(month), _text(day), days):
+        said.append("à la date de naissance de l'autre")
+    if _text(dept) and not birth_areas_agree(nir[5:7], dept):
+        said.append("au lieu de naissance de l'autre")
+    return " ni ".join(said)
+
+
+def _text(value: Any) -> str | None:
+    """A feature's text, None for a missing value (None, or NaN from a frame's round trip)."""
+    return value if isinstance(value, str) and value else None
+
+
+# Before 1968 the communes of today's 91, 92, 93, 94 and 95 belonged to the Seine (75) or the
+# Seine-et-Oise (78), and a NIR keeps the département of its day; Corsica was 20 until 1976.
+_OLD_SEINE = frozenset({"75", "78", "91", "92", "93", "94", "95"})
+_CORSICA = frozenset({"20", "2A", "2B"})
+
+
+def birth_areas_agree(nir_department: str, department: str) -> bool:
+    """Whether a NIR's département of birth can be a birth place's (today's) département."""
+    if nir_department == department[:2]:
+        return True
+    return any({nir_department, department[:2]} <= area for area in (_OLD_SEINE, _CORSICA))
 
 
 def nir_date_consistent(nir: str, year: str, month: Any, day: Any, days: Any) -> bool:
@@ -240,6 +259,7 @@ def nir_date_consistent(nir: str, year: str, month: Any, day: Any, days: Any) ->
     that date the typing errors `birth_date_rules` allows: a few days off, day and month exchanged,
     one character wrong. A month outside 01–12 in the NIR (unknown month) is not compared."""
     nir_year, nir_month = nir[1:3], nir[3:5]
+    month, day = _text(month), _text(day)
     if not month or (month == "01" and day == "01") or not "01" <= nir_month <= "12":
         return damerau_levenshtein(nir_year, year[2:4], limit=1) <= 1
     possible = {(year[2:4], month)}
@@ -261,7 +281,7 @@ def birth_date_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
     or the century mistaken. Everything else (a parent and a child, namesakes years apart) is
     strong evidence against. A one-digit error in the year that makes a generation of difference
     may be either: it is a doubt, left to a reviewer. The same identifier on both records (a
-    trusted NIR, another country's number) outweighs a date typed wrong: then nothing is found."""
+    trusted NIR, another country's number) outweighs a date typed wrong: then it is a doubt too."""
     found: list[tuple[int, Finding]] = []
     vouched = vouching.identifier
     dob_l, dob_r = _pair(pairs, "dob")
@@ -275,7 +295,7 @@ def birth_date_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
     placeholder |= (_pair(pairs, "dob_month")[1].to_numpy(dtype=object) == "01") & (
         _pair(pairs, "dob_day")[1].to_numpy(dtype=object) == "01"
     )
-    differ = np.flatnonzero(full & (dob_l.to_numpy(dtype=object) != dob_r.to_numpy(dtype=object)) & ~placeholder & ~vouched)
+    differ = np.flatnonzero(full & (dob_l.to_numpy(dtype=object) != dob_r.to_numpy(dtype=object)) & ~placeholder)
     if len(differ):
         days_l, days_r = (series.to_numpy(dtype=object)[differ].astype(int) for series in _pair(pairs, "dob_days"))
         days = np.abs(days_l - days_r)
@@ -295,9 +315,10 @@ def birth_date_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
                 message = f"dates de naissance à {shown} d'écart, pour un seul chiffre : faute de frappe ou deux personnes ?"
                 found.append((row, Finding("birth_year_typo", DOUBT, message)))
             else:
-                found.append((row, Finding("birth_dates_differ", AGAINST, f"dates de naissance à {shown} d'écart")))
+                finding = Finding("birth_dates_differ", AGAINST, f"dates de naissance à {shown} d'écart")
+                found.append((row, _vouched(finding) if vouched[row] else finding))
     # Only the years to compare (a year alone, or 01/01 on one side).
-    years = np.flatnonzero(_known(year_l) & _known(year_r) & (~full | placeholder) & ~vouched)
+    years = np.flatnonzero(_known(year_l) & _known(year_r) & (~full | placeholder))
     years = years[year_l.to_numpy(dtype=object)[years] != year_r.to_numpy(dtype=object)[years]]
     one_typo = _one_typo_apart(year_l, year_r, years, 4)
     for position, row in enumerate(years.tolist()):
@@ -311,8 +332,16 @@ def birth_date_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
                 found.append((row, Finding("birth_year_typo", DOUBT, message)))
             continue
         message = f"années de naissance différentes ({min(first, second)} et {max(first, second)})"
-        found.append((row, Finding("birth_dates_differ", AGAINST, message)))
+        finding = Finding("birth_dates_differ", AGAINST, message)
+        found.append((row, _vouched(finding) if vouched[row] else finding))
     return found
+
+
+def _vouched(finding: Finding) -> Finding:
+    """A contradiction that the same identifier (or personal e-mail) on both records outweighs: no
+    longer evidence of two people, but never merged without a reviewer (a NIR or an e-mail copied
+    from a brother's record happens)."""
+    return Finding(finding.code, DOUBT, f"{finding.message}, pourtant même NIR ou même e-mail personnel : à vérifier")
 
 
 def _compact(name: str) -> str:
@@ -336,7 +365,33 @@ def first_names_related(given_a: tuple[str, ...] | None, given_b: tuple[str, ...
     short, long = sorted((usual_a, usual_b), key=len)
     if long.startswith(short) and (len(short) == 1 or len(short) >= 3):
         return True
-    return bool(_sounds(usual_a) & _sounds(usual_b)) or _one_typo(usual_a, usual_b)
+    if _initials(given_a[0], given_b[0]):
+        return True
+    return bool(_sounds(usual_a) & _sounds(usual_b)) or _one_typo(usual_a, usual_b) or _transliterated(usual_a, usual_b)
+
+
+def _initials(a: str, b: str) -> bool:
+    """A compound written with initials: "Jean-Pierre" as "J.-Pierre", "J-P" or "JP"."""
+    parts_a, parts_b = a.split(), b.split()
+    if len(parts_a) == 1 and len(parts_b) > 1 and len(a) == len(parts_b):
+        parts_a = list(a)  # "jp" for "jean pierre"
+    elif len(parts_b) == 1 and len(parts_a) > 1 and len(b) == len(parts_a):
+        parts_b = list(b)
+    if len(parts_a) != len(parts_b) or len(parts_a) < 2:
+        return False
+    return all(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x, y in zip(parts_a, parts_b, strict=True))
+
+
+_VOWELS = str.maketrans("", "", "aeiou")
+
+
+def _transliterated(a: str, b: str) -> bool:
+    """Two spellings of one name written from another alphabet ("Mohamed", "Muhammad"; "Youssef",
+    "Yusuf"): the same consonants, vowels and doubled letters aside. At least three consonants, so
+    that short names ("Léa", "Léo") are not confused."""
+    skeleton_a = re.sub(r"(.)\1+", r"\1", a.translate(_VOWELS))
+    skeleton_b = re.sub(r"(.)\1+", r"\1", b.translate(_VOWELS))
+    return len(skeleton_a) >= 3 and skeleton_a == skeleton_b
 
 
 _SCANNER_READINGS = (("rn", "m"), ("li", "h"), ("cl", "d"), ("vv", "w"))
@@ -432,7 +487,12 @@ def first_name_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
         [row for row, value in _per_distinct(first_names_related, [given_l, given_r], typed).items() if not value], dtype=int
     )
     swapped_r = _swapped(first_r, surname_l, usage_l, unrelated)
-    swapped_l = _swapped(first_l, surname_r, usage_r, unrelated) & ~swapped_r
+    swapped_l = _swapped(first_l, surname_r, usage_r, unrelated)
+    # Both look swapped: take the record to read the other way by its content, not its side, so
+    # that the rules say the same whichever record comes first.
+    for row in np.flatnonzero(swapped_l & swapped_r).tolist():
+        left_first = (first_l.iloc[row], surname_l.iloc[row]) > (first_r.iloc[row], surname_r.iloc[row])
+        swapped_l[row], swapped_r[row] = left_first, not left_first
     if swapped_l.any() or swapped_r.any():
         given_l = given_l.where(~swapped_l, pairs["surname_given_l"])
         given_r = given_r.where(~swapped_r, pairs["surname_given_r"])
@@ -453,18 +513,19 @@ def first_name_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
     vouching.prepare(contradicted)
     twins = _family_name_agrees(pairs) & _same_full_date(pairs)
     for row in contradicted:
-        if vouching.personal(row):
-            continue
         if not related.get(row, True):
             names = f"{_shown(written_l.iloc[row])} / {_shown(written_r.iloc[row])}"
             if twins[row]:
                 message = f"même nom et même date de naissance, prénoms sans rapport ({names}) : des jumeaux ?"
             else:
                 message = f"prénoms sans rapport ({names})"
-            found.append((row, Finding("first_names_differ", AGAINST, message)))
+            finding = Finding("first_names_differ", AGAINST, message)
         elif not lists_agree.get(row, True):
             lists = f"{_shown_list(given_l.iloc[row])} / {_shown_list(given_r.iloc[row])}"
-            found.append((row, Finding("other_first_names_differ", AGAINST, f"autres prénoms différents ({lists})")))
+            finding = Finding("other_first_names_differ", AGAINST, f"autres prénoms différents ({lists})")
+        else:
+            continue
+        found.append((row, _vouched(finding) if vouching.personal(row) else finding))
     sex_l, sex_r = _pair(pairs, "sex")
     differ = np.flatnonzero(_known(sex_l) & _known(sex_r) & (sex_l.to_numpy(dtype=object) != sex_r.to_numpy(dtype=object)))
     vouching.prepare(differ.tolist())
@@ -473,12 +534,15 @@ def first_name_rules(pairs: pd.DataFrame, vouching: Vouching) -> list[tuple[int,
         among = a in {_compact(name) for name in given_r.iloc[row] or ()} or b in {
             _compact(name) for name in given_l.iloc[row] or ()
         }
-        if a and b and not gendered_forms(a, b) and (a == b or among or _sounds(a) & _sounds(b)):
+        if not a or not b:
+            found.append((row, Finding("sex_differs", DOUBT, "sexe différent : erreur de saisie ?")))
+        elif not gendered_forms(a, b) and (a == b or among or _sounds(a) & _sounds(b)):
             # Even when an identifier vouches for the person, which sex is right is for a reviewer.
             found.append((row, Finding("sex_differs", DOUBT, "sexe différent pour un même prénom : erreur de saisie ?")))
-        elif not vouching.personal(row):
+        else:
             names = f"{_shown(written_l.iloc[row])} / {_shown(written_r.iloc[row])}"
-            found.append((row, Finding("sex_differs", AGAINST, f"sexe différent ({names})")))
+            finding = Finding("sex_differs", AGAINST, f"sexe différent ({names})")
+            found.append((row, _vouched(finding) if vouching.personal(row) else finding))
     return found
 
 
@@ -614,9 +678,9 @@ class Calibration:
         """In French, for the job report: the rules weighed below their maximum."""
         weaker = {code: bits for code, bits in self.bits.items() if bits < AGAINST_BITS}
         if not weaker:
-            return f"règles d'identité à leur plein poids ({self.sure_pairs} paire(s) sûre(s) pour les mesurer)"
+            return f"règles d'identité à leur plein poids ({self.sure_pairs} paire(s) partageant un identifiant pour les mesurer)"
         listed = ", ".join(f"{RULE_NAMES.get(code, code)} {bits:.0f} bits" for code, bits in sorted(weaker.items()))
-        return f"règles d'identité allégées d'après {self.sure_pairs} paire(s) sûre(s) : {listed}"
+        return f"règles d'identité allégées d'après {self.sure_pairs} paire(s) partageant un identifiant : {listed}"
 
 
 FULL_STRENGTH = Calibration(bits={}, sure_pairs=0)
@@ -631,6 +695,8 @@ RULE_NAMES = {
 # at least this often: a few odd records (a first name typed two ways) do not lighten it.
 COMMON_SHARE = 0.01
 CONFIDENCE_Z = 1.645
+# Below this many sure pairs nothing is measured: the rules keep their full weight.
+MIN_SURE_PAIRS = 200
 
 
 def _lower_bound(hits: int, total: int) -> float:
@@ -645,9 +711,11 @@ def _lower_bound(hits: int, total: int) -> float:
 def calibrate(sure: pd.DataFrame) -> Calibration:
     """Weigh each AGAINST rule on pairs that surely are one person (they share a usable identifier:
     a trusted NIR, another country's number). A rule keeps its full weight (AGAINST_BITS) unless
-    they show that one person breaks it often (COMMON_SHARE); then a rule broken by a share m of
-    them weighs log2(1/m) bits — how much rarer its finding is for one person than for two, taking
+    there are MIN_SURE_PAIRS of them at least and they show that one person breaks it often
+    (COMMON_SHARE); then a rule broken by a share m of them weighs log2(1/m) bits — how much rarer its finding is for one person than for two, taking
     it as near-certain for two — and never less than MIN_AGAINST_BITS."""
+    if len(sure) < MIN_SURE_PAIRS:
+        return Calibration(bits={}, sure_pairs=len(sure))
     findings = findings_of(sure, Vouching.nothing_for(sure))
     counts: dict[str, int] = {}
     for found in findings:

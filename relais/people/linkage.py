@@ -20,6 +20,7 @@ Spark when `LINKAGE_BACKEND = "spark"` (see docs/scaling.md). `link_frames` is t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 import math
@@ -117,6 +118,17 @@ _PARTIAL_DATES = [
 ]
 
 
+# Legacy bases write an unknown birth date 00/00/0000, 01/01/0001, 01/01/1900 or 30/12/1899 (a
+# spreadsheet's day zero): no date at all. Before 1850 no living person and hardly any archived file
+# was born; a real date of 1898 (a deceased person's record) stays a date.
+PLACEHOLDER_YEAR = 1850
+PLACEHOLDER_DAYS = {dt.date(1900, 1, 1), dt.date(1899, 12, 30), dt.date(1899, 12, 31)}
+
+
+def is_placeholder_date(day: dt.date) -> bool:
+    return day.year < PLACEHOLDER_YEAR or day in PLACEHOLDER_DAYS
+
+
 # Year first, as other software exports it: 1985/04/12, 1985.04.12, 19850412 (read as 1985-04-12).
 _OTHER_ORDERS = re.compile(r"^(\d{4})(?:[/.]?)(\d{2})(?:[/.]?)(\d{2})$")
 
@@ -130,12 +142,12 @@ def _dates(value: str) -> tuple[str | None, str | None, str | None, str | None, 
         day = parse_french_date(_OTHER_ORDERS.sub(r"\1-\2-\3", value))
     except Exception:
         for pattern in _PARTIAL_DATES:
-            if found := pattern.fullmatch(value):
+            if (found := pattern.fullmatch(value)) and int(found.group("year")) >= PLACEHOLDER_YEAR:
                 month = found.group("month")
                 month = f"{int(month):02d}" if month and 1 <= int(month) <= 12 else None
                 return None, None, found.group("year"), month, None, None
         return None, None, None, None, None, None
-    if day is None:
+    if day is None or is_placeholder_date(day):
         return None, None, None, None, None, None
     swapped = swapped_day_month(day)
     iso_swapped = swapped.isoformat() if swapped else None
@@ -170,7 +182,7 @@ def nir_trusted(
         return False
     if year and not identity_rules.nir_date_consistent(nir, year, month, day, days):
         return False
-    return not (dept and nir[5:7] != dept[:2])
+    return not dept or identity_rules.birth_areas_agree(nir[5:7], dept)
 
 
 def looks_like_nir(value: str) -> bool:
@@ -295,7 +307,9 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     # A record without its sex takes the one its trusted NIR encodes.
     nir_sex = nir_full.str[:1].map({"1": "M", "2": "F"})
     features["sex"] = features["sex"].where(features["sex"].notna() | ~features["nir_trusted"], nir_sex)
-    features["nir_foreign"] = features["nir"].notna() & ~features["nir"].fillna("").str[:13].str.fullmatch(_NIR_BODY.pattern)
+    # Another country's identifier: not a NIR, nor a NIR with digits missing ("1 60 04 75 123 45").
+    nir_shaped = nir.str.fullmatch(_NIR_BODY.pattern) | nir.str.fullmatch(r"[1-478]\d{9,12}")
+    features["nir_foreign"] = features["nir"].notna() & ~nir_shaped.fillna(False).to_numpy()
     features["email_personal"] = email_personal(features)
     usable = features["nir_trusted"] | features["nir_foreign"]
     features["nir_usable"] = features["nir"].where(usable, None)
@@ -684,11 +698,13 @@ def link_frames(
     threshold: float = 0.5,
     backend: str | None = None,
     explain: bool = False,
+    calibrate: bool = True,
 ) -> pd.DataFrame:
     """Pairs of records that are probably one person: (id_a, id_b, match_probability[, explanation]).
 
     With two frames, records of A are compared with records of B; with one, the frame is
-    deduplicated (each pair once). Both hold the Relais person columns as strings.
+    deduplicated (each pair once). Both hold the Relais person columns as strings. Without
+    `calibrate`, the identity rules keep their full weight whatever the files show.
     """
     backend = backend or default_backend()
     if backend not in BACKENDS:
@@ -709,7 +725,11 @@ def link_frames(
         columns = "*" if explain else "unique_id_l, unique_id_r, match_weight, " + ", ".join(HOUSEHOLD_WEIGHTS)
         result = scored.query_sql(f"SELECT {columns} FROM {{this}}").as_pandas_dataframe()  # noqa: S608 (our own column names)
     features = [frame.set_index("unique_id")[[*identity_rules.FEATURES, "nir_usable"]] for frame in prepared]
-    calibration = identity_rules.calibrate(sure_pairs(features[0], features[-1], dedupe=frame_b is None))
+    calibration = (
+        identity_rules.calibrate(sure_pairs(features[0], features[-1], dedupe=frame_b is None))
+        if calibrate
+        else identity_rules.FULL_STRENGTH
+    )
     chunks = [
         judged_pairs(
             result.iloc[start : start + JUDGE_CHUNK], features[0], features[-1], calibration, threshold=threshold, explain=explain
@@ -946,10 +966,13 @@ def _spark_separator(path: str) -> str:
     return detect_delimiter(first)
 
 
-def link_files(path_a: Path, path_b: Path, out: Path, *, threshold: float = 0.5, backend: str | None = None) -> int:
-    """`relais link-files`: write id_a,id_b,match_probability for every pair at or above the threshold.
+def link_files(
+    path_a: Path, path_b: Path, out: Path, *, threshold: float = 0.5, backend: str | None = None
+) -> tuple[int, identity_rules.Calibration]:
+    """`relais link-files`: write id_a,id_b,match_probability for every pair at or above the threshold;
+    return their number and how the identity rules were weighed on these files.
     (On Spark, for files too large for one machine, see `link_files_on_spark`.)"""
     pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=threshold, backend=backend)
     pairs["match_probability"] = pairs["match_probability"].round(6)
     pairs.to_csv(out, index=False, columns=["id_a", "id_b", "match_probability"])
-    return len(pairs)
+    return len(pairs), pairs.attrs["calibration"]

@@ -100,9 +100,14 @@ def automatic_merges_to_recheck() -> list[MergeRecheck]:
     kept_rows, absorbed_rows = [], []
     for merge in merges:
         moved_contacts = merge.moved.get("contact_points", [])
+        # The kept record's own contact points: not those this merge or a later one brought to it.
+        later = [
+            m.moved.get("contact_points", []) for m in merges if m.kept_id == merge.kept_id and m.merged_at > merge.merged_at
+        ]
+        brought = set(moved_contacts).union(*later)
         before = dict(merge.kept_before["fields"])
         kept_rows.append(
-            _record_row(f"k{merge.pk}", before, ContactPoint.objects.filter(person=merge.kept_id).exclude(pk__in=moved_contacts))
+            _record_row(f"k{merge.pk}", before, ContactPoint.objects.filter(person=merge.kept_id).exclude(pk__in=brought))
         )
         absorbed_fields = {name: getattr(merge.absorbed, name) for name in PERSON_FIELDS}
         absorbed_fields["birth_date"] = merge.absorbed.birth_date.isoformat() if merge.absorbed.birth_date else ""
@@ -117,7 +122,9 @@ def automatic_merges_to_recheck() -> list[MergeRecheck]:
     for merge, agrees, found, gap in zip(merges, judgement.identity_agrees, judgement.findings, gaps, strict=True):
         if not agrees:
             rechecks.append(MergeRecheck(merge=merge, reasons=[finding.message for finding in found] or gap))
-    return rechecks
+    # Newest first: a chain of merges is undone from its end (an older merge whose kept record was
+    # absorbed since cannot be undone before the later one).
+    return rechecks[::-1]
 
 
 def _record_row(source_id: str, fields: dict, contacts: QuerySet[ContactPoint]) -> dict:
@@ -154,16 +161,19 @@ def persons_link(
         frame_b = persons_frame(source=against) if against else None
         job.records = len(frame_a) + (len(frame_b) if frame_b is not None else 0)
         say(f"{job.records} fiche(s) à comparer…")
-        calibration = None
         if len(frame_a) < 2 or (frame_b is not None and frame_b.empty):
             pairs = pd.DataFrame(columns=["id_a", "id_b", "match_probability", "identity_agrees", "explanation"])
         else:
-            pairs = link_frames(frame_a, frame_b, threshold=lower, backend=backend, explain=True)
-            calibration = pairs.attrs.get("calibration")
+            # The database holds French civil records, and the pairs sharing an identifier that
+            # earlier runs left unmerged are the unusual ones: the rules keep their full weight.
+            pairs = link_frames(frame_a, frame_b, threshold=lower, backend=backend, explain=True, calibrate=False)
         pairs = pairs[pairs["id_a"] != pairs["id_b"]]
         job.pairs = len(pairs)
         say(f"{job.pairs} paire(s) probable(s) ; fusions et file d'examen…")
-        job.auto_merged, job.to_review, refused, known = _act_on_pairs(job, pairs, upper=upper, auto_merge=auto_merge)
+        originals = {
+            int(row["source_id"]): row for frame in (frame_a, frame_b) if frame is not None for row in frame.to_dict("records")
+        }
+        job.auto_merged, job.to_review, refused, known = _act_on_pairs(job, pairs, originals, upper=upper, auto_merge=auto_merge)
         held = int(((pairs["match_probability"] >= upper) & ~pairs["identity_agrees"].astype(bool)).sum()) if auto_merge else 0
         job.status = LinkJob.Status.DONE
         job.report = (
@@ -175,13 +185,13 @@ def persons_link(
                 else ""
             )
             + (
-                f", {refused} fusion(s) automatique(s) écartée(s) (fiche en cours de modification ou déjà fusionnée)"
+                f", {refused} fusion(s) automatique(s) écartée(s) (fiche en cours de modification, déjà fusionnée "
+                f"ou contredite par une fiche qui vient de lui être fusionnée)"
                 if refused
                 else ""
             )
             + (f", {known} déjà connue(s) (examinée(s) ou en file d'examen)" if known else "")
             + "."
-            + (f" {calibration.describe().capitalize()}." if calibration else "")
         )
     except Exception as error:
         job.status = LinkJob.Status.FAILED
@@ -194,7 +204,22 @@ def persons_link(
     return job
 
 
-def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge: bool) -> tuple[int, int, int, int]:
+def _group_contradiction(originals: dict[int, dict], group_a: list[int], group_b: list[int]) -> str:
+    """What contradicts, between a record of one group and a record of the other (their values
+    before this run's merges), in French; "" when nothing does."""
+    cross = [(x, y) for x in group_a for y in group_b]
+    left = prepare_frame(pd.DataFrame([originals[x] | {"source_id": str(i)} for i, (x, _) in enumerate(cross)]))
+    right = prepare_frame(pd.DataFrame([originals[y] | {"source_id": str(i)} for i, (_, y) in enumerate(cross)]))
+    for found in identity_rules.findings_of(identity_rules.side_by_side(left, right)):
+        against = [f.message for f in found if f.severity in (identity_rules.VETO, identity_rules.AGAINST)]
+        if against:
+            return f"une fiche déjà fusionnée avec l'une s'oppose à l'autre : {against[0]}"
+    return ""
+
+
+def _act_on_pairs(
+    job: LinkJob, pairs: pd.DataFrame, originals: dict[int, dict], *, upper: float, auto_merge: bool
+) -> tuple[int, int, int, int]:
     # A pair seen before keeps its fate: decided by a reviewer, waiting in the queue, or merged and
     # undone (then back in the queue): a new run never merges it behind the reviewer's back.
     known = set(MatchPair.objects.values_list("person_a_id", "person_b_id"))
@@ -210,24 +235,44 @@ def _act_on_pairs(job: LinkJob, pairs: pd.DataFrame, *, upper: float, auto_merge
     review = [row for row in rows if not (auto_merge and row[2] >= upper and (row[0], row[1]) in sure)]
     pairs_record(job=job, rows=review)
     merged = refused = 0
-    absorbed_ids: set[int] = set()
+    # Merges chain (A with B, then B with C): each record stands for the group merged into it, and
+    # two groups are merged only if no record of one contradicts a record of the other — twins
+    # must not meet through a third record that resembles both.
+    group: dict[int, list[int]] = {}
+    kept_for: dict[int, int] = {}
+
+    def current(person_id: int) -> int:
+        while person_id in kept_for:
+            person_id = kept_for[person_id]
+        return person_id
+
     for a, b, probability, explanation in sorted((row for row in rows if row not in review), key=lambda row: -row[2]):
-        if a in absorbed_ids or b in absorbed_ids:
+        first_id, second_id = sorted((current(a), current(b)))
+        if first_id == second_id:
+            continue  # already one record through other merges
+        members = (group.get(first_id, [first_id]), group.get(second_id, [second_id]))
+        if len(members[0]) + len(members[1]) > 2 and (against := _group_contradiction(originals, *members)):
             refused += 1
+            finding = {"code": "group_contradicts", "severity": "against", "message": against}
+            pairs_record(job=job, rows=[(first_id, second_id, probability, explanation | {"findings": [finding]})])
             continue
-        first, second = Person.objects.filter(pk__in=[a, b]).order_by("pk")
+        first, second = Person.objects.filter(pk__in=[first_id, second_id]).order_by("pk")
         kept, absorbed = person_to_keep(first, second)
         try:
             with transaction.atomic():
                 pair, _ = MatchPair.objects.get_or_create(
-                    person_a_id=a, person_b_id=b, defaults={"job": job, "probability": probability, "explanation": explanation}
+                    person_a_id=first_id,
+                    person_b_id=second_id,
+                    defaults={"job": job, "probability": probability, "explanation": explanation},
                 )
                 persons_merge(kept=kept, absorbed=absorbed, acting_user=None, pair=pair, automatic=True)
         except MergeRefused:
             refused += 1
-            pairs_record(job=job, rows=[(a, b, probability, explanation)])
+            pairs_record(job=job, rows=[(first_id, second_id, probability, explanation)])
             continue
-        absorbed_ids.add(absorbed.pk)
+        kept_for[absorbed.pk] = kept.pk
+        group[kept.pk] = members[0] + members[1]
+        group.pop(absorbed.pk, None)
         merged += 1
     to_review = MatchPair.objects.filter(job=job, status=MatchPair.Status.PENDING).count()
     return merged, to_review, refused, len(pairs) - len(rows)

@@ -149,13 +149,16 @@ def person_duplicate_candidates(*, scope: AccessScope, data: PersonData, limit: 
     e-mail — with what the identity rules find between them; probable duplicates first."""
     from relais.people.linking import findings_against
 
+    # More look-alikes than shown: namesakes of a frequent name must not push the real duplicate
+    # out of the list (the same birth date comes first).
     found = _duplicate_lookalikes(
         scope=scope, birth_name=data.birth_name, usage_name=data.usage_name, first_names=data.first_names,
-        birth_date=data.birth_date, phones=data.phones, emails=data.emails, limit=limit,
+        birth_date=data.birth_date, phones=data.phones, emails=data.emails, limit=limit * 5,
     )  # fmt: skip
     findings = findings_against(data, found)
     candidates = [DuplicateCandidate(person=person, findings=findings.get(person.pk, [])) for person in found]
-    return sorted(candidates, key=lambda candidate: candidate.contradicted)
+    duplicates = [candidate for candidate in candidates if not candidate.contradicted][:limit]
+    return duplicates + [candidate for candidate in candidates if candidate.contradicted][:limit]
 
 
 def _duplicate_lookalikes(
@@ -182,8 +185,13 @@ def _duplicate_lookalikes(
         candidates |= Q(contact_points__kind=ContactPoint.Kind.PHONE, contact_points__value__in=phones)
     if emails:
         candidates |= Q(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value__in=emails)
-    queryset = persons_visible(scope).filter(candidates)
-    return list(queryset.distinct().order_by("birth_name")[:limit])
+    queryset = persons_visible(scope).filter(candidates).distinct()
+    if birth_date:
+        same_date = Case(When(birth_date=birth_date, then=Value(0)), default=Value(1))
+        queryset = queryset.annotate(same_date=same_date).order_by("same_date", "birth_name", "pk")
+    else:
+        queryset = queryset.order_by("birth_name", "pk")
+    return list(queryset[:limit])
 
 
 def person_households(person: Person) -> list[HouseholdMember]:

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 from io import StringIO
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -180,6 +181,46 @@ def test_duplicates_inside_one_base_follow_the_same_rules(world, tmp_path):
         ).exists()
     # The sex typed wrong: same person, but only a reviewer merges it.
     assert person_of("A-SEX").pk != person_of("L-SEX").pk and ("A-SEX", "L-SEX") in queued
+
+
+def test_twins_never_meet_through_a_third_record_that_resembles_both(world, monkeypatch):
+    # "Paul" could be either twin's record: the model pairs it surely with both. Merging it with
+    # one twin must not then merge the other twin into that group.
+    born = dt.date(2010, 4, 12)
+    jean = PersonFactory(birth_name="Kerbrat", first_names="Jean, Paul", sex="M", birth_date=born)
+    paul = PersonFactory(birth_name="Kerbrat", first_names="Paul", sex="M", birth_date=born)
+    pierre = PersonFactory(birth_name="Kerbrat", first_names="Pierre, Paul", sex="M", birth_date=born)
+
+    def model_pairs_the_middle_record_with_both(frame_a, frame_b, **options):
+        return pd.DataFrame(
+            [
+                {
+                    "id_a": str(paul.pk),
+                    "id_b": str(jean.pk),
+                    "match_probability": 0.9999,
+                    "identity_agrees": True,
+                    "explanation": {},
+                },
+                {
+                    "id_a": str(paul.pk),
+                    "id_b": str(pierre.pk),
+                    "match_probability": 0.9998,
+                    "identity_agrees": True,
+                    "explanation": {},
+                },
+            ]
+        )
+
+    monkeypatch.setattr("relais.people.linking.link_frames", model_pairs_the_middle_record_with_both)
+    job = persons_link(lower=0.5, upper=0.99)
+
+    assert job.auto_merged == 1
+    assert Person.objects.get(pk=paul.pk).merged_into_id == jean.pk
+    assert Person.objects.get(pk=pierre.pk).merged_into_id is None
+    queued = MatchPair.objects.get(person_a=jean, person_b=pierre, status=MatchPair.Status.PENDING)
+    assert queued.explanation["findings"][0]["code"] == "group_contradicts"
+    assert "prénoms sans rapport" in queued.explanation["findings"][0]["message"]
+    assert "contredite par une fiche qui vient de lui être fusionnée" in job.report
 
 
 def test_link_command_checks_its_sources_and_thresholds(world):

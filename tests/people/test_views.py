@@ -207,3 +207,19 @@ def test_one_typo_per_word_a_sound_alike_or_a_compound_part_still_finds_the_pers
 def test_a_wrong_birth_date_excludes_the_person(world, person92):
     response = world.client_for(world.agent92).get(reverse("people:search"), {"q": "lefevre 13/04/1985"})
     assert response.context["results"] == []
+
+
+def test_the_real_duplicate_is_shown_even_among_many_namesakes(world):
+    for year in range(1940, 2000):
+        PersonFactory(
+            birth_name="Martin", first_names="Jean", sex="M", birth_date=dt.date(year, 1, 15), organisations=[world.org92]
+        )
+    real = PersonFactory(
+        birth_name="Martin", first_names="Jean, Louis", sex="M", birth_date=dt.date(1985, 4, 12), organisations=[world.org92]
+    )
+    client = world.client_for(world.agent92)
+    entered = {"birth_name": "MARTIN", "first_names": "Jean", "birth_date": "12/04/1985", "sex": "M", "version": ""}
+    response = client.post(reverse("people:create"), entered)
+    assert response.status_code == 200
+    assert [candidate.person for candidate in response.context["duplicates"]] == [real]
+    assert len(response.context["relatives"]) == 10  # namesakes born other years, at most ten listed

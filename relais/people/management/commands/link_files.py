@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if not 0 <= threshold <= 1:
             raise CommandError("--threshold : une probabilité entre 0 et 1.")
         try:
-            count = link_files(paths[0], paths[1], Path(out), threshold=threshold, backend=backend)
+            count, calibration = link_files(paths[0], paths[1], Path(out), threshold=threshold, backend=backend)
         except LinkageInputError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"{count} paire(s) de probabilité ≥ {threshold:g} écrite(s) dans {out}.")
+        self.stdout.write(f"{count} paire(s) de probabilité ≥ {threshold:g} écrite(s) dans {out} ; {calibration.describe()}.")
