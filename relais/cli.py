@@ -2,22 +2,36 @@
 
 `relais create-api-token …` and `relais create_api_token …` are the same command: hyphens in the
 command name are accepted because that is how the product's public interface spells them.
+`--demo` after any command runs it on the demonstration's database (`var/demo.sqlite3`), the one
+`relais demo` serves.
 """
 
 import os
 import sys
 
+# Commands that build or inspect the schema themselves: an unmigrated database is not their error.
+_SCHEMA_COMMANDS = {"migrate", "makemigrations", "showmigrations", "sqlmigrate", "squashmigrations", "demo", "test"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     argv = list(sys.argv)
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
-    if len(argv) > 1 and argv[1] == "demo":
+    command = argv[1] if len(argv) > 1 else ""
+    if command == "demo" or "--demo" in argv[2:]:
+        argv = [arg for arg in argv if arg != "--demo"] if command != "demo" else argv
         _use_demo_database()
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except DatabaseError:
+        if command in _SCHEMA_COMMANDS or not (missing := _unmigrated_database()):
+            raise
+        sys.stderr.write(missing + "\n")
+        sys.exit(1)
 
 
 def _use_demo_database() -> None:
@@ -28,6 +42,29 @@ def _use_demo_database() -> None:
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'demo.sqlite3'}"
     os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+
+
+def _unmigrated_database() -> str:
+    """In French, why a command failed when the database lacks tables or migrations; "" when it
+    does not (then the error is something else, and its traceback is worth showing)."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return ""
+    if not pending:
+        return ""
+    from relais.core.wording import count_of
+
+    name = connection.settings_dict.get("NAME")
+    return (
+        f"La base de données « {name} » n'est pas prête : {count_of(len(pending), 'migration')} à appliquer. "
+        "Lancez d'abord « relais migrate » — ou, pour la démonstration, ajoutez --demo à la commande "
+        "(la base de « relais demo »)."
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """`relais demo` end to end, as a newcomer runs it: a subprocess on its own SQLite file."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -37,16 +38,23 @@ def test_demo_sets_up_once_prints_logins_and_is_idempotent(demo_env, tmp_path):
     assert reset.returncode == 0 and "effacée" in reset.stdout and "créés" in reset.stdout
 
 
-def test_demo_serves_the_login_page(demo_env):
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return "\nState:\tZ" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+def test_demo_serves_the_login_page_and_the_api_and_stops_its_worker_on_a_signal(demo_env, tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "relais.cli", "demo", "--port", str(port)],
-        env=demo_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    output = tmp_path / "demo.log"
+    with output.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "relais.cli", "demo", "--port", str(port)], env=demo_env, stdout=log, stderr=log
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -58,6 +66,25 @@ def test_demo_serves_the_login_page(demo_env):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(1)
-    finally:
-        server.terminate()
+        # The printed API example works as printed.
+        lines = output.read_text(encoding="utf-8").splitlines()
+        token = lines[lines.index(next(line for line in lines if line.startswith("Jeton d'API"))) + 1].strip()
+        assert f"http://127.0.0.1:{port}/api/v1/persons/?q=martin" in output.read_text(encoding="utf-8")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/persons/?q=martin", headers={"Authorization": f"Token {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 — a local http URL
+            assert response.status == 200 and b'"count"' in response.read()
+        with open(f"/proc/{server.pid}/task/{server.pid}/children", encoding="utf-8") as children:
+            (worker,) = [int(pid) for pid in children.read().split()]
+        assert _alive(worker)
+        server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
+        deadline = time.monotonic() + 15
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(worker), "the demo's worker outlived the demo"
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=20)

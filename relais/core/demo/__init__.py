@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,9 @@ from relais.core.demo.population import generate_exchanges, generate_people, giv
 from relais.core.demo.requests import build_requests
 from relais.core.demo.world import build_world, demo_logins
 from relais.territory.models import Organisation
+
+if TYPE_CHECKING:
+    from relais.api.models import ApiToken
 
 
 def demo_is_loaded() -> bool:
@@ -55,3 +59,21 @@ def forget_demo_outbox() -> None:
         status=OutgoingMessage.Status.SENT, sent_at=timezone.now()
     )
     DBTaskResult.objects.filter(status="READY").delete()
+
+
+DEMO_API_TOKEN_NAME = "démonstration"  # noqa: S105 — the name of the integration, not a secret
+
+
+def demo_api_token(organisation_code: str = "92") -> tuple[ApiToken, str]:
+    """The demo's API token for an organisation, with a new secret (the old one stops working)."""
+    from relais.api.models import TOKEN_PREFIX_LENGTH, ApiToken, generate_token, hash_token
+    from relais.api.services import api_token_create
+
+    organisation = Organisation.objects.get(code=organisation_code)
+    token = ApiToken.objects.filter(organisation=organisation, name=DEMO_API_TOKEN_NAME).first()
+    if token is None:
+        return api_token_create(organisation=organisation, name=DEMO_API_TOKEN_NAME)
+    raw = generate_token()
+    token.prefix, token.key_hash, token.revoked_at = raw[: TOKEN_PREFIX_LENGTH + 4], hash_token(raw), None
+    token.save(update_fields=["prefix", "key_hash", "revoked_at"])
+    return token, raw

@@ -1,5 +1,6 @@
 from django import template
 
+from relais.core.wording import plural_suffix
 from relais.exchanges.policies import exchange_content_visible
 
 register = template.Library()
@@ -14,3 +15,12 @@ def content_visible(context, exchange) -> bool:
 @register.simple_tag
 def split(value: str, separator: str = ",") -> list[str]:
     return value.split(separator)
+
+
+@register.filter
+def fr_pluralize(count: int, suffixes: str = "s") -> str:
+    """Django's `pluralize` in French: "0 demande", "1 demande", "2 demandes" ("al,aux" for others)."""
+    try:
+        return plural_suffix(int(count), suffixes)
+    except (TypeError, ValueError):
+        return ""

@@ -1,14 +1,17 @@
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from relais.core.demo import demo_is_loaded, forget_demo_outbox, load_demo
+from relais.core.demo import demo_api_token, demo_is_loaded, forget_demo_outbox, load_demo
 from relais.core.demo.world import demo_logins
+from relais.core.processes import die_with_parent
 
 
 class Command(BaseCommand):
@@ -43,14 +46,33 @@ class Command(BaseCommand):
                 f"automatiquement, {stats['to_review']} à examiner ; en {stats['seconds']} s."
             )
         self._print_logins(port)
+        self._print_api_token(port)
         if no_serve:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"])
+        worker = subprocess.Popen([sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"], preexec_fn=die_with_parent)
+        # A signal (kill, a closed terminal, a service manager) ends the demo like Ctrl+C does, so
+        # the worker is stopped below; the worker also dies with the demo if it is killed outright.
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, _interrupt)
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        except KeyboardInterrupt:
+            pass
         finally:
             worker.terminate()
-            worker.wait(timeout=10)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    def _print_api_token(self, port: int) -> None:
+        """A ready token for the README's API example: each start gives a new secret (only its hash
+        is stored, so the previous one cannot be shown again)."""
+        token, raw = demo_api_token()
+        self.stdout.write(f"Jeton d'API de démonstration ({token.organisation.code}, « {token.name} ») :")
+        self.stdout.write(f"  {raw}")
+        self.stdout.write(f'  curl -H "Authorization: Token {raw}" "http://127.0.0.1:{port}/api/v1/persons/?q=martin"')
+        self.stdout.write("")
 
     def _print_logins(self, port: int) -> None:
         self.stdout.write("")
@@ -60,3 +82,7 @@ class Command(BaseCommand):
         for role, email, service in demo_logins():
             self.stdout.write(f"  {email:<{width}}  {role} — {service}")
         self.stdout.write("")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
