@@ -15,3 +15,9 @@ urlpatterns = [
     path("", include("relais.requests.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# French pages in the site's layout, with the reason when the project gave one.
+handler400 = "relais.core.views.bad_request"
+handler403 = "relais.core.views.permission_denied"
+handler404 = "relais.core.views.page_not_found"
+handler500 = "relais.core.views.server_error"

@@ -1,8 +1,46 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
+
+# Django's own messages (get_object_or_404, the URL resolver) are English and say nothing useful
+# to an agent or a citizen; the project's messages are French and are shown.
+_ENGLISH_DEFAULT = ("No ", "The requested resource", "Resolver404")
+
+
+def _reason(exception: BaseException | None) -> str:
+    message = exception.args[0] if exception is not None and exception.args else ""
+    if not isinstance(message, str) or message.startswith(_ENGLISH_DEFAULT):
+        return ""
+    return message
 
 
 @login_not_required
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "core/accessibility.html")
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    return render(request, "403.html", {"reason": _reason(exception)}, status=403)
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    return render(request, "404.html", {"reason": _reason(exception)}, status=404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context: the database or a context processor may be what failed.
+    return HttpResponse(loader.get_template("500.html").render({"csrf_token": ""}), status=500)
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)
