@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from relais.api.reference import api_reference
 from relais.appointments.api import (
     AppointmentDetailApi,
     AppointmentListApi,
@@ -29,6 +30,7 @@ urlpatterns = [
     path("v1/requests/<uuid:public_id>/transitions/", RequestTransitionApi.as_view(), name="api-request-transitions"),
     path("v1/inbound-email/", InboundEmailApi.as_view(), name="api-inbound-email"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", api_reference, name="api-docs"),
+    path("console/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-console"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -131,7 +131,16 @@ def test_openapi_schema_and_docs_are_served(world, client):
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert {"/api/v1/persons/", "/api/v1/persons/{public_id}/", "/api/v1/exchanges/"} <= set(paths)
-    assert client.get(reverse("api-docs")).status_code == 200
+    docs = client.get(reverse("api-docs"))
+    page = docs.content.decode()
+    assert docs.status_code == 200 and '<html lang="fr">' in page
+    # Every operation of the schema is documented, in French, with its parameters and body.
+    assert page.count('class="card api-operation"') == sum(
+        method in {"get", "post", "put", "patch", "delete"} for item in paths.values() for method in item
+    )
+    assert "<code>GET /api/v1/persons/</code> — Rechercher ou lister les usagers visibles" in page
+    assert "<code>Idempotency-Key (en-tête)</code>" in page and "Corps de la requête (JSON)" in page
+    assert client.get(reverse("api-console")).status_code == 200
 
 
 def test_agent_session_can_use_the_api_with_the_same_policies(world, person92, person78):
