@@ -18,7 +18,7 @@ from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, Participant
 from relais.appointments.policies import appointments_visible
 from relais.people.policies import persons_visible_filter
-from relais.territory.models import Commune, Site
+from relais.territory.models import Agent, Commune, Site
 from relais.territory.policies import AccessScope
 from relais.territory.selectors import commune_distance_km
 
@@ -317,3 +317,48 @@ def agendas_visible(scope: AccessScope) -> QuerySet[Agenda]:
     return Agenda.objects.filter(is_active=True, organisation_id__in=scope.organisation_ids).select_related(
         "agent", "site", "service"
     )
+
+
+@dataclass
+class SiteDay:
+    """A day's appointments at a site: those received there, and the partners' visio-guichets booked
+    from it (a France services point hosts the person while the partner receives them remotely)."""
+
+    site: Site | None
+    appointments: list[Appointment]
+    partner_visits: list[Appointment]
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, PARIS)
+    return start, start + dt.timedelta(days=1)
+
+
+def agent_usual_site_id(agent: Agent) -> int | None:
+    return agent.memberships.filter(is_active=True, site__isnull=False).values_list("site_id", flat=True).first()
+
+
+def site_day(*, scope: AccessScope, site: Site | None, day: dt.date) -> SiteDay:
+    if site is None:
+        return SiteDay(site=None, appointments=[], partner_visits=[])
+    start, end = _day_bounds(day)
+    partner_visits = []
+    if site.kind == Site.Kind.SERVICE_POINT:
+        partner_visits = list(
+            Appointment.objects.filter(booked_from_site=site, start__gte=start, start__lt=end)
+            .exclude(status__in=("held", "expired"))
+            .select_related("motive__service", "agenda")
+            .order_by("start")
+        )
+    return SiteDay(
+        site=site,
+        appointments=list(appointments_between(scope=scope, start=start, end=end, site_id=site.pk)),
+        partner_visits=partner_visits,
+    )
+
+
+def agent_day(*, scope: AccessScope, agent: Agent, day: dt.date) -> list[Appointment]:
+    """The appointments of the agent's own agendas that day, wherever they take place."""
+    start, end = _day_bounds(day)
+    agenda_ids = list(Agenda.objects.filter(agent=agent).values_list("pk", flat=True))
+    return list(appointments_between(scope=scope, start=start, end=end, agenda_ids=agenda_ids))

@@ -21,7 +21,13 @@ from relais.appointments.forms import AbsenceForm, IndicatorForm, OpeningForm, S
 from relais.appointments.ics import agenda_feed_ics, feed_window
 from relais.appointments.models import Agenda, Appointment, Motive
 from relais.appointments.policies import may_manage_agenda
-from relais.appointments.selectors import agendas_visible, appointment_indicators, appointments_between
+from relais.appointments.selectors import (
+    agendas_visible,
+    agent_usual_site_id,
+    appointment_indicators,
+    appointments_between,
+    site_day,
+)
 from relais.appointments.services import (
     Actor,
     SlotTaken,
@@ -129,31 +135,15 @@ def today(request: AgentRequest) -> HttpResponse:
     """Today's appointments at a site (the agent's usual site by default), to welcome people."""
     scope = agent_access_scope(request.user)
     sites = Site.objects.filter(organisation_id__in=scope.organisation_ids, is_active=True).order_by("name")
-    membership_site = (
-        request.user.memberships.filter(is_active=True, site__isnull=False).values_list("site_id", flat=True).first()
-    )
-    site = sites.filter(pk=_int(request.GET.get("site")) or membership_site or 0).first() or sites.first()
+    site = sites.filter(pk=_int(request.GET.get("site")) or agent_usual_site_id(request.user) or 0).first() or sites.first()
     day = timezone.localdate()
-    start = dt.datetime.combine(day, dt.time.min, PARIS)
-    appointments = (
-        list(appointments_between(scope=scope, start=start, end=start + dt.timedelta(days=1), site_id=site.pk if site else None))
-        if site
-        else []
-    )
-    partner_visits = []
-    if site is not None and site.kind == Site.Kind.SERVICE_POINT:
-        partner_visits = list(
-            Appointment.objects.filter(booked_from_site=site, start__gte=start, start__lt=start + dt.timedelta(days=1))
-            .exclude(status__in=("held", "expired"))
-            .select_related("motive__service", "agenda")
-            .order_by("start")
-        )
+    at_site = site_day(scope=scope, site=site, day=day)
     context = {
         "nav": "appointments",
         "site": site,
         "sites": sites,
-        "appointments": appointments,
-        "partner_visits": partner_visits,
+        "appointments": at_site.appointments,
+        "partner_visits": at_site.partner_visits,
         "day": day,
         "now": timezone.now(),
     }

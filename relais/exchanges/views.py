@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from relais.appointments.selectors import agent_day, agent_usual_site_id, site_day
 from relais.core.http import AgentRequest
 from relais.exchanges.forms import ExchangeForm, ExchangeListFilterForm
 from relais.exchanges.models import Topic
@@ -30,7 +31,7 @@ from relais.people.models import Person
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
-from relais.territory.models import Membership
+from relais.territory.models import Membership, Site
 from relais.territory.policies import agent_access_scope
 
 EXPORT_MAX_ROWS = 100_000
@@ -48,6 +49,15 @@ def my_day(request: AgentRequest) -> HttpResponse:
         "recent": list(recent_exchanges_by(scope=scope, agent=request.user)),
         "scope": scope,
     }
+    # The day's appointments: the agent's own, then the others received at their usual site.
+    mine = agent_day(scope=scope, agent=request.user, day=today)
+    site = Site.objects.filter(pk=agent_usual_site_id(request.user) or 0).first()
+    at_site = site_day(scope=scope, site=site, day=today)
+    others = [appointment for appointment in at_site.appointments if appointment not in mine]
+    context |= {
+        "my_appointments": mine, "site": site, "site_appointments": others, "partner_visits": at_site.partner_visits,
+        "site_count": len(others) + len(at_site.partner_visits),
+    }  # fmt: skip
     return render(request, "exchanges/my_day.html", context)
 
 

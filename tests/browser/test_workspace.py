@@ -67,6 +67,8 @@ def test_main_pages_have_no_serious_accessibility_violation(page, world, person9
         ("création", "/usagers/nouveau/"),
         ("échanges", "/echanges/"),
         ("accessibilité", "/accessibilite/"),
+        ("documentation de l'API", "/api/docs/"),
+        ("page introuvable", "/nulle-part/"),
     ]:
         page.goto(url)
         problems[name] = serious_violations(page)

@@ -7,9 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from relais.appointments.services import Actor, appointment_book, opening_save
 from relais.exchanges.models import Exchange
 from relais.privacy.models import AccessLog
+from relais.territory.models import Membership
+from relais.territory.policies import agent_access_scope
+from tests.appointments.factories import AgendaFactory
 from tests.exchanges.factories import ExchangeFactory
+from tests.territory.factories import AgentFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -169,3 +174,32 @@ def test_exchange_list_filters_and_counts_queries(world, person92, django_assert
     assert response.context["page"].paginator.count == 5
     response = client.get(reverse("exchanges:list"), {"channel": "visio"})
     assert response.context["page"].paginator.count == 0
+
+
+def test_my_day_lists_my_appointments_and_those_of_my_site(world, booking, person92, person78, monkeypatch):
+    Membership.objects.filter(agent=world.agent92).update(site=booking.site)
+    colleague = AgentFactory(email="collegue@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92)])
+    their_agenda = AgendaFactory(
+        organisation=world.org92, service=world.accueil92, agent=colleague, name="Sophie Girard", site=booking.site
+    )
+    scope = agent_access_scope(world.agent92)
+    mine = appointment_book(
+        motive=booking.motive, agenda=booking.agenda, start=booking.at(9), persons=[person92],
+        actor=Actor.for_scope(scope, booking.motive),
+    )  # fmt: skip
+    opening_save(
+        scope=agent_access_scope(colleague), agenda=their_agenda, motives=[booking.motive], weekdays=[0, 1, 2, 3, 4],
+        start_time=dt.time(9), end_time=dt.time(12), valid_from=dt.date.today(), site=booking.site,
+    )  # fmt: skip
+    theirs = appointment_book(
+        motive=booking.motive, agenda=their_agenda, start=booking.at(10), persons=[person78],
+        actor=Actor.for_scope(agent_access_scope(colleague), booking.motive),
+    )  # fmt: skip
+    monkeypatch.setattr("relais.exchanges.views.timezone.localdate", lambda *args: booking.day)
+
+    response = world.client_for(world.agent92).get(reverse("exchanges:my_day"))
+    assert response.context["my_appointments"] == [mine]
+    assert response.context["site_appointments"] == [theirs]
+    page = response.content.decode()
+    assert "Mes rendez-vous du jour (1)" in page and f"Aujourd'hui à {booking.site.name} (1)" in page
+    assert "Sophie Girard" in page and person92.display_name in page
