@@ -13,7 +13,7 @@ from relais.core.ratelimit import rate_limited
 from relais.people.services import person_find_or_create_for_booking
 from relais.requests.forms import MessageForm, OnlineRequestForm, TrackingUploadForm
 from relais.requests.models import Request
-from relais.requests.selectors import procedures_online
+from relais.requests.selectors import documents_sent_by_person, procedures_online
 from relais.requests.services import RequestActor, request_post_message, request_receive_documents, request_register
 
 
@@ -77,6 +77,7 @@ def track(request: PublicRequest, token: str) -> HttpResponse:
         "message_form": MessageForm(),
         "open_documents": item.document_requests.filter(received_on__isnull=True).last(),
         "letters": item.letters.exclude(file=""),
+        "sent_documents": documents_sent_by_person(item),
     }
     return render(request, "portal/request_track.html", context)
 
@@ -87,7 +88,8 @@ def track_upload(request: PublicRequest, token: str) -> HttpResponse:
     item = _tracked(token)
     form = TrackingUploadForm(request.POST, request.FILES)
     context = {"item": item, "upload_form": form, "message_form": MessageForm(), "letters": item.letters.exclude(file=""),
-               "open_documents": item.document_requests.filter(received_on__isnull=True).last()}  # fmt: skip
+               "open_documents": item.document_requests.filter(received_on__isnull=True).last(),
+               "sent_documents": documents_sent_by_person(item)}  # fmt: skip
     if form.is_valid():
         try:
             request_receive_documents(

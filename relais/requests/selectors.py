@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from relais.requests import workflow
-from relais.requests.models import DECIDED_STATUSES, FINISHED_STATUSES, Procedure, Request
+from relais.requests.models import DECIDED_STATUSES, FINISHED_STATUSES, Procedure, Request, RequestDocument
 from relais.requests.policies import requests_visible
 from relais.territory.policies import AccessScope
 
@@ -81,6 +81,11 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
 
 def person_requests(*, scope: AccessScope, person_id: int) -> QuerySet[Request]:
     return requests_visible(scope).filter(person_id=person_id).select_related("procedure", "service").order_by("-received_at")
+
+
+def documents_sent_by_person(request: Request) -> QuerySet[RequestDocument]:
+    """The files the person sent with the request or later (not the scans the service made)."""
+    return request.documents.exclude(kind=RequestDocument.Kind.SCAN).order_by("uploaded_at", "pk")
 
 
 def procedures_online() -> QuerySet[Procedure]:

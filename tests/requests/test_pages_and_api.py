@@ -140,6 +140,9 @@ def test_tracking_page_takes_the_missing_documents_and_refuses_bad_files(world, 
     client.post(url, {"attachments": [SimpleUploadedFile("rib.pdf", PDF)]})
     item.refresh_from_db()
     assert item.status == "complete" and item.implicit_decision_date is not None
+    page = client.get(reverse("portal_requests:track", args=[item.tracking_token])).content.decode()
+    assert "Pièces que vous avez envoyées" in page and "rib.pdf — pièce complémentaire reçue le" in page
+    assert "rib.exe" not in page  # refused, so never received
 
 
 def test_unknown_tracking_links_are_404(client, db):
