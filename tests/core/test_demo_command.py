@@ -56,7 +56,7 @@ def test_demo_serves_the_login_page_and_the_api_and_stops_its_worker_on_a_signal
             [sys.executable, "-m", "relais.cli", "demo", "--port", str(port)], env=demo_env, stdout=log, stderr=log
         )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # the demo loads its world first: slow on a busy machine
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/compte/connexion/", timeout=2) as response:
