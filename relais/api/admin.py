@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from relais.api.models import ApiToken
+from relais.core.wording import count_of
 
 
 @admin.register(ApiToken)
@@ -20,4 +21,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Révoquer les jetons sélectionnés")
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} jeton(s) révoqué(s).")
+        self.message_user(request, f"{count_of(count, 'jeton révoqué', 'jetons révoqués')}.")

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from relais.core.wording import count_of
 from relais.people.normalization import damerau_levenshtein, french_phonetic_key
 
 VETO, AGAINST, DOUBT = "veto", "against", "doubt"
@@ -678,9 +679,9 @@ class Calibration:
         """In French, for the job report: the rules weighed below their maximum."""
         weaker = {code: bits for code, bits in self.bits.items() if bits < AGAINST_BITS}
         if not weaker:
-            return f"règles d'identité à leur plein poids ({self.sure_pairs} paire(s) partageant un identifiant pour les mesurer)"
+            return f"règles d'identité à leur plein poids ({count_of(self.sure_pairs, 'paire partageant', 'paires partageant')} un identifiant pour les mesurer)"
         listed = ", ".join(f"{RULE_NAMES.get(code, code)} {bits:.0f} bits" for code, bits in sorted(weaker.items()))
-        return f"règles d'identité allégées d'après {self.sure_pairs} paire(s) partageant un identifiant : {listed}"
+        return f"règles d'identité allégées d'après {count_of(self.sure_pairs, 'paire partageant', 'paires partageant')} un identifiant : {listed}"
 
 
 FULL_STRENGTH = Calibration(bits={}, sure_pairs=0)

@@ -339,7 +339,9 @@ def read_person_csv(path: Path) -> pd.DataFrame:
         raise LinkageInputError(f"{path.name} : la colonne « source_id » manque dans l'en-tête.")
     unknown = [column for column in frame.columns if column not in COLUMNS]
     if unknown:
-        raise LinkageInputError(f"{path.name} : colonne(s) inconnue(s) {', '.join(unknown)}.")
+        raise LinkageInputError(
+            f"{path.name} : {'colonne inconnue' if len(unknown) == 1 else 'colonnes inconnues'} {', '.join(unknown)}."
+        )
     if frame.empty:
         raise LinkageInputError(f"{path.name} : aucune personne après la ligne d'en-tête.")
     return frame

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from relais.core.wording import count_of
 from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
 from relais.people.identity_rules import Finding
@@ -160,7 +161,7 @@ def persons_link(
         frame_a = persons_frame(source=source)
         frame_b = persons_frame(source=against) if against else None
         job.records = len(frame_a) + (len(frame_b) if frame_b is not None else 0)
-        say(f"{job.records} fiche(s) à comparer…")
+        say(f"{count_of(job.records, 'fiche')} à comparer…")
         if len(frame_a) < 2 or (frame_b is not None and frame_b.empty):
             pairs = pd.DataFrame(columns=["id_a", "id_b", "match_probability", "identity_agrees", "explanation"])
         else:
@@ -169,7 +170,7 @@ def persons_link(
             pairs = link_frames(frame_a, frame_b, threshold=lower, backend=backend, explain=True, calibrate=False)
         pairs = pairs[pairs["id_a"] != pairs["id_b"]]
         job.pairs = len(pairs)
-        say(f"{job.pairs} paire(s) probable(s) ; fusions et file d'examen…")
+        say(f"{count_of(job.pairs, 'paire probable', 'paires probables')} ; fusions et file d'examen…")
         originals = {
             int(row["source_id"]): row for frame in (frame_a, frame_b) if frame is not None for row in frame.to_dict("records")
         }
@@ -177,20 +178,21 @@ def persons_link(
         held = int(((pairs["match_probability"] >= upper) & ~pairs["identity_agrees"].astype(bool)).sum()) if auto_merge else 0
         job.status = LinkJob.Status.DONE
         job.report = (
-            f"{job.records} fiche(s) comparée(s), {job.pairs} paire(s) au-dessus de {lower:.2f} : "
-            f"{job.auto_merged} fusionnée(s) automatiquement (≥ {upper:.2f}, identité concordante), {job.to_review} à examiner"
+            f"{count_of(job.records, 'fiche comparée', 'fiches comparées')}, {count_of(job.pairs, 'paire')} au-dessus de {lower:.2f} : "
+            f"{count_of(job.auto_merged, 'fusionnée', 'fusionnées')} automatiquement (≥ {upper:.2f}, identité concordante), "
+            f"{job.to_review} à examiner"
             + (
                 f", dont {held} au-dessus du seuil de fusion mais sans identité assez sûre pour fusionner sans examen"
                 if held
                 else ""
             )
             + (
-                f", {refused} fusion(s) automatique(s) écartée(s) (fiche en cours de modification, déjà fusionnée "
+                f", {count_of(refused, 'fusion automatique écartée', 'fusions automatiques écartées')} (fiche en cours de modification, déjà fusionnée "
                 f"ou contredite par une fiche qui vient de lui être fusionnée)"
                 if refused
                 else ""
             )
-            + (f", {known} déjà connue(s) (examinée(s) ou en file d'examen)" if known else "")
+            + (f", {count_of(known, 'déjà connue', 'déjà connues')} (examinées ou en file d'examen)" if known else "")
             + "."
         )
     except Exception as error:

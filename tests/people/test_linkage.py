@@ -87,7 +87,7 @@ def test_link_files_writes_one_line_per_pair_above_the_threshold(bases, tmp_path
     pairs = {(a, b): float(p) for a, b, p in rows[1:]}
     assert len(pairs) == len(rows) - 1 and all(p >= 0.9 for p in pairs.values())
     assert len(set(pairs) & truth) >= 0.95 * len(truth)
-    assert f"{len(pairs)} paire(s)" in stdout.getvalue()
+    assert f"{len(pairs)} paires de probabilité" in stdout.getvalue()
 
 
 def test_link_files_refuses_a_file_without_identifiers_or_with_twice_the_same_one(tmp_path):
@@ -275,7 +275,7 @@ def test_recheck_lists_the_automatic_merges_the_rules_would_not_make_and_undoes_
     listed = out.getvalue()
     assert "LE GOFF Ronan ← LE GOFF RONAN — dates de naissance à 28 ans d'écart" in listed
     assert f"/usagers/fusions/?fusion={wrong.public_id}" in listed and str(right.public_id) not in listed
-    assert "1 fusion(s) automatique(s)" in listed
+    assert "1 fusion automatique que les règles actuelles" in listed
 
     monkeypatch.setattr("builtins.input", lambda: "non")
     out = StringIO()
@@ -286,7 +286,7 @@ def test_recheck_lists_the_automatic_merges_the_rules_would_not_make_and_undoes_
     monkeypatch.setattr("builtins.input", lambda: "oui")
     out = StringIO()
     call_command("link", "--recheck-merges", "--undo", stdout=out)
-    assert "1 fusion(s) annulée(s)" in out.getvalue()
+    assert "1 fusion annulée" in out.getvalue()
     assert Person.objects.get(pk=son.pk).merged_into_id is None
     assert MatchPair.objects.get(pk=wrong.pair_id).status == MatchPair.Status.PENDING
     assert Person.objects.get(pk=again.pk).merged_into_id == same.pk  # the right merge stays

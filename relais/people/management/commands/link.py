@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from relais.core.wording import count_of
 from relais.people.linkage import BACKENDS
 from relais.people.linking import automatic_merges_to_recheck, persons_link
 from relais.people.merging import MergeRefused, merge_undo
@@ -67,13 +68,16 @@ class Command(BaseCommand):
                 f"Fusion du {merge.merged_at:%d/%m/%Y} : {merge.kept.display_name} ← {merge.absorbed.display_name} — "
                 f"{' ; '.join(recheck.reasons)}. Annuler : {base}?fusion={merge.public_id}"
             )
-        self.stdout.write(f"{len(rechecks)} fusion(s) automatique(s) que les règles actuelles laisseraient à un agent.")
+        self.stdout.write(
+            f"{count_of(len(rechecks), 'fusion automatique', 'fusions automatiques')} que les règles actuelles laisseraient à un agent."
+        )
         if not undo:
             self.stdout.write("Pour les annuler toutes : relais link --recheck-merges --undo")
             return
         if not confirmed:
             self.stdout.write(
-                f"Annuler ces {len(rechecks)} fusion(s) ? Les paires reviendront en file d'examen. Tapez « oui » : ", ending=""
+                f"Annuler {'cette fusion' if len(rechecks) == 1 else f'ces {len(rechecks)} fusions'} ? Les paires reviendront en file d'examen. Tapez « oui » : ",
+                ending="",
             )
             try:
                 answer = input().strip().lower()
@@ -92,6 +96,10 @@ class Command(BaseCommand):
             else:
                 undone += 1
         self.stdout.write(
-            f"{undone} fusion(s) annulée(s) ; les paires sont de retour en file d'examen."
-            + (f" {refused} n'ont pas pu l'être (voir ci-dessus)." if refused else "")
+            f"{count_of(undone, 'fusion annulée', 'fusions annulées')} ; les paires sont de retour en file d'examen."
+            + (
+                f" {count_of(refused, 'autre fusion non annulée', 'autres fusions non annulées')} (voir ci-dessus)."
+                if refused
+                else ""
+            )
         )

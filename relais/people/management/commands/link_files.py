@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core.wording import count_of
 from relais.people.linkage import BACKENDS, LinkageInputError, link_files
 
 
@@ -29,4 +30,4 @@ class Command(BaseCommand):
             count, calibration = link_files(paths[0], paths[1], Path(out), threshold=threshold, backend=backend)
         except LinkageInputError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"{count} paire(s) de probabilité ≥ {threshold:g} écrite(s) dans {out} ; {calibration.describe()}.")
+        self.stdout.write(f"{count_of(count, 'paire')} de probabilité ≥ {threshold:g} dans {out} ; {calibration.describe()}.")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core.wording import count_of
 from relais.privacy.services import access_log_seal, access_log_verify
 
 
@@ -10,5 +11,9 @@ class Command(BaseCommand):
         sealed = access_log_seal()
         broken = access_log_verify()
         if broken:
-            raise CommandError(f"Journal des accès altéré : {len(broken)} trace(s) ne correspondent plus (ids {broken[:20]}).")
-        self.stdout.write(f"Journal des accès intègre ({sealed} nouvelle(s) trace(s) scellée(s)).")
+            raise CommandError(
+                f"Journal des accès altéré : {count_of(len(broken), 'trace ne correspond', 'traces ne correspondent')} plus (ids {broken[:20]})."
+            )
+        self.stdout.write(
+            f"Journal des accès intègre ({count_of(sealed, 'nouvelle trace scellée', 'nouvelles traces scellées')})."
+        )

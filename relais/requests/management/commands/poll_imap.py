@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core.wording import count_of
 from relais.requests.inbound import poll_imap
 
 
@@ -15,4 +16,7 @@ class Command(BaseCommand):
         if not target:
             raise CommandError("Indiquez --url ou la variable REQUESTS_IMAP_URL.")
         registered, refused = poll_imap(target)
-        self.stdout.write(f"{registered} courriel(s) enregistré(s) comme demandes, {refused} refusé(s).")
+        self.stdout.write(
+            f"{count_of(registered, 'courriel enregistré', 'courriels enregistrés')} comme demandes, "
+            f"{count_of(refused, 'refusé')}."
+        )
