@@ -103,3 +103,25 @@ def test_every_page_reads_as_french(world, objects, who):
             found[f"{name} {url}"] = problems
     assert read >= {"agent92": 30, "pmi_agent": 25, "caf_agent": 15, None: 8}[who], f"only {read} pages read"
     assert not found, "\n".join(f"{page}\n    " + "\n    ".join(problems) for page, problems in found.items())
+
+
+def test_no_message_leaves_a_known_count_with_an_open_plural():
+    """Messages built in code (job reports, command output, flash messages): where the number is
+    known, French writes the plural it takes — `count_of` and `fr_pluralize` do (Django's
+    `pluralize` writes « 0 demandes »)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "relais"
+    after_value = {
+        ".py": re.compile(r"\{[^{}\n]+\}[^\"\n{]{0,40}?\w\((?:s|e|es)\)"),
+        ".html": re.compile(r"\}\}[^<\n{]{0,40}?\w\((?:s|e|es)\)"),
+        ".txt": re.compile(r"\}\}[^\n{]{0,40}?\w\((?:s|e|es)\)"),
+    }
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in root.rglob("*")
+        if path.suffix in after_value and "migrations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if after_value[path.suffix].search(line) or (path.suffix == ".html" and "|pluralize" in line)
+    ]
+    assert not found, "\n".join(found)
