@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,10 @@ class Command(BaseCommand):
         self._print_logins(port)
         if no_serve:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"])
+        # The worker writes the e-mails and SMS: its links must name the same address as the server.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"], env={**os.environ, "SITE_URL": settings.SITE_URL}
+        )
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
@@ -55,6 +59,7 @@ class Command(BaseCommand):
     def _print_logins(self, port: int) -> None:
         self.stdout.write("")
         self.stdout.write(f"Relais — démonstration sur http://127.0.0.1:{port}/")
+        self.stdout.write(f"Liens des e-mails et SMS : {settings.SITE_URL}/")
         self.stdout.write(f"Mot de passe de tous les comptes : {settings.DEMO_PASSWORD}")
         width = max(len(email) for _, email, _ in demo_logins())
         for role, email, service in demo_logins():
