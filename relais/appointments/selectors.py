@@ -18,7 +18,7 @@ from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, Participant
 from relais.appointments.policies import appointments_visible
 from relais.people.policies import persons_visible_filter
-from relais.territory.models import Commune, Site
+from relais.territory.models import Agent, Commune, Membership, Site
 from relais.territory.policies import AccessScope
 from relais.territory.selectors import commune_distance_km
 
@@ -311,6 +311,17 @@ def appointment_indicators(*, scope: AccessScope, start: dt.date, end: dt.date, 
         )
         for row in rows
     ]
+
+
+def agent_service_point(agent: Agent) -> Site | None:
+    """The France services point where the agent usually works (a mediator's), if any."""
+    membership = (
+        Membership.objects.filter(agent=agent, is_active=True, site__kind=Site.Kind.SERVICE_POINT, site__is_active=True)
+        .select_related("site")
+        .order_by("pk")
+        .first()
+    )
+    return membership.site if membership else None
 
 
 def agendas_visible(scope: AccessScope) -> QuerySet[Agenda]:

@@ -20,6 +20,7 @@ from relais.appointments.models import Agenda, Appointment, Motive
 from relais.appointments.policies import appointment_content_visible, may_book_motive, may_manage_agenda, may_manage_appointment
 from relais.appointments.selectors import (
     Audience,
+    agent_service_point,
     appointment_get,
     collective_sessions_open,
     motive_get,
@@ -108,7 +109,14 @@ def book_confirm(request: AgentRequest, person_id: str, motive_id: str) -> HttpR
     except (ValueError, ValidationError, Agenda.DoesNotExist):
         raise Http404("Créneau inconnu.") from None
     service_points = Site.objects.filter(kind=Site.Kind.SERVICE_POINT, organisation_id__in=scope.organisation_ids, is_active=True)
-    form = ConfirmBookingForm(request.POST or None, service_points=service_points)
+    home_point = agent_service_point(request.user)
+    # A mediator booking a visio-guichet books it for someone sitting at their point: the point is
+    # where the person must come, so it is asked for (and filled in with the mediator's own point).
+    # Other agents may book a visio for someone at home: for them the point stays optional.
+    form = ConfirmBookingForm(
+        request.POST or None, service_points=service_points, home_point=home_point,
+        point_required=motive.is_visio and home_point is not None,
+    )  # fmt: skip
     context = {"person": person, "motive": motive, "agenda": agenda, "start": start, "form": form, "nav": "people"}
     if request.method == "POST" and form.is_valid():
         try:
