@@ -157,6 +157,42 @@ def next_free_slots(
     return found[:count]
 
 
+@dataclass(frozen=True)
+class SlotPage:
+    """A page of dates to search for free slots: the citizen's portal and the agents' booking page
+    both show `days` days from a chosen date (`?du=YYYY-MM-DD`), with the pages before and after."""
+
+    first_day: dt.date
+    start: dt.datetime  # never in the past
+    end: dt.datetime
+    previous_from: dt.date | None  # None on the page that starts today
+    next_from: dt.date
+
+
+def slot_page(requested: str | None, *, days: int, default: dt.date | None = None, now: dt.datetime | None = None) -> SlotPage:
+    """The page starting on the requested day (ISO date), else on `default`, else today."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = default or today
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):  # a browser without a date picker sends what was typed
+        try:
+            first_day = dt.datetime.strptime((requested or "").strip(), form).replace(tzinfo=PARIS).date()
+            break
+        except ValueError:
+            continue
+    first_day = max(first_day, today)
+    start = max(now, dt.datetime.combine(first_day, dt.time.min, PARIS))
+    after = first_day + dt.timedelta(days=days)
+    previous = max(first_day - dt.timedelta(days=days), today) if first_day > today else None
+    return SlotPage(
+        first_day=first_day,
+        start=start,
+        end=dt.datetime.combine(after, dt.time.min, PARIS),
+        previous_from=previous,
+        next_from=after,
+    )
+
+
 def slot_is_free(*, motive: Motive, agenda: Agenda, start: dt.datetime, audience: str, now: dt.datetime | None = None) -> bool:
     slots = free_slots(
         motive=motive, start=start, end=start + dt.timedelta(minutes=1), audience=audience, agenda_ids=[agenda.pk], now=now

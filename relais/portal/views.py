@@ -28,6 +28,7 @@ from relais.appointments.selectors import (
     motives_bookable,
     sites_near,
     slot_is_free,
+    slot_page,
 )
 from relais.appointments.services import (
     Actor,
@@ -108,31 +109,21 @@ def _slot_days(motive: Motive, site: Site, start: dt.datetime) -> list[tuple[dt.
     return [(day, list(items)) for day, items in groupby(unique, key=lambda slot: slot.local_start.date())]
 
 
-def _first_day(request: PublicRequest) -> tuple[dt.date, dt.datetime]:
-    """The first day of the slots shown (`?du=YYYY-MM-DD`, today by default) and the moment they start from."""
-    try:
-        start_day = dt.date.fromisoformat(request.GET.get("du", "")) if request.GET.get("du") else timezone.localdate()
-    except ValueError:
-        start_day = timezone.localdate()
-    return start_day, max(timezone.now(), dt.datetime.combine(start_day, dt.time.min, PARIS))
-
-
 @login_not_required
 def slots(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
     motive = motive_get(public_id=motive_id, audience=Audience.PUBLIC)
     site = Site.objects.filter(pk=site_id, is_active=True).first()
     if site is None:
         raise Http404("Lieu inconnu.")
-    start_day, start = _first_day(request)
+    page = slot_page(request.GET.get("du"), days=DAYS_PER_PAGE)
     if motive.is_collective:
         sessions = collective_sessions_open(
             motive=motive, after=timezone.now(), until=timezone.now() + dt.timedelta(days=183)
         ).filter(site=site)
         return render(request, "portal/sessions.html", {"motive": motive, "site": site, "sessions": sessions})
     context = {
-        "motive": motive, "site": site, "days": _slot_days(motive, site, start),
-        "next_from": (start + dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat(),
-        "previous_from": (start - dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat() if start_day > timezone.localdate() else "",
+        "motive": motive, "site": site, "days": _slot_days(motive, site, page.start),
+        "next_from": page.next_from.isoformat(), "previous_from": page.previous_from.isoformat() if page.previous_from else "",
     }  # fmt: skip
     return render(request, "portal/slots.html", context)
 
@@ -328,12 +319,10 @@ def manage(request: PublicRequest, token: str) -> HttpResponse:
             if context["proposal"] is None:
                 context["error"] = "Ce créneau n'est plus libre : choisissez-en un autre."
         if not context.get("proposal"):
-            start_day, start = _first_day(request)
-            context["days"] = _slot_days(appointment.motive, appointment.site, start)
-            context["next_from"] = (start + dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat()
-            context["previous_from"] = (
-                (start - dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat() if start_day > timezone.localdate() else ""
-            )
+            page = slot_page(request.GET.get("du"), days=DAYS_PER_PAGE)
+            context["days"] = _slot_days(appointment.motive, appointment.site, page.start)
+            context["next_from"] = page.next_from.isoformat()
+            context["previous_from"] = page.previous_from.isoformat() if page.previous_from else ""
     return render(request, "portal/manage.html", context, status=status)
 
 
