@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from relais.appointments.availability import epoch, raw_rows
 from relais.appointments.calendar import PARIS
-from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, Participant
+from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
 from relais.appointments.policies import appointments_visible
 from relais.people.policies import persons_visible_filter
 from relais.territory.models import Agent, Commune, Membership, Site
@@ -71,6 +71,19 @@ def sites_near(commune: Commune, km: float = NEARBY_KM) -> list[tuple[int, float
         if distance is not None and distance <= km:
             found.append((site.pk, distance))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def motive_territory(motive: Motive) -> QuerySet[Commune]:
+    """The communes whose inhabitants may book the motive: those it is restricted to, else those of
+    the départements where it is offered (a motive of the 92's counters is not for the 78)."""
+    if motive.communes.exists():
+        return motive.communes.all()
+    departments = set(
+        OpeningPeriod.objects.filter(motives=motive, site__commune__isnull=False).values_list(
+            "site__commune__department", flat=True
+        )
+    )
+    return Commune.objects.filter(department__in=departments) if departments else Commune.objects.all()
 
 
 def free_slots(

@@ -25,6 +25,7 @@ from relais.appointments.selectors import (
     collective_sessions_open,
     free_slots,
     motive_get,
+    motive_territory,
     motives_bookable,
     sites_near,
     slot_is_free,
@@ -44,6 +45,7 @@ from relais.appointments.services import (
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
 from relais.people.services import person_find_or_create_for_booking
+from relais.portal.communes import communes_sorted
 from relais.portal.forms import BookerForm, CancelForm, PlaceForm
 from relais.territory.models import Site
 
@@ -65,7 +67,8 @@ def index(request: PublicRequest) -> HttpResponse:
 @login_not_required
 def place(request: PublicRequest, motive_id: str) -> HttpResponse:
     motive = motive_get(public_id=motive_id, audience=Audience.PUBLIC)
-    form = PlaceForm(request.GET or None)
+    restricted = motive.communes.exists()
+    form = PlaceForm(request.GET or None, territory=communes_sorted(motive_territory(motive)), restricted=restricted)
     offered = Site.objects.filter(
         Exists(AgendaWindow.objects.filter(site=OuterRef("pk"), opening__motives=motive, start__gte=timezone.now()))
     ).select_related("commune")
@@ -73,10 +76,6 @@ def place(request: PublicRequest, motive_id: str) -> HttpResponse:
     distances: dict[int, float] = {}
     if form.is_valid() and form.cleaned_data.get("commune"):
         commune = form.cleaned_data["commune"]
-        if motive.communes.exists() and not motive.communes.filter(pk=commune.pk).exists():
-            form.add_error(
-                "commune", f"Ce motif est réservé aux habitants de certaines communes : {commune.name} n'en fait pas partie."
-            )
         distances = dict(sites_near(commune, km=1000))
         sites.sort(key=lambda site: distances.get(site.pk, float("inf")))
     context = {"motive": motive, "form": form, "sites": [(site, distances.get(site.pk)) for site in sites]}
