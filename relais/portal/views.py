@@ -14,11 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
-from relais.appointments.links import InvalidLink, ManageLink, read_manage_token, read_short_code
+from relais.appointments.links import InvalidLink, ManageLink, manage_token, read_manage_token, read_short_code
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, Motive
 from relais.appointments.selectors import (
     Audience,
@@ -44,6 +45,8 @@ from relais.appointments.services import (
 )
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
+from relais.notifications.services import is_mobile
+from relais.people.models import ContactPoint
 from relais.people.services import person_find_or_create_for_booking
 from relais.portal.communes import communes_sorted
 from relais.portal.forms import BookerForm, CancelForm, PlaceForm
@@ -246,7 +249,15 @@ def confirmed(request: PublicRequest, hold_id: str) -> HttpResponse:
     appointment = _own_hold(request, hold_id)
     if appointment.status != Appointment.Status.BOOKED:
         return redirect("portal:details", hold_id=appointment.public_id)
-    return render(request, "portal/confirmed.html", {"appointment": appointment})
+    # The browser that booked may keep the personal link at once (the message may be slow, or, with
+    # a landline only, never come).
+    person = appointment.persons.get()
+    reachable = any(
+        point.kind == ContactPoint.Kind.EMAIL or (point.kind == ContactPoint.Kind.PHONE and is_mobile(point.value))
+        for point in person.contact_points.all()
+    )
+    context = {"appointment": appointment, "manage_path": reverse("portal:manage", args=[manage_token(appointment, person)])}
+    return render(request, "portal/confirmed.html", {**context, "reachable": reachable})
 
 
 def _link_actor(link: ManageLink) -> Actor:

@@ -289,3 +289,13 @@ def test_citizen_registers_online_for_a_collective_session_then_leaves_with_the_
     session.refresh_from_db()
     assert session.status == "booked"  # the session goes on
     assert session.participants.get(status="registered").person.birth_name == "Martin"  # promoted from the waiting list
+
+
+def test_the_confirmation_page_gives_the_personal_link_and_says_when_no_message_can_come(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    page = client.post(url, {**IDENTITY, "email": "", "phone": "01 47 29 30 00"}, follow=True)
+    text = _text(page)
+    assert "ni adresse e-mail ni téléphone portable" in text and "Un message de confirmation vous est envoyé" not in text
+    link = page.context["manage_path"]
+    assert client.get(link).context["appointment"] == Appointment.objects.get(status="booked")
