@@ -66,13 +66,12 @@ def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
         }[kind]
         place = appointment_place(appointment)
         lines += [intro, "", f"  {appointment.motive.name} — {appointment.motive.service.name}", f"  Le {when}"]
-        if place.at_service_point:
-            lines += [f"  Rendez-vous {where}", "", AT_SERVICE_POINT]
-        else:
-            lines.append(f"  Lieu : {where}")
+        lines.append(f"  Rendez-vous {where}" if place.at_service_point else f"  Lieu : {where}")
         if appointment.visio_url:
             opened = " (ouvert sur place par l'équipe France services)" if place.at_service_point else ""
             lines.append(f"  Lien de la visio{opened} : {appointment.visio_url}")
+        if place.at_service_point:
+            lines += ["", AT_SERVICE_POINT]
         if appointment.motive.instructions:
             lines += ["", appointment.motive.instructions]
         lines += [

@@ -18,7 +18,7 @@ from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
 from relais.appointments.policies import appointments_visible
 from relais.people.policies import persons_visible_filter
-from relais.territory.models import Agent, Commune, Membership, Site
+from relais.territory.models import Agent, Commune, Membership, Organisation, Site
 from relais.territory.policies import AccessScope
 from relais.territory.selectors import commune_distance_km
 
@@ -74,16 +74,21 @@ def sites_near(commune: Commune, km: float = NEARBY_KM) -> list[tuple[int, float
 
 
 def motive_territory(motive: Motive) -> QuerySet[Commune]:
-    """The communes whose inhabitants may book the motive: those it is restricted to, else those of
-    the départements where it is offered (a motive of the 92's counters is not for the 78)."""
+    """The communes whose inhabitants may book the motive: those it is restricted to; else those of
+    the départements running its service (a département's organisation code is its number: the 92's
+    reception is not for the 78, the shared adoption service is for both); for a partner's service,
+    those of the départements where it is offered."""
     if motive.communes.exists():
         return motive.communes.all()
-    departments = set(
-        OpeningPeriod.objects.filter(motives=motive, site__commune__isnull=False).values_list(
-            "site__commune__department", flat=True
+    departments = set(motive.service.organisations.filter(kind=Organisation.Kind.DEPARTEMENT).values_list("code", flat=True))
+    if not departments:
+        departments = set(
+            OpeningPeriod.objects.filter(motives=motive, site__commune__isnull=False).values_list(
+                "site__commune__department", flat=True
+            )
         )
-    )
-    return Commune.objects.filter(department__in=departments) if departments else Commune.objects.all()
+    territory = Commune.objects.filter(department__in=departments)
+    return territory if territory.exists() else Commune.objects.all()
 
 
 def free_slots(

@@ -5,9 +5,7 @@ import html
 
 from django.urls import reverse
 
-from relais.appointments.services import opening_save
 from relais.territory.models import Commune
-from relais.territory.policies import agent_access_scope
 from tests.appointments.factories import MotiveFactory
 
 
@@ -46,19 +44,23 @@ def test_a_commune_is_found_by_name_postcode_or_label_and_sorts_the_sites(world,
         assert page.context["sites"][0] == (booking.site, 0.0)
 
 
-def test_accents_are_ignored_and_the_78_sorts_ecquevilly_among_the_e(world, booking, client):
-    opening_save(
-        scope=agent_access_scope(world.agent92), agenda=booking.agenda, motives=[booking.motive], weekdays=[0],
-        start_time=booking.agenda.openings.get().start_time, end_time=booking.agenda.openings.get().end_time,
-        valid_from=booking.day, site=booking.site,
-    )  # fmt: skip
-    booking.site.commune = Commune.objects.get(name="Versailles")
-    booking.site.save()
-    page = _place(client, booking.motive, "ecquevilly")
+def test_accents_are_ignored_and_the_78_sorts_ecquevilly_among_the_e(world, client):
+    motive = MotiveFactory(service=world.accueil78, name="Information 78")
+    page = _place(client, motive, "ecquevilly")
     assert page.context["form"].cleaned_data["commune"].name == "Ecquevilly"
     labels = page.context["form"].suggestions()
+    assert len(labels) == Commune.objects.filter(department="78").count()
     assert labels.index("Élancourt (78990)") < labels.index("Épône (78680)") < labels.index("Évecquemont (78740)")
     assert labels.index("Évecquemont (78740)") < labels.index("Fontenay-le-Fleury (78330)")
+    page = _place(client, motive, "saint germain en laye")
+    assert page.context["form"].cleaned_data["commune"].name == "Saint-Germain-en-Laye"
+    assert _place(client, motive, "78112").context["form"].cleaned_data["commune"].name == "Saint-Germain-en-Laye"
+
+
+def test_a_shared_service_is_for_both_departements(world, client):
+    motive = MotiveFactory(service=world.adoption, name="Information adoption")
+    labels = _place(client, motive).context["form"].suggestions()
+    assert "Versailles (78000)" in labels and "Nanterre (92000)" in labels
 
 
 def test_an_ambiguous_or_unknown_commune_gets_a_clear_french_error(world, booking, client):
