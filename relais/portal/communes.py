@@ -43,3 +43,15 @@ def communes_matching(typed: str, communes: Sequence[Commune]) -> list[Commune]:
     key = place_key(typed)
     exact = [c for c in communes if place_key(c.name) == key]
     return exact or [c for c in communes if place_key(c.name).startswith(key)]
+
+
+def of_commune(name: str) -> str:
+    """« de » before a commune's name, as French says it: d'Ecquevilly, du Chesnay, des Mureaux,
+    de La Celle-Saint-Cloud, de Versailles (an initial h is left alone: aspirated or not, it varies)."""
+    if name.startswith("Le "):
+        return f"du {name[3:]}"
+    if name.startswith("Les "):
+        return f"des {name[4:]}"
+    if normalize_name(name[:1]) in tuple("aeiouy"):
+        return f"d'{name}"
+    return f"de {name}"

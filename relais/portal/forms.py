@@ -4,7 +4,7 @@ from django import forms
 
 from relais.people.forms import DATE_INPUT_FORMATS
 from relais.people.services import PersonData
-from relais.portal.communes import commune_label, communes_matching
+from relais.portal.communes import commune_label, communes_matching, of_commune
 from relais.territory.models import Commune
 
 
@@ -44,7 +44,7 @@ class PlaceForm(forms.Form):
                 raise forms.ValidationError(
                     f"Ce motif est réservé aux habitants de certaines communes : {name} n'en fait pas partie."
                 )
-            raise forms.ValidationError(f"Ce rendez-vous n'est pas proposé aux habitants de {name}.")
+            raise forms.ValidationError(f"Ce rendez-vous n'est pas proposé aux habitants {of_commune(name)}.")
         raise forms.ValidationError(
             f"Nous ne trouvons pas de commune « {typed} » ici : vérifiez l'orthographe, ou tapez le code postal."
         )

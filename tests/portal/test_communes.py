@@ -69,6 +69,11 @@ def test_an_ambiguous_or_unknown_commune_gets_a_clear_french_error(world, bookin
     assert page.context["form"].cleaned_data["commune"].name == "Meudon"
     page = _place(client, booking.motive, "Versailles")
     assert page.context["form"].errors["commune"] == ["Ce rendez-vous n'est pas proposé aux habitants de Versailles."]
+    for typed, said in (("Ecquevilly", "d'Ecquevilly"), ("Le Chesnay-Rocquencourt", "du Chesnay-Rocquencourt"),
+                        ("Les Mureaux", "des Mureaux"), ("Élancourt", "d'Élancourt")):  # fmt: skip
+        assert _place(client, booking.motive, typed).context["form"].errors["commune"] == [
+            f"Ce rendez-vous n'est pas proposé aux habitants {said}."
+        ]
     page = _place(client, booking.motive, "Chât")
     assert page.context["form"].errors["commune"] == [
         "Plusieurs communes correspondent à « Chât » : Châtenay-Malabry (92290), Châtillon (92320). Précisez le nom."
