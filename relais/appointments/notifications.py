@@ -83,6 +83,20 @@ def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
     return "\n".join(lines)
 
 
+def _addresses(person: Person) -> tuple[list[str], list[str]]:
+    """The person's e-mail addresses and mobile numbers: where appointment messages can go."""
+    points = list(person.contact_points.all())
+    emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
+    mobiles = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)]
+    return emails, mobiles
+
+
+def person_reachable(person: Person) -> bool:
+    """Whether a message about the appointment (and its personal link) can reach the person."""
+    emails, mobiles = _addresses(person)
+    return bool(emails or mobiles)
+
+
 def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Person] | None = None) -> None:
     """Queue the messages (after commit they are sent by the worker). One per person and channel;
     a dedupe key ties each to this version of the appointment so nothing is sent twice."""
@@ -97,9 +111,7 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
     stamp = f"{appointment.start.isoformat()}" if kind == "reminder" else f"v{appointment.version}"
     service = appointment.motive.service
     for person in persons:
-        points = list(person.contact_points.all())
-        emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
-        mobiles = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)]
+        emails, mobiles = _addresses(person)
         subject = SUBJECTS[kind].format(when=_when(appointment))
         body = _email_body(appointment, person, kind)
         key = f"appointment:{appointment.public_id}:{kind}:{stamp}:{person.public_id}"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from relais.appointments.calendar import PARIS
 from relais.appointments.links import InvalidLink, ManageLink, manage_token, read_manage_token, read_short_code
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, Motive
+from relais.appointments.notifications import person_reachable
 from relais.appointments.selectors import (
     Audience,
     collective_sessions_open,
@@ -45,8 +46,6 @@ from relais.appointments.services import (
 )
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
-from relais.notifications.services import is_mobile
-from relais.people.models import ContactPoint
 from relais.people.services import person_find_or_create_for_booking
 from relais.portal.communes import communes_sorted
 from relais.portal.forms import BookerForm, CancelForm, PlaceForm
@@ -252,12 +251,12 @@ def confirmed(request: PublicRequest, hold_id: str) -> HttpResponse:
     # The browser that booked may keep the personal link at once (the message may be slow, or, with
     # a landline only, never come).
     person = appointment.persons.get()
-    reachable = any(
-        point.kind == ContactPoint.Kind.EMAIL or (point.kind == ContactPoint.Kind.PHONE and is_mobile(point.value))
-        for point in person.contact_points.all()
-    )
-    context = {"appointment": appointment, "manage_path": reverse("portal:manage", args=[manage_token(appointment, person)])}
-    return render(request, "portal/confirmed.html", {**context, "reachable": reachable})
+    context = {
+        "appointment": appointment,
+        "manage_path": reverse("portal:manage", args=[manage_token(appointment, person)]),
+        "reachable": person_reachable(person),
+    }
+    return render(request, "portal/confirmed.html", context)
 
 
 def _link_actor(link: ManageLink) -> Actor:
