@@ -59,8 +59,9 @@ def _slot_week(request: AgentRequest, motive: Motive, site_id: int | None) -> di
     the agenda and the site of each (with « Tous les lieux » the site tells them apart)."""
     audience = _audience(request, motive)
     site_ids = [site_id] if site_id else None
-    first = next_free_slots(motive=motive, audience=audience, site_ids=site_ids, count=1)
-    page = slot_page(request.GET.get("du"), days=DAYS_SHOWN, default=first[0].local_start.date() if first else None)
+    requested = request.GET.get("du")
+    first = [] if requested else next_free_slots(motive=motive, audience=audience, site_ids=site_ids, count=1)
+    page = slot_page(requested, days=DAYS_SHOWN, default=first[0].local_start.date() if first else None)
     slots = free_slots(motive=motive, start=page.start, end=page.end, audience=audience, site_ids=site_ids)
     agendas = Agenda.objects.in_bulk({slot.agenda_id for slot in slots})
     sites = Site.objects.in_bulk({slot.site_id for slot in slots if slot.site_id})
@@ -69,7 +70,7 @@ def _slot_week(request: AgentRequest, motive: Motive, site_id: int | None) -> di
         "days": [(day, list(items)) for day, items in groupby(rows, key=lambda row: row[0].local_start.date())],
         "page": page,
         "last_day": page.next_from - dt.timedelta(days=1),
-        "nothing_before_horizon": not first,
+        "nothing_before_horizon": not requested and not first,
     }
 
 
