@@ -24,7 +24,7 @@ def main() -> None:
     command = argv[1] if len(argv) > 1 else ""
     if command == "demo" or "--demo" in argv[2:]:
         argv = [arg for arg in argv if arg != "--demo"] if command != "demo" else argv
-        _use_demo_database()
+        _use_demo_database(argv[2:] if command == "demo" else [])
     try:
         execute_from_command_line(argv)
     except DatabaseError:
@@ -34,14 +34,23 @@ def main() -> None:
         sys.exit(1)
 
 
-def _use_demo_database() -> None:
-    """The demo always runs on its own SQLite file, whatever DATABASE_URL says, and its worker too."""
+def _use_demo_database(options: list[str]) -> None:
+    """The demo always runs on its own SQLite file, whatever DATABASE_URL says, and its worker too.
+
+    Links in e-mails and SMS are built from SITE_URL, read once when the settings load: it must name
+    the demo's port before that, here, and the environment carries it to the worker the demo starts.
+    An explicit SITE_URL still wins (a demo served behind a proxy)."""
+    import argparse
     from pathlib import Path
 
     var_dir = Path(os.environ.get("RELAIS_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'demo.sqlite3'}"
-    os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--port", default="8000")
+    port = parser.parse_known_args(options)[0].port
+    if port.isdigit():  # anything else is refused by the demo command itself, in French
+        os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
 
 
 def _unmigrated_database() -> str:

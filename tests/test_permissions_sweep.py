@@ -24,7 +24,7 @@ from tests.people.factories import PersonFactory
 # URLs anyone may open (login, password reset, accessibility statement, API schema and docs).
 PUBLIC = {
     "login", "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
-    "accessibility", "api-schema", "api-docs", "api-console", "api-redoc", "appointments:feed",
+    "accessibility", "api-schema", "api-docs", "api-console", "api-redoc", "appointments:feed", "short_link",
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",

@@ -13,16 +13,24 @@ from relais.territory.models import Site
 class ConfirmBookingForm(forms.Form):
     notes = forms.CharField(label="Note pour le rendez-vous", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     booked_from_site = forms.ModelChoiceField(
-        label="Réservé depuis (point France services)", queryset=Site.objects.none(), required=False, empty_label="—",
+        label="Réservé depuis (point France services)", queryset=Site.objects.none(), required=False,
+        empty_label="— Aucun : la personne n'est pas dans un point France services —",
         help_text="Pour un visio-guichet : le point où la personne sera installée.",
+        error_messages={"required": "Indiquez le point France services où la personne sera installée pour la visio."},
     )  # fmt: skip
 
-    def __init__(self, *args, service_points, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, service_points, home_point=None, point_required=False, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["booked_from_site"])
         field.queryset = service_points
         if not service_points.exists():
             del self.fields["booked_from_site"]
+            return
+        field.initial = home_point
+        if point_required:
+            field.required = True
+            field.empty_label = "— Choisir le point —"
+            field.help_text = "La personne vient à ce point pour la visio : il figure dans sa convocation."
 
 
 class CancelForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from relais.appointments.models import Appointment
+from relais.appointments.places import appointment_place, site_address
 
 PRODID = "-//Relais//Rendez-vous Yvelines Hauts-de-Seine//FR"
 
@@ -24,16 +25,19 @@ def _calendar(name: str) -> Calendar:
 
 
 def _location(appointment: Appointment) -> str:
+    """Where the person goes: a visio-guichet at a France services point is held there (its address)."""
+    place = appointment_place(appointment)
+    return place.address or appointment.visio_url
+
+
+def _agent_location(appointment: Appointment) -> str:
+    """Where the agent works from: the visio link, else the site."""
     if appointment.visio_url:
         return appointment.visio_url
-    site = appointment.site
-    if site is None:
-        return ""
-    commune = f", {site.commune.main_postcode} {site.commune.name}" if site.commune else ""
-    return f"{site.name}, {site.address}{commune}"
+    return site_address(appointment.site) if appointment.site else ""
 
 
-def _event(appointment: Appointment, summary: str, description: str) -> Event:
+def _event(appointment: Appointment, summary: str, description: str, location: str) -> Event:
     event = Event()
     event.add("uid", f"{appointment.public_id}@relais")
     event.add("dtstamp", timezone.now())
@@ -42,7 +46,6 @@ def _event(appointment: Appointment, summary: str, description: str) -> Event:
     event.add("summary", summary)
     event.add("sequence", appointment.version)
     event.add("status", "CANCELLED" if appointment.is_cancelled else "CONFIRMED")
-    location = _location(appointment)
     if location:
         event["location"] = vText(location)
     if description:
@@ -55,11 +58,17 @@ def appointment_ics(appointment: Appointment) -> bytes:
     calendar = _calendar("Rendez-vous")
     calendar.add("method", "CANCEL" if appointment.is_cancelled else "PUBLISH")
     parts = [appointment.motive.service.name]
+    place = appointment_place(appointment)
+    if place.at_service_point:
+        parts.append(
+            f"Rendez-vous {place.sentence}. Présentez-vous à l'espace France services : l'équipe vous installe pour la visio."
+        )
     if appointment.motive.instructions:
         parts.append(appointment.motive.instructions)
     if appointment.visio_url:
         parts.append(f"Lien de la visio : {appointment.visio_url}")
-    calendar.add_component(_event(appointment, f"Rendez-vous : {appointment.motive.name}", "\n\n".join(parts)))
+    summary = f"Rendez-vous : {appointment.motive.name}"
+    calendar.add_component(_event(appointment, summary, "\n\n".join(parts), _location(appointment)))
     return calendar.to_ical()
 
 
@@ -76,7 +85,7 @@ def agenda_feed_ics(name: str, appointments: Iterable[Appointment]) -> bytes:
         if appointment.motive.is_collective:
             summary = f"{summary} ({count} inscrit{'s' if count > 1 else ''})"
         description = f"{settings.SITE_URL}/rendez-vous/{appointment.public_id}/"
-        calendar.add_component(_event(appointment, summary, description))
+        calendar.add_component(_event(appointment, summary, description, _agent_location(appointment)))
     return calendar.to_ical()
 
 

@@ -300,6 +300,8 @@ class Participant(models.Model):
     seat = models.PositiveIntegerField(null=True, blank=True)
     capacity = models.PositiveIntegerField(default=1)  # copy of the session's capacity, checked by the database
     registered_at = models.DateTimeField(auto_now_add=True)
+    # The short personal link sent by SMS (links.short_manage_url): random, made on first use.
+    short_code = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "participant"

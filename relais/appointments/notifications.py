@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.appointments.ics import appointment_ics
-from relais.appointments.links import manage_url
+from relais.appointments.links import manage_url, short_manage_url
 from relais.appointments.models import Appointment, Participant
+from relais.appointments.places import appointment_place
 from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
 from relais.people.models import ContactPoint, Person
 
@@ -27,6 +28,8 @@ SMS_TEXTS = {
     "cancellation": "Votre RDV du {when} ({what}) est annulé.",
     "reminder": "Rappel : RDV le {when} : {what}, {where}.",
 }
+SMS_MAX = 300  # the length kept so far; when too long, the personal link is never the part cut
+AT_SERVICE_POINT = "Présentez-vous à l'espace France services à l'heure du rendez-vous : l'équipe vous installe pour la visio."
 
 
 def _when(appointment: Appointment) -> str:
@@ -34,17 +37,18 @@ def _when(appointment: Appointment) -> str:
 
 
 def _where(appointment: Appointment) -> str:
-    if appointment.visio_url:
-        return "en visio"
-    if appointment.motive.channel == "phone":
-        return "par téléphone"
-    if appointment.motive.channel == "home":
-        return "à votre domicile"
-    site = appointment.site
-    if site is None:
-        return ""
-    commune = f", {site.commune.main_postcode} {site.commune.name}" if site.commune else ""
-    return f"{site.name}, {site.address}{commune}"
+    return appointment_place(appointment).sentence
+
+
+def _sms_text(appointment: Appointment, person: Person, kind: str) -> str:
+    """The SMS, with the short personal link for a person who gave no e-mail (and every other)."""
+    text = SMS_TEXTS[kind].format(when=_when(appointment), what=appointment.motive.name, where=_where(appointment))
+    if kind == "cancellation":
+        return text[:SMS_MAX]
+    link = f" Annuler ou déplacer : {short_manage_url(appointment, person)}"
+    if len(text) + len(link) > SMS_MAX:
+        text = text[: SMS_MAX - len(link) - 1] + "…"
+    return text + link
 
 
 def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
@@ -60,15 +64,14 @@ def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
             "change": "Votre rendez-vous a été déplacé :",
             "reminder": "Nous vous rappelons votre rendez-vous :",
         }[kind]
-        lines += [
-            intro,
-            "",
-            f"  {appointment.motive.name} — {appointment.motive.service.name}",
-            f"  Le {when}",
-            f"  Lieu : {where}",
-        ]
+        place = appointment_place(appointment)
+        lines += [intro, "", f"  {appointment.motive.name} — {appointment.motive.service.name}", f"  Le {when}"]
+        lines.append(f"  Rendez-vous {where}" if place.at_service_point else f"  Lieu : {where}")
         if appointment.visio_url:
-            lines.append(f"  Lien de la visio : {appointment.visio_url}")
+            opened = " (ouvert sur place par l'équipe France services)" if place.at_service_point else ""
+            lines.append(f"  Lien de la visio{opened} : {appointment.visio_url}")
+        if place.at_service_point:
+            lines += ["", AT_SERVICE_POINT]
         if appointment.motive.instructions:
             lines += ["", appointment.motive.instructions]
         lines += [
@@ -80,6 +83,20 @@ def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
     return "\n".join(lines)
 
 
+def _addresses(person: Person) -> tuple[list[str], list[str]]:
+    """The person's e-mail addresses and mobile numbers: where appointment messages can go."""
+    points = list(person.contact_points.all())
+    emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
+    mobiles = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)]
+    return emails, mobiles
+
+
+def person_reachable(person: Person) -> bool:
+    """Whether a message about the appointment (and its personal link) can reach the person."""
+    emails, mobiles = _addresses(person)
+    return bool(emails or mobiles)
+
+
 def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Person] | None = None) -> None:
     """Queue the messages (after commit they are sent by the worker). One per person and channel;
     a dedupe key ties each to this version of the appointment so nothing is sent twice."""
@@ -88,17 +105,17 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
             participant.person
             for participant in appointment.participants.filter(status=Participant.Status.REGISTERED).select_related("person")
         ]
-    appointment = Appointment.objects.select_related("motive__service", "site__commune").get(pk=appointment.pk)
+    appointment = Appointment.objects.select_related("motive__service", "site__commune", "booked_from_site__commune").get(
+        pk=appointment.pk
+    )
     stamp = f"{appointment.start.isoformat()}" if kind == "reminder" else f"v{appointment.version}"
     service = appointment.motive.service
     for person in persons:
-        points = list(person.contact_points.all())
-        emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
-        mobiles = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)]
+        emails, mobiles = _addresses(person)
         subject = SUBJECTS[kind].format(when=_when(appointment))
         body = _email_body(appointment, person, kind)
         key = f"appointment:{appointment.public_id}:{kind}:{stamp}:{person.public_id}"
-        text = SMS_TEXTS[kind].format(when=_when(appointment), what=appointment.motive.name, where=_where(appointment))[:300]
+        text = _sms_text(appointment, person, kind) if mobiles else ""
         if kind == "reminder" and mobiles:
             # A reminder goes by SMS; if the SMS cannot be delivered, the e-mail takes over.
             fallback = {"to": emails[0], "subject": subject, "body": body} if emails else {}

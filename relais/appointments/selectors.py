@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from relais.appointments.availability import epoch, raw_rows
 from relais.appointments.calendar import PARIS
-from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, Participant
+from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
 from relais.appointments.policies import appointments_visible
 from relais.people.policies import persons_visible_filter
-from relais.territory.models import Agent, Commune, Site
+from relais.territory.models import Agent, Commune, Membership, Organisation, Site
 from relais.territory.policies import AccessScope
 from relais.territory.selectors import commune_distance_km
 
@@ -71,6 +71,24 @@ def sites_near(commune: Commune, km: float = NEARBY_KM) -> list[tuple[int, float
         if distance is not None and distance <= km:
             found.append((site.pk, distance))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def motive_territory(motive: Motive) -> QuerySet[Commune]:
+    """The communes whose inhabitants may book the motive: those it is restricted to; else those of
+    the départements running its service (a département's organisation code is its number: the 92's
+    reception is not for the 78, the shared adoption service is for both); for a partner's service,
+    those of the départements where it is offered."""
+    if motive.communes.exists():
+        return motive.communes.all()
+    departments = set(motive.service.organisations.filter(kind=Organisation.Kind.DEPARTEMENT).values_list("code", flat=True))
+    if not departments:
+        departments = set(
+            OpeningPeriod.objects.filter(motives=motive, site__commune__isnull=False).values_list(
+                "site__commune__department", flat=True
+            )
+        )
+    territory = Commune.objects.filter(department__in=departments)
+    return territory if territory.exists() else Commune.objects.all()
 
 
 def free_slots(
@@ -155,6 +173,42 @@ def next_free_slots(
         cursor = chunk_end
         span = min(span * 2, dt.timedelta(days=30))
     return found[:count]
+
+
+@dataclass(frozen=True)
+class SlotPage:
+    """A page of dates to search for free slots: the citizen's portal and the agents' booking page
+    both show `days` days from a chosen date (`?du=YYYY-MM-DD`), with the pages before and after."""
+
+    first_day: dt.date
+    start: dt.datetime  # never in the past
+    end: dt.datetime
+    previous_from: dt.date | None  # None on the page that starts today
+    next_from: dt.date
+
+
+def slot_page(requested: str | None, *, days: int, default: dt.date | None = None, now: dt.datetime | None = None) -> SlotPage:
+    """The page starting on the requested day (ISO date), else on `default`, else today."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = default or today
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):  # a browser without a date picker sends what was typed
+        try:
+            first_day = dt.datetime.strptime((requested or "").strip(), form).replace(tzinfo=PARIS).date()
+            break
+        except ValueError:
+            continue
+    first_day = max(first_day, today)
+    start = max(now, dt.datetime.combine(first_day, dt.time.min, PARIS))
+    after = first_day + dt.timedelta(days=days)
+    previous = max(first_day - dt.timedelta(days=days), today) if first_day > today else None
+    return SlotPage(
+        first_day=first_day,
+        start=start,
+        end=dt.datetime.combine(after, dt.time.min, PARIS),
+        previous_from=previous,
+        next_from=after,
+    )
 
 
 def slot_is_free(*, motive: Motive, agenda: Agenda, start: dt.datetime, audience: str, now: dt.datetime | None = None) -> bool:
@@ -311,6 +365,17 @@ def appointment_indicators(*, scope: AccessScope, start: dt.date, end: dt.date, 
         )
         for row in rows
     ]
+
+
+def agent_service_point(agent: Agent) -> Site | None:
+    """The France services point where the agent usually works (a mediator's), if any."""
+    membership = (
+        Membership.objects.filter(agent=agent, is_active=True, site__kind=Site.Kind.SERVICE_POINT, site__is_active=True)
+        .select_related("site")
+        .order_by("pk")
+        .first()
+    )
+    return membership.site if membership else None
 
 
 def agendas_visible(scope: AccessScope) -> QuerySet[Agenda]:

@@ -20,11 +20,14 @@ from relais.appointments.models import Agenda, Appointment, Motive
 from relais.appointments.policies import appointment_content_visible, may_book_motive, may_manage_agenda, may_manage_appointment
 from relais.appointments.selectors import (
     Audience,
+    agent_service_point,
     appointment_get,
     collective_sessions_open,
+    free_slots,
     motive_get,
     motives_bookable,
     next_free_slots,
+    slot_page,
 )
 from relais.appointments.services import (
     Actor,
@@ -44,20 +47,31 @@ from relais.privacy.services import access_log_record
 from relais.territory.models import Site
 from relais.territory.policies import agent_access_scope
 
-SLOTS_SHOWN = 40
+DAYS_SHOWN = 7  # one week of free slots per page, from a chosen date
 
 
 def _audience(request: AgentRequest, motive: Motive) -> str:
     return Actor.for_scope(agent_access_scope(request.user), motive).audience
 
 
-def _grouped_slots(motive: Motive, audience: str, site_id: int | None, after: dt.datetime | None = None) -> list:
-    slots = next_free_slots(
-        motive=motive, audience=audience, site_ids=[site_id] if site_id else None, count=SLOTS_SHOWN, after=after
-    )
-    agendas = {agenda.pk: agenda for agenda in Agenda.objects.filter(pk__in={s.agenda_id for s in slots}).select_related("site")}
-    rows = [(slot, agendas[slot.agenda_id]) for slot in slots]
-    return [(day, list(items)) for day, items in groupby(rows, key=lambda row: row[0].local_start.date())]
+def _slot_week(request: AgentRequest, motive: Motive, site_id: int | None) -> dict:
+    """A week of free slots from the chosen date (`?du=`), by default from the next free slot, with
+    the agenda and the site of each (with « Tous les lieux » the site tells them apart)."""
+    audience = _audience(request, motive)
+    site_ids = [site_id] if site_id else None
+    requested = request.GET.get("du")
+    first = [] if requested else next_free_slots(motive=motive, audience=audience, site_ids=site_ids, count=1)
+    page = slot_page(requested, days=DAYS_SHOWN, default=first[0].local_start.date() if first else None)
+    slots = free_slots(motive=motive, start=page.start, end=page.end, audience=audience, site_ids=site_ids)
+    agendas = Agenda.objects.in_bulk({slot.agenda_id for slot in slots})
+    sites = Site.objects.in_bulk({slot.site_id for slot in slots if slot.site_id})
+    rows = [(slot, agendas[slot.agenda_id], sites.get(slot.site_id or 0)) for slot in slots]
+    return {
+        "days": [(day, list(items)) for day, items in groupby(rows, key=lambda row: row[0].local_start.date())],
+        "page": page,
+        "last_day": page.next_from - dt.timedelta(days=1),
+        "nothing_before_horizon": not requested and not first,
+    }
 
 
 def book_choose_motive(request: AgentRequest, person_id: str) -> HttpResponse:
@@ -84,7 +98,7 @@ def book_choose_slot(request: AgentRequest, person_id: str, motive_id: str) -> H
             motive=motive, after=timezone.now(), until=timezone.now() + dt.timedelta(days=183)
         )
         return render(request, "appointments/book_session.html", context)
-    context["days"] = _grouped_slots(motive, _audience(request, motive), site_id)
+    context.update(_slot_week(request, motive, site_id))
     context["sites"] = Site.objects.filter(openings__motives=motive).distinct().order_by("name")
     return render(request, "appointments/book_slot.html", context)
 
@@ -108,7 +122,14 @@ def book_confirm(request: AgentRequest, person_id: str, motive_id: str) -> HttpR
     except (ValueError, ValidationError, Agenda.DoesNotExist):
         raise Http404("Créneau inconnu.") from None
     service_points = Site.objects.filter(kind=Site.Kind.SERVICE_POINT, organisation_id__in=scope.organisation_ids, is_active=True)
-    form = ConfirmBookingForm(request.POST or None, service_points=service_points)
+    home_point = agent_service_point(request.user)
+    # A mediator booking a visio-guichet books it for someone sitting at their point: the point is
+    # where the person must come, so it is asked for (and filled in with the mediator's own point).
+    # Other agents may book a visio for someone at home: for them the point stays optional.
+    form = ConfirmBookingForm(
+        request.POST or None, service_points=service_points, home_point=home_point,
+        point_required=motive.is_visio and home_point is not None,
+    )  # fmt: skip
     context = {"person": person, "motive": motive, "agenda": agenda, "start": start, "form": form, "nav": "people"}
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,7 +245,7 @@ def move(request: AgentRequest, public_id: str) -> HttpResponse:
     appointment = appointment_get(scope=scope, public_id=public_id)
     if not may_manage_appointment(scope, appointment):
         raise PermissionDenied("Vous ne pouvez pas déplacer ce rendez-vous.")
-    context: dict = {"appointment": appointment, "nav": "appointments"}
+    context: dict = {"appointment": appointment, "nav": "appointments", "site_id": None}
     if request.method == "POST":
         try:
             start = dt.datetime.fromisoformat(request.POST.get("start", ""))
@@ -238,7 +259,7 @@ def move(request: AgentRequest, public_id: str) -> HttpResponse:
             )
         except SlotTaken as taken:
             context["error"] = str(taken)
-    context["days"] = _grouped_slots(appointment.motive, _audience(request, appointment.motive), None)
+    context.update(_slot_week(request, appointment.motive, None))
     return render(request, "appointments/move.html", context)
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from relais.core import views as core_views
+from relais.portal import views as portal_views
 
 urlpatterns = [
     path("", include("relais.exchanges.urls")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("api/", include("relais.api.urls")),
     path("rendez-vous-en-ligne/", include("relais.portal.urls")),
+    path("r/<str:code>/", portal_views.short_link, name="short_link"),  # the personal link in an SMS: short
     path("demarches/", include("relais.portal.urls_requests")),
     path("", include("relais.requests.urls")),
     path("admin/", admin.site.urls),

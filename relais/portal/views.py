@@ -8,18 +8,31 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
-from relais.appointments.links import InvalidLink, read_manage_token
+from relais.appointments.links import InvalidLink, ManageLink, manage_token, read_manage_token, read_short_code
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, Motive
-from relais.appointments.selectors import Audience, collective_sessions_open, free_slots, motive_get, motives_bookable, sites_near
+from relais.appointments.notifications import person_reachable
+from relais.appointments.selectors import (
+    Audience,
+    collective_sessions_open,
+    free_slots,
+    motive_get,
+    motive_territory,
+    motives_bookable,
+    sites_near,
+    slot_is_free,
+    slot_page,
+)
 from relais.appointments.services import (
     Actor,
     HoldExpired,
@@ -34,6 +47,7 @@ from relais.appointments.services import (
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
 from relais.people.services import person_find_or_create_for_booking
+from relais.portal.communes import communes_sorted
 from relais.portal.forms import BookerForm, CancelForm, PlaceForm
 from relais.territory.models import Site
 
@@ -55,7 +69,8 @@ def index(request: PublicRequest) -> HttpResponse:
 @login_not_required
 def place(request: PublicRequest, motive_id: str) -> HttpResponse:
     motive = motive_get(public_id=motive_id, audience=Audience.PUBLIC)
-    form = PlaceForm(request.GET or None)
+    restricted = motive.communes.exists()
+    form = PlaceForm(request.GET or None, territory=communes_sorted(motive_territory(motive)), restricted=restricted)
     offered = Site.objects.filter(
         Exists(AgendaWindow.objects.filter(site=OuterRef("pk"), opening__motives=motive, start__gte=timezone.now()))
     ).select_related("commune")
@@ -63,10 +78,6 @@ def place(request: PublicRequest, motive_id: str) -> HttpResponse:
     distances: dict[int, float] = {}
     if form.is_valid() and form.cleaned_data.get("commune"):
         commune = form.cleaned_data["commune"]
-        if motive.communes.exists() and not motive.communes.filter(pk=commune.pk).exists():
-            form.add_error(
-                "commune", f"Ce motif est réservé aux habitants de certaines communes : {commune.name} n'en fait pas partie."
-            )
         distances = dict(sites_near(commune, km=1000))
         sites.sort(key=lambda site: distances.get(site.pk, float("inf")))
     context = {"motive": motive, "form": form, "sites": [(site, distances.get(site.pk)) for site in sites]}
@@ -105,20 +116,15 @@ def slots(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
     site = Site.objects.filter(pk=site_id, is_active=True).first()
     if site is None:
         raise Http404("Lieu inconnu.")
-    try:
-        start_day = dt.date.fromisoformat(request.GET.get("du", "")) if request.GET.get("du") else timezone.localdate()
-    except ValueError:
-        start_day = timezone.localdate()
-    start = max(timezone.now(), dt.datetime.combine(start_day, dt.time.min, PARIS))
+    page = slot_page(request.GET.get("du"), days=DAYS_PER_PAGE)
     if motive.is_collective:
         sessions = collective_sessions_open(
             motive=motive, after=timezone.now(), until=timezone.now() + dt.timedelta(days=183)
         ).filter(site=site)
         return render(request, "portal/sessions.html", {"motive": motive, "site": site, "sessions": sessions})
     context = {
-        "motive": motive, "site": site, "days": _slot_days(motive, site, start),
-        "next_from": (start + dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat(),
-        "previous_from": (start - dt.timedelta(days=DAYS_PER_PAGE)).date().isoformat() if start_day > timezone.localdate() else "",
+        "motive": motive, "site": site, "days": _slot_days(motive, site, page.start),
+        "next_from": page.next_from.isoformat(), "previous_from": page.previous_from.isoformat() if page.previous_from else "",
     }  # fmt: skip
     return render(request, "portal/slots.html", context)
 
@@ -152,12 +158,12 @@ def hold(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
         return render(request, "portal/slots.html", context, status=409)
     except (ValidationError, PermissionDenied) as error:
         site = Site.objects.get(pk=site_id)
-        messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+        reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
         context = {
             "motive": motive,
             "site": site,
             "days": _slot_days(motive, site, timezone.now()),
-            "refusal": " ".join(messages),
+            "refusal": " ".join(reasons),
             "next_from": "",
             "previous_from": "",
         }
@@ -242,51 +248,100 @@ def confirmed(request: PublicRequest, hold_id: str) -> HttpResponse:
     appointment = _own_hold(request, hold_id)
     if appointment.status != Appointment.Status.BOOKED:
         return redirect("portal:details", hold_id=appointment.public_id)
-    return render(request, "portal/confirmed.html", {"appointment": appointment})
+    # The browser that booked may keep the personal link at once (the message may be slow, or, with
+    # a landline only, never come).
+    person = appointment.persons.get()
+    context = {
+        "appointment": appointment,
+        "manage_path": reverse("portal:manage", args=[manage_token(appointment, person)]),
+        "reachable": person_reachable(person),
+    }
+    return render(request, "portal/confirmed.html", context)
+
+
+def _link_actor(link: ManageLink) -> Actor:
+    return Actor(label=f"{link.person.first_name} (lien personnel)", audience=Audience.PUBLIC)
+
+
+def _move_proposal(link: ManageLink, params: QueryDict) -> tuple[dt.datetime, Agenda] | None:
+    """The slot chosen to move to, if it is a real free slot of this motive (else None)."""
+    try:
+        start = dt.datetime.fromisoformat(params.get("start", ""))
+        agenda = Agenda.objects.get(public_id=params.get("agenda", ""), is_active=True)
+    except (ValueError, ValidationError, Agenda.DoesNotExist):
+        return None
+    if timezone.is_naive(start) or not slot_is_free(
+        motive=link.appointment.motive, agenda=agenda, start=start, audience=Audience.PUBLIC
+    ):
+        return None
+    return start, agenda
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def manage(request: PublicRequest, token: str) -> HttpResponse:
-    """The link sent by e-mail: see, cancel or move one's appointment until it starts."""
+    """The personal link: see, cancel or move one's appointment until it starts.
+
+    Each change redirects to this page, which then shows the appointment as it now is; a move is
+    done only once the person has seen the old and the new time side by side and confirmed."""
     if rate_limited(request, bucket="portal-manage", limit=60, per_seconds=3600):
         return _too_many(request)
     try:
-        appointment, person = read_manage_token(token)
+        link = read_manage_token(token)
     except InvalidLink as error:
         return render(request, "portal/invalid_link.html", {"reason": str(error)}, status=410)
-    form = CancelForm(request.POST or None)
-    context: dict = {"appointment": appointment, "form": form, "token": token, "done": ""}
-    if appointment.status != Appointment.Status.BOOKED:
-        context["done"] = "Ce rendez-vous a été annulé."
-    elif request.method == "POST" and request.POST.get("action") == "cancel" and form.is_valid():
-        actor = Actor(label=f"{person.first_name} (lien personnel)", audience=Audience.PUBLIC)
-        if appointment.motive.is_collective:
-            # Leaving a collective session frees one seat (for the waiting list), not the session.
-            participant = appointment.participants.exclude(status="cancelled").get(person=person)
-            session_unregister(participant=participant, actor=actor)
-            context["done"] = "Votre inscription est annulée."
-        else:
-            appointment_cancel(appointment=appointment, actor=actor, by_person=True)
-            context["done"] = "Votre rendez-vous est annulé. Un e-mail de confirmation vous a été envoyé."
-    elif request.method == "POST" and request.POST.get("action") == "move":
+    appointment = link.appointment
+    changeable = appointment.status == Appointment.Status.BOOKED and not link.unregistered
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = CancelForm(request.POST if action == "cancel" else None)
+    context: dict = {"appointment": appointment, "link": link, "form": form, "changeable": changeable}
+    status = 200
+    if changeable and action == "cancel":
+        if form.is_valid():
+            if appointment.motive.is_collective:
+                # Leaving a collective session frees one seat (for the waiting list), not the session.
+                session_unregister(participant=link.participant, actor=_link_actor(link))
+                messages.success(request, "Votre inscription est annulée. Un message de confirmation vous a été envoyé.")
+            else:
+                appointment_cancel(appointment=appointment, actor=_link_actor(link), by_person=True)
+                messages.success(request, "Votre rendez-vous est annulé. Un message de confirmation vous a été envoyé.")
+            return redirect(request.path)
+        status = 422
+    elif changeable and action == "move":
         try:
             start = dt.datetime.fromisoformat(request.POST.get("start", ""))
             agenda = Agenda.objects.get(public_id=request.POST.get("agenda", ""), is_active=True)
-            moved = appointment_move(
-                appointment=appointment,
-                start=start,
-                agenda=agenda,
-                actor=Actor(label=f"{person.first_name} (lien personnel)", audience=Audience.PUBLIC),
+            appointment_move(appointment=appointment, start=start, agenda=agenda, actor=_link_actor(link))
+            messages.success(request, "Votre rendez-vous est déplacé. Un message de confirmation vous a été envoyé.")
+            return redirect(request.path)
+        except (ValueError, ValidationError, Agenda.DoesNotExist) as error:
+            context["error"] = (
+                " ".join(error.messages) if isinstance(error, ValidationError) else "Choisissez un des créneaux proposés."
             )
-            context["appointment"] = moved
-            context["done"] = "Votre rendez-vous est déplacé. Un e-mail de confirmation vous a été envoyé."
-        except (ValueError, Agenda.DoesNotExist):
-            context["error"] = "Choisissez un des créneaux proposés."
+            status = 422
         except SlotTaken as taken:
-            context["error"] = str(taken)
-        except ValidationError as error:
-            context["error"] = " ".join(error.messages)
-    if not context["done"] and appointment.site is not None and not appointment.motive.is_collective:
-        context["days"] = _slot_days(appointment.motive, appointment.site, timezone.now())
-    return render(request, "portal/manage.html", context)
+            context["error"] = f"{taken} Choisissez un autre horaire."
+            status = 409
+    if changeable and appointment.site is not None and not appointment.motive.is_collective:
+        if request.method == "GET" and "start" in request.GET:
+            context["proposal"] = _move_proposal(link, request.GET)
+            if context["proposal"] is None:
+                context["error"] = "Ce créneau n'est plus libre : choisissez-en un autre."
+        if not context.get("proposal"):
+            page = slot_page(request.GET.get("du"), days=DAYS_PER_PAGE)
+            context["days"] = _slot_days(appointment.motive, appointment.site, page.start)
+            context["next_from"] = page.next_from.isoformat()
+            context["previous_from"] = page.previous_from.isoformat() if page.previous_from else ""
+    return render(request, "portal/manage.html", context, status=status)
+
+
+@login_not_required
+def short_link(request: PublicRequest, code: str) -> HttpResponse:
+    """The short link sent by SMS: leads to the personal page, and fails the way the long link does."""
+    if rate_limited(request, bucket="portal-manage", limit=60, per_seconds=3600):
+        return _too_many(request)
+    try:
+        token = read_short_code(code)
+    except InvalidLink as error:
+        return render(request, "portal/invalid_link.html", {"reason": str(error)}, status=410)
+    return redirect("portal:manage", token=token)

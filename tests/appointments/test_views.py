@@ -23,7 +23,7 @@ def test_agent_books_from_the_person_file_in_three_clicks(world, booking, person
     motives = client.get(reverse("appointments:book_motive", args=[person92.public_id]))
     assert booking.motive in motives.context["own"]  # click 1: the motive
     slots = client.get(reverse("appointments:book_slot", args=[person92.public_id, booking.motive.public_id]))
-    slot, agenda = slots.context["days"][0][1][0]  # click 2: the first free slot
+    slot, agenda, _site = slots.context["days"][0][1][0]  # click 2: the first free slot
     confirm_url = reverse("appointments:book_confirm", args=[person92.public_id, booking.motive.public_id])
     assert client.get(confirm_url, {"start": slot.start.isoformat(), "agenda": agenda.public_id}).status_code == 200
     response = client.post(
@@ -57,7 +57,8 @@ def test_move_cancel_and_mark_from_the_appointment_page(world, booking, person92
     appointment = _book(world, booking, person92)
     client = world.client_for(world.agent92)
     page = client.get(reverse("appointments:move", args=[appointment.public_id]))
-    slot, agenda = next(rows for day, rows in page.context["days"] if day == booking.day)[2]
+    page = client.get(reverse("appointments:move", args=[appointment.public_id]), {"du": booking.day.isoformat()})
+    slot, agenda, _site = next(rows for day, rows in page.context["days"] if day == booking.day)[2]
     client.post(
         reverse("appointments:move", args=[appointment.public_id]), {"start": slot.start.isoformat(), "agenda": agenda.public_id}
     )
@@ -200,3 +201,36 @@ def test_today_lists_the_sites_appointments(world, booking, person92):
     ).participants.create(person=person92)
     response = world.client_for(world.agent92).get(reverse("appointments:today"), {"site": booking.site.pk})
     assert [a.start for a in response.context["appointments"]] == [start]
+
+
+def test_agent_looks_for_slots_from_any_date_and_sees_each_slots_site(world, booking, person92):
+    from relais.appointments.services import opening_save
+    from tests.appointments.factories import AgendaFactory, next_weekday
+    from tests.territory.factories import SiteFactory
+
+    other_site = SiteFactory(organisation=world.org92, name="Pôle social de Clichy")
+    other = AgendaFactory(organisation=world.org92, service=world.accueil92, agent=world.agent92, name="Accueil Clichy")
+    opening_save(
+        scope=agent_access_scope(world.agent92), agenda=other, motives=[booking.motive], weekdays=[0, 1, 2, 3, 4],
+        start_time=dt.time(14), end_time=dt.time(16), valid_from=dt.date.today(), site=other_site,
+    )  # fmt: skip
+    client = world.client_for(world.agent92)
+    url = reverse("appointments:book_slot", args=[person92.public_id, booking.motive.public_id])
+    # Five weeks ahead: far beyond the forty slots the page used to stop at.
+    later = next_weekday(1, weeks_ahead=5)
+    page = client.get(url, {"du": later.isoformat()})
+    text = html.unescape(page.content.decode())
+    assert page.context["days"][0][0] == later
+    assert all(later <= day < later + dt.timedelta(days=7) for day, _ in page.context["days"])
+    assert "· Karim Benali · Pôle social de Nanterre" in text and "· Accueil Clichy · Pôle social de Clichy" in text
+    following = (later + dt.timedelta(days=7)).isoformat()
+    assert f'href="?du={following}">Dates suivantes' in page.content.decode()
+    assert "Dates précédentes" in text
+    # One site chosen: its slots only, without repeating its name, and the pages keep the choice.
+    page = client.get(url, {"du": later.isoformat(), "site": other_site.pk})
+    rows = [row for _, day_rows in page.context["days"] for row in day_rows]
+    assert rows and {site for _, _, site in rows} == {other_site}
+    assert "· Pôle social de Clichy" not in html.unescape(page.content.decode())
+    assert f"?du={following}&amp;site={other_site.pk}" in page.content.decode()
+    # A date typed the French way, as a browser without a date picker sends it.
+    assert client.get(url, {"du": later.strftime("%d/%m/%Y")}).context["page"].first_day == later

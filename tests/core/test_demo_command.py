@@ -88,3 +88,17 @@ def test_demo_serves_the_login_page_and_the_api_and_stops_its_worker_on_a_signal
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=20)
+
+
+def test_the_demo_on_another_port_sends_links_to_that_port(demo_env, tmp_path):
+    demo_env.pop("SITE_URL", None)
+    run = _relais("demo", "--no-serve", "--port", "8765", env=demo_env)
+    assert run.returncode == 0, run.stderr
+    assert "Liens des e-mails et SMS : http://127.0.0.1:8765/" in run.stdout
+    # The worker the demo starts gets its environment: the same SITE_URL, read by the same settings.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import os; from relais.cli import _use_demo_database; _use_demo_database(['--port=9001']);"
+         "from django.conf import settings; os.environ['DJANGO_SETTINGS_MODULE'] = 'relais.config.settings'; print(settings.SITE_URL)"],
+        env=demo_env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert probe.stdout.strip() == "http://127.0.0.1:9001"

@@ -133,24 +133,100 @@ def test_a_known_person_is_reused_only_on_a_strong_match_and_never_shown(world, 
     assert Person.objects.count() == 2  # same name and birth date but no shared contact: a new record
 
 
-def test_cancel_and_move_with_the_personal_link(world, booking, client, person92):
+def _agent_booking(world, booking, person, hour=9):
     from relais.appointments.services import Actor, appointment_book
     from relais.territory.policies import agent_access_scope
 
-    appointment = appointment_book(
-        motive=booking.motive, agenda=booking.agenda, start=booking.at(9), persons=[person92],
+    return appointment_book(
+        motive=booking.motive, agenda=booking.agenda, start=booking.at(hour), persons=[person],
         actor=Actor.for_scope(agent_access_scope(world.agent92), booking.motive),
     )  # fmt: skip
+
+
+def _text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_moving_with_the_personal_link_asks_to_confirm_then_shows_the_new_time(world, booking, client, person92):
+    appointment = _agent_booking(world, booking, person92)
     url = reverse("portal:manage", args=[manage_token(appointment, person92)])
     page = client.get(url)
     # Any other free slot (the first day shown may be today, with one slot left or none).
     target = next(slot for _, slots in page.context["days"] for slot in slots if slot.start != appointment.start)
-    moved = client.post(url, {"action": "move", "start": target.start.isoformat(), "agenda": target.agenda_public_id})
+    chosen = client.get(url, {"start": target.start.isoformat(), "agenda": target.agenda_public_id})
+    text = _text(chosen)
+    assert "Confirmer le déplacement" in text
+    assert "Horaire actuel" in text and "Nouvel horaire" in text
     appointment.refresh_from_db()
-    assert appointment.start == target.start and "déplacé" in moved.content.decode()
-    client.post(url, {"action": "cancel", "confirm": "on"})
+    assert appointment.start == booking.at(9)  # choosing a slot moves nothing yet
+    moved = client.post(url, {"action": "move", "start": target.start.isoformat(), "agenda": target.agenda_public_id})
+    assert moved.status_code == 302 and moved["Location"] == url
+    appointment.refresh_from_db()
+    assert appointment.start == target.start
+    page = client.get(url)
+    text = _text(page)
+    assert "Votre rendez-vous est déplacé." in text
+    assert "Ce champ est obligatoire" not in text
+    assert page.context["days"]  # the other slots are still offered
+    local = timezone.localtime(target.start)
+    assert f"{local.day} " in text and local.strftime("%H:%M") in text and "Statut : prévu" in text
+
+
+def test_cancelling_with_the_personal_link_shows_the_cancelled_state(world, booking, client, person92):
+    appointment = _agent_booking(world, booking, person92)
+    url = reverse("portal:manage", args=[manage_token(appointment, person92)])
+    unconfirmed = client.post(url, {"action": "cancel"})
+    assert unconfirmed.status_code == 422 and "Ce champ est obligatoire" in _text(unconfirmed)
+    response = client.post(url, {"action": "cancel", "confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == url
     appointment.refresh_from_db()
     assert appointment.status == "cancelled_by_person"
+    text = _text(client.get(url))
+    assert "Votre rendez-vous est annulé." in text and "Statut : annulé par l'usager" in text
+    assert "Statut : prévu" not in text and "Annuler le rendez-vous" not in text and "Déplacer" not in text
+
+
+def test_a_slot_taken_meanwhile_is_not_offered_for_confirmation(world, booking, client, person92, person78):
+    appointment = _agent_booking(world, booking, person92)
+    url = reverse("portal:manage", args=[manage_token(appointment, person92)])
+    _agent_booking(world, booking, person78, hour=10)
+    page = client.get(url, {"start": booking.at(10).isoformat(), "agenda": str(booking.agenda.public_id)})
+    assert "n'est plus libre" in _text(page) and "Confirmer le déplacement" not in _text(page)
+
+
+def test_a_phone_only_booker_gets_a_short_personal_link_by_sms(world, booking, client, settings):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    client.post(url, {**IDENTITY, "email": ""})
+    appointment = Appointment.objects.get(status="booked")
+    sms = OutgoingMessage.objects.get(channel="sms", kind="appointment_confirmation")
+    assert not OutgoingMessage.objects.filter(channel="email").exists()
+    short = re.search(re.escape(settings.SITE_URL) + r"(/r/([\w-]+)/)$", sms.body)
+    assert short and len(short.group(2)) == 12 and len(sms.body) <= 300
+    response = client.get(short.group(1))
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context["appointment"] == appointment
+    # The reminder carries the same link.
+    from relais.appointments.notifications import appointments_send_reminders
+
+    appointments_send_reminders(hours_before=48, now=appointment.start - dt.timedelta(hours=47))
+    reminder = OutgoingMessage.objects.get(channel="sms", kind="appointment_reminder")
+    assert reminder.body.endswith(short.group(1)) and reminder.body.startswith("Rappel : RDV le")
+
+
+def test_a_short_link_fails_like_the_long_one(world, booking, client, person92, settings):
+    from relais.appointments.links import short_manage_url
+
+    assert client.get("/r/AAAAAAAAAAAA/").status_code == 410
+    appointment = _agent_booking(world, booking, person92)
+    path = short_manage_url(appointment, person92).removeprefix(settings.SITE_URL)
+    assert short_manage_url(appointment, person92).endswith(path)  # one code per registration
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=timezone.now() - dt.timedelta(hours=1), end=timezone.now(), blocked_until=timezone.now()
+    )
+    response = client.get(path)
+    assert response.status_code == 410 and "expiré" in _text(response)
 
 
 @pytest.mark.parametrize("token", ["abc", "eyJhIjoiMSJ9:forged:signature"])
@@ -204,7 +280,22 @@ def test_citizen_registers_online_for_a_collective_session_then_leaves_with_the_
     )
     assert second.context["waiting"]
     first_person = session.participants.get(seat=1).person
-    client.post(reverse("portal:manage", args=[manage_token(session, first_person)]), {"action": "cancel", "confirm": "on"})
+    link = reverse("portal:manage", args=[manage_token(session, first_person)])
+    assert "Annuler mon inscription" in _text(client.get(link))
+    client.post(link, {"action": "cancel", "confirm": "on"})
+    left = _text(client.get(link))
+    assert "Votre inscription est annulée." in left and "Statut : inscription annulée" in left
+    assert "Annuler mon inscription" not in left
     session.refresh_from_db()
     assert session.status == "booked"  # the session goes on
     assert session.participants.get(status="registered").person.birth_name == "Martin"  # promoted from the waiting list
+
+
+def test_the_confirmation_page_gives_the_personal_link_and_says_when_no_message_can_come(world, booking, client):
+    slot = _first_slot(client, booking)
+    url = _hold(client, booking, slot)["Location"]
+    page = client.post(url, {**IDENTITY, "email": "", "phone": "01 47 29 30 00"}, follow=True)
+    text = _text(page)
+    assert "ni adresse e-mail ni téléphone portable" in text and "Un message de confirmation vous est envoyé" not in text
+    link = page.context["manage_path"]
+    assert client.get(link).context["appointment"] == Appointment.objects.get(status="booked")

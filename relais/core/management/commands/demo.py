@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -49,7 +50,12 @@ class Command(BaseCommand):
         self._print_api_token(port)
         if no_serve:
             return
-        worker = subprocess.Popen([sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"], preexec_fn=die_with_parent)
+        # The worker writes the e-mails and SMS: its links must name the same address as the server.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "relais.cli", "worker", "--verbosity", "0"],
+            env={**os.environ, "SITE_URL": settings.SITE_URL},
+            preexec_fn=die_with_parent,
+        )
         # A signal (kill, a closed terminal, a service manager) ends the demo like Ctrl+C does, so
         # the worker is stopped below; the worker also dies with the demo if it is killed outright.
         for stop in (signal.SIGTERM, signal.SIGHUP):
@@ -77,6 +83,7 @@ class Command(BaseCommand):
     def _print_logins(self, port: int) -> None:
         self.stdout.write("")
         self.stdout.write(f"Relais — démonstration sur http://127.0.0.1:{port}/")
+        self.stdout.write(f"Liens des e-mails et SMS : {settings.SITE_URL}/")
         self.stdout.write(f"Mot de passe de tous les comptes : {settings.DEMO_PASSWORD}")
         width = max(len(email) for _, email, _ in demo_logins())
         for role, email, service in demo_logins():
