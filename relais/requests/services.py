@@ -134,8 +134,8 @@ def _issue_letter(
     if with_pdf:
         pdf = letters.render_pdf(request, content)
         letter.sha256 = hashlib.sha256(pdf).hexdigest()
-        letter.file.save(f"{request.reference}-{kind}.pdf", ContentFile(pdf), save=False)
-        attachments.append({"filename": f"{request.reference}-{kind}.pdf", "content_type": "application/pdf", "content": pdf})
+        letter.file.save(letter.download_name, ContentFile(pdf), save=False)
+        attachments.append({"filename": letter.download_name, "content_type": "application/pdf", "content": pdf})
     else:
         letter.sha256 = hashlib.sha256(content.text.encode()).hexdigest()
     if recipient:
@@ -368,7 +368,7 @@ def request_assign(*, request: Request, agent: Agent | None, actor: RequestActor
         raise ValidationError("Cet agent n'est pas membre du service de la demande.")
     request.assigned_to = agent
     request.save(update_fields=["assigned_to", "updated_at"])
-    _event(request, actor, "assigned", note=str(agent) if agent else "désaffectée")
+    _event(request, actor, "assigned", note=str(agent) if agent else "aucun instructeur")
     return request
 
 

@@ -227,7 +227,7 @@ def letter(request: AgentRequest, public_id: str, letter_id: str) -> FileRespons
     access_log_record(
         scope=scope, action=AccessLog.Action.DOWNLOAD, persons=[item.person], request=request, detail=f"courrier {item.reference}"
     )
-    return FileResponse(found.file.open("rb"), content_type="application/pdf", filename=f"{item.reference}-{found.kind}.pdf")
+    return FileResponse(found.file.open("rb"), content_type="application/pdf", filename=found.download_name)
 
 
 def document(request: AgentRequest, public_id: str, document_id: str) -> FileResponse:
