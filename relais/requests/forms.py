@@ -9,13 +9,13 @@ from relais.people.forms import DATE_INPUT_FORMATS
 from relais.portal.forms import BookerForm
 from relais.requests.models import Procedure, Request
 from relais.requests.workflow import next_choices
-from relais.territory.models import Agent
+from relais.territory.models import Agent, Organisation
 
 
 class RegisterForm(forms.Form):
     """An agent registers a request received by post, at the counter or on the phone."""
 
-    procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none())
+    procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none(), empty_label="Choisir une procédure")
     channel = forms.ChoiceField(
         label="Reçue par",
         choices=[c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM],
@@ -62,8 +62,34 @@ class DocumentsReceivedForm(forms.Form):
     attachments = MultipleFileField(label="Pièces (numérisées)", required=False)
 
 
+class ProceduresByOrganisation(forms.models.ModelChoiceIterator):
+    """Procedures grouped by organisation (`<optgroup>`): two départements offer procedures of the same name."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for procedure in self.queryset.select_related("organisation").order_by("organisation__name", "name"):
+            groups.setdefault(organisation_label(procedure.organisation), []).append(self.choice(procedure))
+        yield from groups.items()
+
+
+def organisation_label(organisation: Organisation) -> str:
+    return f"{organisation.name} ({organisation.code})"
+
+
+class ProcedureChoiceField(forms.ModelChoiceField):
+    iterator = ProceduresByOrganisation
+
+    def label_from_instance(self, obj: Procedure) -> str:  # type: ignore[override]
+        # The organisation again in the option itself: a closed list shows the chosen option only.
+        return f"{obj.name} — {organisation_label(obj.organisation)}"
+
+
 class ForwardForm(forms.Form):
-    procedure = forms.ModelChoiceField(label="Procédure du service compétent", queryset=Procedure.objects.none())
+    procedure = ProcedureChoiceField(
+        label="Procédure du service compétent", queryset=Procedure.objects.none(), empty_label="Choisir une procédure"
+    )
     note = forms.CharField(label="Motif de la transmission", required=False)
 
     def __init__(self, *args, procedures, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -107,6 +133,13 @@ class OnlineRequestForm(BookerForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "Pour recevoir l'accusé de réception et suivre votre demande."
+        # The booking form's wording speaks of an appointment and an SMS reminder: a request has neither.
+        self.fields["phone"].label = "Téléphone"
+        self.fields["phone"].help_text = "Facultatif : pour que le service puisse vous appeler au sujet de votre demande."
+        self.fields[
+            "consent"
+        ].label = "J'accepte que ces informations soient utilisées par le service pour instruire ma demande et me tenir au courant de son avancement."
+        self.fields["consent"].error_messages["required"] = "Votre accord est nécessaire pour envoyer votre demande."
         self.procedure_fields = []
         for spec in procedure.form_fields:
             builder = self.FIELD_TYPES.get(spec.get("type", "text"), self.FIELD_TYPES["text"])

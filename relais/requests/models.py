@@ -246,7 +246,7 @@ class Letter(models.Model):
     text = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     generated_at = models.DateTimeField(auto_now_add=True)
-    sent_by = models.CharField("envoi", max_length=10, choices=[("email", "E-mail"), ("post", "Courrier à imprimer")])
+    sent_by = models.CharField("envoi", max_length=10, choices=[("email", "E-mail"), ("post", "Courrier postal")])
     message = models.ForeignKey(
         "notifications.OutgoingMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

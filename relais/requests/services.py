@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from relais.appointments.calendar import is_holiday
+from relais.core.wording import count_label
 from relais.exchanges.attachments import check_upload
 from relais.notifications.services import message_queue_email
 from relais.people.models import ContactPoint, Person
@@ -296,7 +297,7 @@ def request_receive_documents(
     open_request = request.document_requests.filter(received_on__isnull=True).last()
     late = bool(open_request and received_on > open_request.deadline)
     _store_files(request, files, RequestDocument.Kind.MISSING, actor.agent, after_deadline=late)
-    note = f"{len(files)} pièce(s) reçue(s)" + (" après la date limite" if late else "")
+    note = count_label(len(files), "pièce reçue", "pièces reçues") + (" après la date limite" if late else "")
     _event(request, actor, "documents", note=note)
     if open_request and complete:
         open_request.received_on = received_on

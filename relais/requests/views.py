@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
 from relais.core.http import AgentRequest
+from relais.core.wording import count_label
 from relais.people.normalization import parse_french_date
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
@@ -106,9 +107,10 @@ def bulk(request: AgentRequest) -> HttpResponse:
         except (ValidationError, workflow.TransitionRefused, PermissionDenied):
             refused += 1
     if done:
-        messages.success(request, f"{done} demande(s) mise(s) à jour.")
+        messages.success(request, f"{count_label(done, 'demande mise', 'demandes mises')} à jour.")
     if refused:
-        messages.warning(request, f"{refused} demande(s) n'ont pas pu l'être (statut ou service incompatible).")
+        verb = "n'a pas pu l'être" if refused == 1 else "n'ont pas pu l'être"
+        messages.warning(request, f"{count_label(refused, 'demande')} {verb} (statut ou service incompatible).")
     return redirect(request.POST.get("next") or "requests:queue")
 
 

@@ -42,3 +42,55 @@ def test_letters_are_downloaded_and_mailed_under_a_french_name(world, procedure,
     download = world.client_for(world.agent92).get(reverse("requests:letter", args=[item.public_id, letter.public_id]))
     assert expected in download["Content-Disposition"]
     download.close()
+
+
+def test_the_legal_clock_reads_de_rejet_and_counts_days_in_words(world, rejection_procedure, person92):
+    item = _register(world, rejection_procedure, person92)
+    request_ask_documents(request=item, items="RIB", deadline=timezone.localdate() + dt.timedelta(days=30), actor=_actor(world))
+    item.refresh_from_db()
+    assert "décision implicite de rejet le" in item.clock_explanation
+    assert "délai suspendu 30 jours pendant la demande de pièces" in item.clock_explanation
+    page = world.client_for(world.agent92).get(reverse("requests:detail", args=[item.public_id])).content.decode()
+    assert "d'rejet" not in page.replace("&#x27;", "'") and "jour(s)" not in page
+
+
+def test_request_page_speaks_of_its_instructor_and_of_letters_to_print_without_repeating_itself(world, procedure, person92):
+    item = _register(world, procedure, person92)  # a letter received by post, no e-mail: answered by post
+    page = world.client_for(world.agent92).get(reverse("requests:detail", args=[item.public_id])).content.decode()
+    assert "Instructeur : aucun" in page and "non attribuée" not in page
+    assert "Courrier postal — à imprimer" in page and "Courrier à imprimer — à imprimer" not in page
+
+
+def test_queue_filter_is_named_for_what_it_filters(world, procedure, person92):
+    page = world.client_for(world.agent92).get(reverse("requests:queue")).content.decode()
+    assert '<label for="flag">Échéance ou état</label>' in page and "Signalement" not in page
+
+
+def test_forwarding_list_tells_apart_two_departements_procedures_of_the_same_name(world, procedure, person92):
+    from relais.requests.models import Procedure
+
+    for organisation, service in ((world.org78, world.accueil78), (world.org92, world.pmi92)):
+        Procedure.objects.create(
+            code=f"{organisation.code}-AGREMENT", name="Agrément d'assistant maternel", organisation=organisation,
+            service=service, regime="acceptance", delay_value=3,
+        )  # fmt: skip
+    item = _register(world, procedure, person92)
+    page = world.client_for(world.agent92).get(reverse("requests:detail", args=[item.public_id])).content.decode()
+    page = page.replace("&#x27;", "'")
+    forward = page.split("Transmettre au service compétent")[1].split("</form>")[0]
+    assert '<optgroup label="Département des Yvelines (78)">' in forward
+    assert '<optgroup label="Département des Hauts-de-Seine (92)">' in forward
+    assert "Agrément d'assistant maternel — Département des Yvelines (78)" in forward
+    assert "Agrément d'assistant maternel — Département des Hauts-de-Seine (92)" in forward
+    assert "Choisir une procédure" in forward and "---------" not in forward
+
+
+def test_register_form_offers_no_dashes_as_a_choice(world, procedure, person92):
+    page = world.client_for(world.agent92).get(reverse("requests:register", args=[person92.public_id])).content.decode()
+    assert "---------" not in page and "Choisir une procédure" in page
+
+
+def test_online_request_form_speaks_of_a_request_not_of_an_appointment(procedure, client):
+    page = client.get(reverse("portal_requests:submit", args=[procedure.code])).content.decode()
+    assert "rendez-vous" not in page and "SMS" not in page
+    assert "pour instruire ma demande" in page
