@@ -28,7 +28,12 @@ class MultipleFileField(forms.FileField):
 
 
 class ExchangeForm(forms.Form):
-    channel = forms.ChoiceField(label="Canal", choices=Channel.choices)
+    # No channel preselected: a default left unchanged would record a letter that was really a call.
+    channel = forms.ChoiceField(
+        label="Canal",
+        choices=[("", "Choisir le canal"), *Channel.choices],
+        error_messages={"required": "Indiquez le canal de l'échange (courrier, appel, accueil…)."},
+    )
     occurred_on = forms.DateField(
         label="Date", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA", widget=forms.DateInput(format="%d/%m/%Y")
     )

@@ -18,8 +18,8 @@ class RegisterForm(forms.Form):
     procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none(), empty_label="Choisir une procédure")
     channel = forms.ChoiceField(
         label="Reçue par",
-        choices=[c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM],
-        initial=Request.Channel.LETTER,
+        choices=[("", "Choisir le canal"), *(c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM)],
+        error_messages={"required": "Indiquez comment la demande a été reçue : l'accusé de réception en dépend."},
     )
     received_on = forms.DateField(
         label="Date de réception", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA — le tampon d'arrivée pour un courrier"
@@ -44,12 +44,17 @@ class RegisterForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(label="Nouveau statut")
+    # Starts empty: a preselected status would record a decision nobody took.
+    to_status = forms.ChoiceField(
+        label="Nouveau statut", error_messages={"required": "Choisissez le nouveau statut de la demande."}
+    )
     note = forms.CharField(label="Note (motifs pour un rejet)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, request: Request, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["to_status"]).choices = next_choices(request.status)
+        choices = next_choices(request.status)
+        # An empty list means no status is offered: the page then hides the form.
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = [("", "Choisir un statut"), *choices] if choices else []
 
 
 class DocumentRequestForm(forms.Form):

@@ -144,7 +144,7 @@ def _handled(request: AgentRequest, public_id: str) -> Request:
 def _do_transition(request: AgentRequest, item: Request, actor: RequestActor) -> str:
     form = TransitionForm(request.POST, request=item)
     if not form.is_valid():
-        raise ValidationError("Choisissez un statut proposé.")
+        raise ValidationError([str(error) for errors in form.errors.values() for error in errors])
     request_transition(request=item, to_status=form.cleaned_data["to_status"], actor=actor, note=form.cleaned_data["note"])
     return "Statut mis à jour."
 

@@ -1,6 +1,7 @@
 """What the field trial found in English or in broken French on the requests pages."""
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -94,3 +95,27 @@ def test_online_request_form_speaks_of_a_request_not_of_an_appointment(procedure
     page = client.get(reverse("portal_requests:submit", args=[procedure.code])).content.decode()
     assert "rendez-vous" not in page and "SMS" not in page
     assert "pour instruire ma demande" in page
+
+
+def test_change_of_status_starts_empty_and_refuses_an_empty_choice(world, procedure, person92):
+    item = _register(world, procedure, person92)
+    client = world.client_for(world.agent92)
+    page = client.get(reverse("requests:detail", args=[item.public_id])).content.decode()
+    select = re.search(r'<select name="to_status".*?</select>', page, re.S).group(0)
+    assert '<option value="" selected>Choisir un statut</option>' in select and select.count("selected") == 1
+    response = client.post(reverse("requests:action", args=[item.public_id, "transition"]), {"to_status": ""}, follow=True)
+    assert "Choisissez le nouveau statut de la demande." in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "received"
+
+
+def test_registering_a_request_asks_how_it_arrived(world, procedure, person92):
+    client = world.client_for(world.agent92)
+    url = reverse("requests:register", args=[person92.public_id])
+    select = re.search(r'<select name="channel".*?</select>', client.get(url).content.decode(), re.S).group(0)
+    assert '<option value="" selected>Choisir le canal</option>' in select and select.count("selected") == 1
+    response = client.post(
+        url, {"procedure": procedure.pk, "received_on": timezone.localdate().strftime("%d/%m/%Y"), "subject": "APA"}
+    )
+    assert "Indiquez comment la demande a été reçue" in response.content.decode().replace("&#x27;", "'")
+    assert not person92.requests.exists()

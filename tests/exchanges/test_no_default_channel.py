@@ -1,0 +1,23 @@
+"""A new exchange records how the person got in touch: nothing is chosen for the agent."""
+
+import re
+
+from django.urls import reverse
+
+from relais.exchanges.models import Exchange
+from tests.exchanges.test_views import _form
+
+
+def test_the_exchange_form_starts_without_a_channel(world, person92):
+    page = world.client_for(world.agent92).get(reverse("people:detail", args=[person92.public_id])).content.decode()
+    select = re.search(r'<select name="channel".*?</select>', page, re.S).group(0)
+    assert '<option value="" selected>Choisir le canal</option>' in select
+    assert select.count("selected") == 1
+
+
+def test_an_exchange_without_a_channel_is_refused_with_a_french_message(world, person92):
+    client = world.client_for(world.agent92)
+    response = client.post(reverse("exchanges:create", args=[person92.public_id]), _form(world, channel=""))
+    assert response.status_code == 422
+    assert "Indiquez le canal de l&#x27;échange" in response.content.decode()
+    assert not Exchange.objects.exists()
