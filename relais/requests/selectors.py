@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -30,6 +31,22 @@ def request_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Request:
         raise Http404("Demande introuvable.") from None
 
 
+# `92-2026-000034`: the organisation's code, the year, six digits (services.next_reference).
+REFERENCE_PATTERN = re.compile(r"^[A-Z0-9]{2,16}-\d{4}-\d{6}$")
+
+
+def request_by_reference(*, scope: AccessScope, text: str) -> Request | None:
+    """The request whose full reference was typed in a search box, when the scope may see it.
+
+    Only a whole reference matches, so a search typed letter by letter never lands on another
+    request on its way. Not visible and not existing both give None: a search tells nothing more.
+    """
+    reference = "".join(text.split()).upper()
+    if not REFERENCE_PATTERN.match(reference):
+        return None
+    return requests_visible(scope).filter(reference=reference).first()
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     service_id: int | None = None
@@ -37,6 +54,7 @@ class QueueFilters:
     assigned_to_id: int | None = None
     unassigned: bool = False
     procedure_id: int | None = None
+    reference: str = ""  # part of a reference
 
 
 def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date | None = None) -> QuerySet[Request]:
@@ -66,6 +84,8 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
         queryset = queryset.filter(assigned_to_id=filters.assigned_to_id)
     if filters.unassigned:
         queryset = queryset.filter(assigned_to__isnull=True)
+    if filters.reference:
+        queryset = queryset.filter(reference__icontains="".join(filters.reference.split()))
     if filters.flag == "overdue":
         queryset = queryset.filter(implicit_decision_date__lte=today)
     elif filters.flag == "due_soon":

@@ -32,7 +32,7 @@ from relais.requests.forms import (
 )
 from relais.requests.models import Procedure, Request
 from relais.requests.policies import may_handle_request, request_content_visible
-from relais.requests.selectors import QueueFilters, request_get, request_indicators, request_queue
+from relais.requests.selectors import QueueFilters, request_by_reference, request_get, request_indicators, request_queue
 from relais.requests.services import (
     RequestActor,
     request_ask_documents,
@@ -55,6 +55,11 @@ def _actor(request: AgentRequest) -> RequestActor:
 
 def queue(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
+    searched = request.GET.get("q", "").strip()
+    # A whole reference opens its request, even one handled by another service of the organisation.
+    found = request_by_reference(scope=scope, text=searched) if searched else None
+    if found is not None:
+        return redirect("requests:detail", public_id=found.public_id)
     services = Service.objects.filter(pk__in=scope.loggable_service_ids).order_by("name")
     service_id = _int(request.GET.get("service"))
     filters = QueueFilters(
@@ -62,6 +67,7 @@ def queue(request: AgentRequest) -> HttpResponse:
         flag=request.GET.get("flag", ""),
         assigned_to_id=request.user.pk if request.GET.get("mine") else None,
         unassigned=bool(request.GET.get("unassigned")),
+        reference=searched,
     )
     page = Paginator(request_queue(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
     agents = (
