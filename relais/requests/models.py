@@ -253,7 +253,7 @@ class Letter(models.Model):
     printed_at = models.DateTimeField(null=True, blank=True)
 
     # The name a citizen sees when saving the PDF: French, without apostrophes or accents.
-    FILE_NAMES = {
+    FILE_NAMES: dict[str, str] = {
         Kind.REGISTRATION_RECEIPT: "accuse-d-enregistrement",
         Kind.ACKNOWLEDGEMENT: "accuse-de-reception",
         Kind.MISSING_DOCUMENTS: "demande-de-pieces",

@@ -52,7 +52,9 @@ def test_a_reference_the_agent_may_not_see_answers_like_one_that_does_not_exist(
         hidden = client.get(url, {"q": item.reference})
         absent = client.get(url, {"q": missing})
         assert hidden.status_code == absent.status_code == 200
-        assert _without_tokens(hidden.content.decode().replace(item.reference, missing)) == _without_tokens(absent.content.decode())
+        assert _without_tokens(hidden.content.decode().replace(item.reference, missing)) == _without_tokens(
+            absent.content.decode()
+        )
 
 
 def _without_tokens(page: str) -> str:
