@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
+from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.core.wording import count_label
 from relais.people.normalization import parse_french_date
@@ -31,7 +32,7 @@ from relais.requests.forms import (
     TransitionForm,
 )
 from relais.requests.models import Procedure, Request
-from relais.requests.policies import may_handle_request, request_content_visible
+from relais.requests.policies import may_handle_request, request_content_visible, request_indicator_service_ids
 from relais.requests.selectors import QueueFilters, request_by_reference, request_get, request_indicators, request_queue
 from relais.requests.services import (
     RequestActor,
@@ -79,7 +80,7 @@ def queue(request: AgentRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "nav": "requests", "page": page, "services": services, "filters": filters, "agents": agents, "today": timezone.localdate(),
-        "query_string": query.urlencode(), "flags": [("", "Toutes"), ("overdue", "Échéance atteinte"), ("due_soon", "Échéance dans 7 jours"),
+        "query_string": query.urlencode(), "show_indicators": bool(request_indicator_service_ids(request.user)), "flags": [("", "Toutes"), ("overdue", "Échéance atteinte"), ("due_soon", "Échéance dans 7 jours"),
                                                      ("awaiting_decision", "Complètes, à décider"), ("incomplete", "Incomplètes")],
     }  # fmt: skip
     return render(request, "requests/queue.html", context)
@@ -285,12 +286,25 @@ def register(request: AgentRequest, person_id: str) -> HttpResponse:
 
 
 def indicators(request: AgentRequest) -> HttpResponse:
+    """The indicators of the services the agent manages; each breakdown exports to CSV (?export=<key>)."""
     scope = agent_access_scope(request.user)
+    service_ids = request_indicator_service_ids(request.user)
+    if not service_ids:
+        raise PermissionDenied("Les indicateurs des demandes sont réservés aux responsables de service.")
     today = timezone.localdate()
     try:
         start = parse_french_date(request.GET.get("du", "")) or today - dt.timedelta(days=365)
         end = parse_french_date(request.GET.get("au", "")) or today
     except ValidationError:
         start, end = today - dt.timedelta(days=365), today
-    data = request_indicators(scope=scope, start=start, end=end)
-    return render(request, "requests/indicators.html", {"nav": "requests", "data": data, "start": start, "end": end})
+    data = request_indicators(scope=scope, service_ids=service_ids, start=start, end=end, today=today)
+    table = data.table(request.GET.get("export", ""))
+    if table is not None:
+        writer = ExcelCsv([*table.headers])
+        for row in table.rows:
+            writer.writerow(row)
+        return writer.response(f"demandes-{table.key}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")
+    export_query = request.GET.copy()
+    export_query.pop("export", None)
+    context = {"nav": "requests", "data": data, "start": start, "end": end, "query": export_query.urlencode()}
+    return render(request, "requests/indicators.html", context)
