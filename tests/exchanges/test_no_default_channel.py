@@ -10,7 +10,8 @@ from tests.exchanges.test_views import _form
 
 def test_the_exchange_form_starts_without_a_channel(world, person92):
     page = world.client_for(world.agent92).get(reverse("people:detail", args=[person92.public_id])).content.decode()
-    select = re.search(r'<select name="channel".*?</select>', page, re.S).group(0)
+    exchange_form = page.split(f'action="{reverse("exchanges:create", args=[person92.public_id])}"')[1]
+    select = re.search(r'<select name="channel".*?</select>', exchange_form, re.S).group(0)
     assert '<option value="" selected>Choisir le canal</option>' in select
     assert select.count("selected") == 1
 
