@@ -103,7 +103,9 @@ class ForwardForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(label="Instructeur", queryset=Agent.objects.none(), required=False, empty_label="— personne —")
+    agent = forms.ModelChoiceField(
+        label="Instructeur", queryset=Agent.objects.none(), required=False, empty_label="Aucun instructeur"
+    )
 
     def __init__(self, *args, agents, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
@@ -93,6 +95,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _back_to_queue(request: AgentRequest) -> str:
+    """The queue page the agent came from (its filters), never another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("requests:queue")
+
+
 @require_POST
 def bulk(request: AgentRequest) -> HttpResponse:
     """Assign several requests at once, or start their review."""
@@ -100,11 +110,18 @@ def bulk(request: AgentRequest) -> HttpResponse:
     actor = _actor(request)
     selected = Request.objects.filter(public_id__in=request.POST.getlist("selected"), service_id__in=scope.loggable_service_ids)
     action = request.POST.get("action", "")
+    chosen = request.POST.get("agent", "")
+    if action == "assign" and not chosen:
+        # An empty choice once meant "unassign": removing instructors must be asked for by name.
+        messages.error(request, "Choisissez l'agent à qui attribuer les demandes, ou « Aucun » pour retirer l'instructeur.")
+        return redirect(_back_to_queue(request))
     done, refused = 0, 0
     for item in selected.select_related("service"):
         try:
             if action == "assign":
-                agent = Agent.objects.filter(pk=_int(request.POST.get("agent")) or 0).first()
+                agent = None if chosen == "aucun" else Agent.objects.filter(pk=_int(chosen) or 0).first()
+                if agent is None and chosen != "aucun":
+                    raise ValidationError("Agent inconnu.")
                 request_assign(request=item, agent=agent, actor=actor)
             elif action == "review":
                 request_transition(request=item, to_status=Request.Status.UNDER_REVIEW, actor=actor)
@@ -118,7 +135,7 @@ def bulk(request: AgentRequest) -> HttpResponse:
     if refused:
         verb = "n'a pas pu l'être" if refused == 1 else "n'ont pas pu l'être"
         messages.warning(request, f"{count_label(refused, 'demande')} {verb} (statut ou service incompatible).")
-    return redirect(request.POST.get("next") or "requests:queue")
+    return redirect(_back_to_queue(request))
 
 
 def detail(request: AgentRequest, public_id: str) -> HttpResponse:

@@ -119,3 +119,21 @@ def test_registering_a_request_asks_how_it_arrived(world, procedure, person92):
     )
     assert "Indiquez comment la demande a été reçue" in response.content.decode().replace("&#x27;", "'")
     assert not person92.requests.exists()
+
+
+def test_bulk_assignment_needs_an_agent_chosen_and_removes_instructors_only_when_asked(world, procedure, person92):
+    from relais.requests.services import request_assign
+
+    item = _register(world, procedure, person92)
+    request_assign(request=item, agent=world.agent92, actor=_actor(world))
+    client = world.client_for(world.agent92)
+    url = reverse("requests:bulk")
+    empty = client.post(url, {"selected": [str(item.public_id)], "action": "assign", "agent": ""}, follow=True)
+    assert "Choisissez l&#x27;agent à qui attribuer les demandes" in empty.content.decode()
+    item.refresh_from_db()
+    assert item.assigned_to == world.agent92
+    client.post(url, {"selected": [str(item.public_id)], "action": "assign", "agent": "aucun"})
+    item.refresh_from_db()
+    assert item.assigned_to is None
+    outside = client.post(url, {"selected": [str(item.public_id)], "action": "review", "next": "https://example.com/"})
+    assert outside["Location"] == reverse("requests:queue")
