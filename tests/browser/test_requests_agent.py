@@ -8,18 +8,10 @@ import pytest
 from relais.requests.models import Procedure
 from relais.requests.services import RequestActor, request_register
 from relais.territory.policies import agent_access_scope
-from tests.browser.conftest import serious_violations
-from tests.territory.factories import PASSWORD, AgentFactory
+from tests.browser.conftest import login, serious_violations
+from tests.territory.factories import AgentFactory
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page, email):
-    page.goto("/compte/connexion/")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("heading", name="Ma journée").wait_for()
 
 
 def test_agent_opens_a_request_by_its_reference_and_must_choose_a_status(page, world, procedure, person92):
@@ -30,7 +22,7 @@ def test_agent_opens_a_request_by_its_reference_and_must_choose_a_status(page, w
     )  # fmt: skip
     elsewhere = request_register(procedure=pmi, person=person92, channel="letter", subject="Agrément", actor=actor)
     own = request_register(procedure=procedure, person=person92, channel="letter", subject="APA", actor=actor)
-    _login(page, "agent92@hauts-de-seine.fr")
+    login(page, "agent92@hauts-de-seine.fr")
 
     page.get_by_label(re.compile("Rechercher un usager ou une demande")).fill(elsewhere.reference)
     page.keyboard.press("Enter")
@@ -53,7 +45,7 @@ def test_manager_reads_the_indicators_and_finds_each_export(page, world, procedu
     AgentFactory(email="responsable92@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92, "manager")])
     actor = RequestActor(label="Accueil", agent=world.agent92, scope=agent_access_scope(world.agent92))
     request_register(procedure=procedure, person=person92, channel="letter", subject="APA", actor=actor)
-    _login(page, "responsable92@hauts-de-seine.fr")
+    login(page, "responsable92@hauts-de-seine.fr")
     page.goto("/demandes/")
     page.get_by_role("link", name="Indicateurs").click()
     page.get_by_role("heading", name="Indicateurs des demandes").wait_for()
