@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core.wording import count_label
 from relais.requests.inbound import poll_imap
 
 
@@ -15,4 +16,5 @@ class Command(BaseCommand):
         if not target:
             raise CommandError("Indiquez --url ou la variable REQUESTS_IMAP_URL.")
         registered, refused = poll_imap(target)
-        self.stdout.write(f"{registered} courriel(s) enregistré(s) comme demandes, {refused} refusé(s).")
+        registered_label = count_label(registered, "courriel enregistré", "courriels enregistrés")
+        self.stdout.write(f"{registered_label} comme demandes, {count_label(refused, 'refusé')}.")
