@@ -233,7 +233,10 @@ def letter_context(request: Request, content: LetterContent, *, today: dt.date |
         "place_and_date": f"{place}, le {date}" if place else f"Le {date}",
         "subject": content.subject,
         "reference": request.reference,
-        "request_line": f"{request.procedure.name} — {request.subject}",
+        # The subject often repeats the procedure's name (online forms prefill it): said once then.
+        "request_line": request.procedure.name
+        if request.subject == request.procedure.name
+        else f"{request.procedure.name} — {request.subject}",
         "salutation": _salutation(request.person),
         "paragraphs": content.paragraphs,
     }

@@ -17,6 +17,8 @@ def letter_to_print(world, procedure, person92):
     person92.address, person92.address_complement = "12 rue de la Paix", "Bâtiment B"
     person92.postcode, person92.city = "92000", "Nanterre"
     person92.save()
+    world.accueil92.email = "contact.solidarites@hauts-de-seine.fr"  # long: must not be cut at a hyphen
+    world.accueil92.save()
     item = request_register(
         procedure=procedure, person=person92, channel="letter", subject="APA pour ma mère", actor=RequestActor(label="Accueil")
     )
@@ -45,7 +47,9 @@ def test_the_letter_to_print_carries_sender_recipient_object_and_reference(lette
     for line in (
         "Madame Élodie MARTIN-DUPONT", "Bâtiment B", "12 rue de la Paix", "92000 NANTERRE",  # recipient
         "Département des Hauts-de-Seine", "Accueil 92", "57 rue des Longues Raies",  # sender
+        "Courriel : contact.solidarites@hauts-de-seine.fr",
         "Nanterre, le", f"Objet : accusé de réception de votre demande n° {item.reference}", f"Référence : {item.reference}",
+        "Votre demande : Allocation personnalisée d'autonomie à domicile — APA pour ma mère",
         "Madame,", "réputée acceptée", "salutations distinguées",
     ):  # fmt: skip
         assert line in text, line
