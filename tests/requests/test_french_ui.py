@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +44,9 @@ def test_letters_are_downloaded_and_mailed_under_a_french_name(world, procedure,
     download = world.client_for(world.agent92).get(reverse("requests:letter", args=[item.public_id, letter.public_id]))
     assert expected in download["Content-Disposition"]
     download.close()
+    citizen = Client().get(reverse("portal_requests:letter", args=[item.tracking_token, letter.public_id]))
+    assert expected in citizen["Content-Disposition"]
+    citizen.close()
 
 
 def test_the_legal_clock_reads_de_rejet_and_counts_days_in_words(world, rejection_procedure, person92):
