@@ -64,8 +64,13 @@ class ExchangeForm(forms.Form):
         service_field.queryset = Service.objects.filter(pk__in=scope.loggable_service_ids).order_by("name")
         memberships = list(agent.memberships.filter(is_active=True).select_related("site").order_by("pk"))
         if memberships:
-            service_field.initial = memberships[0].service_id
             self.fields["site"].initial = memberships[0].site_id
+        if len({membership.service_id for membership in memberships}) == 1:
+            service_field.initial = memberships[0].service_id
+        else:
+            # Several services: preselecting one would file the exchange under the wrong one unnoticed.
+            service_field.empty_label = "Choisir le service"
+            service_field.error_messages["required"] = "Choisissez le service pour lequel a eu lieu l'échange."
         cast(forms.ModelChoiceField, self.fields["site"]).queryset = Site.objects.filter(
             is_active=True, organisation_id__in=scope.organisation_ids
         ).order_by("name")
