@@ -304,13 +304,13 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 def indicators(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
     today_ = timezone.localdate()
-    form = IndicatorForm(
-        request.GET or None, initial={"date_from": today_.replace(day=1), "date_to": today_, "group_by": "motive"}
-    )
+    # One default period, shown in the form and used for the figures (they once disagreed).
+    default = {"date_from": today_ - dt.timedelta(days=90), "date_to": today_, "group_by": "motive"}
+    form = IndicatorForm(request.GET or None, initial=default)
     if form.is_bound and form.is_valid():
         date_from, date_to, group_by = form.cleaned_data["date_from"], form.cleaned_data["date_to"], form.cleaned_data["group_by"]
     else:
-        date_from, date_to, group_by = today_ - dt.timedelta(days=90), today_, "motive"
+        date_from, date_to, group_by = default["date_from"], default["date_to"], default["group_by"]
     rows = appointment_indicators(scope=scope, start=date_from, end=date_to, group_by=group_by)
     total = sum(r.total for r in rows)
     honoured, no_show = sum(r.honoured for r in rows), sum(r.no_show for r in rows)

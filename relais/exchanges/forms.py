@@ -28,7 +28,12 @@ class MultipleFileField(forms.FileField):
 
 
 class ExchangeForm(forms.Form):
-    channel = forms.ChoiceField(label="Canal", choices=Channel.choices)
+    # No channel preselected: a default left unchanged would record a letter that was really a call.
+    channel = forms.ChoiceField(
+        label="Canal",
+        choices=[("", "Choisir le canal"), *Channel.choices],
+        error_messages={"required": "Indiquez le canal de l'échange (courrier, appel, accueil…)."},
+    )
     occurred_on = forms.DateField(
         label="Date", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA", widget=forms.DateInput(format="%d/%m/%Y")
     )
@@ -59,8 +64,13 @@ class ExchangeForm(forms.Form):
         service_field.queryset = Service.objects.filter(pk__in=scope.loggable_service_ids).order_by("name")
         memberships = list(agent.memberships.filter(is_active=True).select_related("site").order_by("pk"))
         if memberships:
-            service_field.initial = memberships[0].service_id
             self.fields["site"].initial = memberships[0].site_id
+        if len({membership.service_id for membership in memberships}) == 1:
+            service_field.initial = memberships[0].service_id
+        else:
+            # Several services: preselecting one would file the exchange under the wrong one unnoticed.
+            service_field.empty_label = "Choisir le service"
+            service_field.error_messages["required"] = "Choisissez le service pour lequel a eu lieu l'échange."
         cast(forms.ModelChoiceField, self.fields["site"]).queryset = Site.objects.filter(
             is_active=True, organisation_id__in=scope.organisation_ids
         ).order_by("name")

@@ -1,8 +1,5 @@
 """Agents' pages about exchanges: my day, log an exchange, the list and its export, attachments."""
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from relais.appointments.selectors import agent_day, agent_usual_site_id, site_day
+from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.exchanges.forms import ExchangeForm, ExchangeListFilterForm
 from relais.exchanges.models import Topic
@@ -135,10 +133,7 @@ def export_csv(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
     form = ExchangeListFilterForm(request.GET or None, scope=scope)
     filters = form.to_list_filters(request.user)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    writer = ExcelCsv(
         ["Date", "Heure", "Canal", "Organisation", "Service", "Lieu", "Agent", "Usagers", "Thème", "Résumé",
          "Suite à donner", "Échéance", "Suite traitée le", "Durée (min)"]
     )  # fmt: skip
@@ -176,9 +171,7 @@ def export_csv(request: AgentRequest) -> HttpResponse:
     access_log_record(
         scope=scope, action=AccessLog.Action.EXPORT, persons=persons.values(), request=request, detail="export des échanges"
     )
-    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="echanges-{timezone.localdate():%Y-%m-%d}.csv"'
-    return response
+    return writer.response(f"echanges-{timezone.localdate():%Y-%m-%d}.csv")
 
 
 def detail(request: AgentRequest, public_id: str) -> HttpResponse:

@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from relais.appointments.selectors import person_appointments
 from relais.core.http import AgentRequest
@@ -34,6 +36,7 @@ from relais.people.services import (
 )
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
+from relais.requests.selectors import request_by_reference
 from relais.territory.policies import AccessScope, agent_access_scope, agent_manages_person_data
 from relais.territory.selectors import agent_home_organisation
 
@@ -43,6 +46,10 @@ TIMELINE_PAGE_SIZE = 25
 def search(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
     query = request.GET.get("q", "").strip()
+    found = request_by_reference(scope=scope, text=query) if query else None
+    if found is not None:  # a request's reference typed in the search box opens that request
+        url = reverse("requests:detail", kwargs={"public_id": found.public_id})
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     results = list(person_search(scope=scope, query=query)) if query else []
     context = {"nav": "people", "search_query": query, "results": results, "may_create": person_may_create(scope)}
     if request.htmx:

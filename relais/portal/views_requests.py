@@ -123,4 +123,4 @@ def track_letter(request: PublicRequest, token: str, letter_id: str) -> FileResp
     letter = item.letters.filter(public_id=letter_id).exclude(file="").first()
     if letter is None:
         raise Http404("Courrier introuvable.")
-    return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=f"{item.reference}-{letter.kind}.pdf")
+    return FileResponse(letter.file.open("rb"), content_type="application/pdf", filename=letter.download_name)

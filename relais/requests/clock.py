@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from relais.core.wording import count_of
+
 
 class Regime(StrEnum):
     ACCEPTANCE = "acceptance"  # silence vaut accord
@@ -112,13 +114,14 @@ def implicit_decision(
             if missing_documents.received_on and missing_documents.received_on < end:
                 end = missing_documents.received_on
             suspended = max((end - missing_documents.requested_on).days, 0)
-            notes.append(f"délai suspendu {suspended} jour(s) pendant la demande de pièces (L114-5)")
+            notes.append(f"délai suspendu {count_of(suspended, 'jour')} pendant la demande de pièces (L114-5)")
         result = add_delay(start, delay, unit) + dt.timedelta(days=suspended)
     if shift_non_working_days:
         shifted = next_working_day(result, is_holiday)
         if shifted != result:
             notes.append(f"reporté du {result:%d/%m/%Y} au premier jour ouvré")
             result = shifted
-    label = "acceptation" if regime == Regime.ACCEPTANCE else "rejet"
-    explanation = f"décision implicite d'{label} le {result:%d/%m/%Y}" + (f" ({'; '.join(notes)})" if notes else "")
+    # Written whole: "d'" before a vowel only ("d'acceptation", "de rejet").
+    label = "décision implicite d'acceptation" if regime == Regime.ACCEPTANCE else "décision implicite de rejet"
+    explanation = f"{label} le {result:%d/%m/%Y}" + (f" ({'; '.join(notes)})" if notes else "")
     return ClockResult(regime, start, result, suspended, explanation)

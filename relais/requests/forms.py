@@ -9,17 +9,17 @@ from relais.people.forms import DATE_INPUT_FORMATS
 from relais.portal.forms import BookerForm
 from relais.requests.models import Procedure, Request
 from relais.requests.workflow import next_choices
-from relais.territory.models import Agent
+from relais.territory.models import Agent, Organisation
 
 
 class RegisterForm(forms.Form):
     """An agent registers a request received by post, at the counter or on the phone."""
 
-    procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none())
+    procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none(), empty_label="Choisir une procédure")
     channel = forms.ChoiceField(
         label="Reçue par",
-        choices=[c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM],
-        initial=Request.Channel.LETTER,
+        choices=[("", "Choisir le canal"), *(c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM)],
+        error_messages={"required": "Indiquez comment la demande a été reçue : l'accusé de réception en dépend."},
     )
     received_on = forms.DateField(
         label="Date de réception", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA — le tampon d'arrivée pour un courrier"
@@ -44,12 +44,17 @@ class RegisterForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to_status = forms.ChoiceField(label="Nouveau statut")
+    # Starts empty: a preselected status would record a decision nobody took.
+    to_status = forms.ChoiceField(
+        label="Nouveau statut", error_messages={"required": "Choisissez le nouveau statut de la demande."}
+    )
     note = forms.CharField(label="Note (motifs pour un rejet)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, request: Request, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["to_status"]).choices = next_choices(request.status)
+        choices = next_choices(request.status)
+        # An empty list means no status is offered: the page then hides the form.
+        cast(forms.ChoiceField, self.fields["to_status"]).choices = [("", "Choisir un statut"), *choices] if choices else []
 
 
 class DocumentRequestForm(forms.Form):
@@ -62,8 +67,34 @@ class DocumentsReceivedForm(forms.Form):
     attachments = MultipleFileField(label="Pièces (numérisées)", required=False)
 
 
+class ProceduresByOrganisation(forms.models.ModelChoiceIterator):
+    """Procedures grouped by organisation (`<optgroup>`): two départements offer procedures of the same name."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for procedure in self.queryset.select_related("organisation").order_by("organisation__name", "name"):
+            groups.setdefault(organisation_label(procedure.organisation), []).append(self.choice(procedure))
+        yield from groups.items()
+
+
+def organisation_label(organisation: Organisation) -> str:
+    return f"{organisation.name} ({organisation.code})"
+
+
+class ProcedureChoiceField(forms.ModelChoiceField):
+    iterator = ProceduresByOrganisation
+
+    def label_from_instance(self, obj: Procedure) -> str:  # type: ignore[override]
+        # The organisation again in the option itself: a closed list shows the chosen option only.
+        return f"{obj.name} — {organisation_label(obj.organisation)}"
+
+
 class ForwardForm(forms.Form):
-    procedure = forms.ModelChoiceField(label="Procédure du service compétent", queryset=Procedure.objects.none())
+    procedure = ProcedureChoiceField(
+        label="Procédure du service compétent", queryset=Procedure.objects.none(), empty_label="Choisir une procédure"
+    )
     note = forms.CharField(label="Motif de la transmission", required=False)
 
     def __init__(self, *args, procedures, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +103,9 @@ class ForwardForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    agent = forms.ModelChoiceField(label="Instructeur", queryset=Agent.objects.none(), required=False, empty_label="— personne —")
+    agent = forms.ModelChoiceField(
+        label="Instructeur", queryset=Agent.objects.none(), required=False, empty_label="Aucun instructeur"
+    )
 
     def __init__(self, *args, agents, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -107,6 +140,13 @@ class OnlineRequestForm(BookerForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "Pour recevoir l'accusé de réception et suivre votre demande."
+        # The booking form's wording speaks of an appointment and an SMS reminder: a request has neither.
+        self.fields["phone"].label = "Téléphone"
+        self.fields["phone"].help_text = "Facultatif : pour que le service puisse vous appeler au sujet de votre demande."
+        self.fields[
+            "consent"
+        ].label = "J'accepte que ces informations soient utilisées par le service pour instruire ma demande et me tenir au courant de son avancement."
+        self.fields["consent"].error_messages["required"] = "Votre accord est nécessaire pour envoyer votre demande."
         self.procedure_fields = []
         for spec in procedure.form_fields:
             builder = self.FIELD_TYPES.get(spec.get("type", "text"), self.FIELD_TYPES["text"])

@@ -9,16 +9,15 @@ time limits; and the missing-documents information (L114-5) when documents are r
 
 from __future__ import annotations
 
-import io
+import datetime as dt
+import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
-from django.utils import timezone
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from weasyprint import HTML
 
+from relais.people.models import Person
 from relais.requests.clock import Regime
 from relais.requests.models import DocumentRequest, Letter, Request
 
@@ -37,11 +36,17 @@ LEGAL_BASIS = (
 @dataclass(frozen=True)
 class LetterContent:
     title: str
+    subject: str  # the letter's object line, after "Objet : "
+    header: list[str]  # reference, applicant, request: blocks of their own on paper, lines in an e-mail
     paragraphs: list[str]
 
     @property
     def text(self) -> str:
-        return "\n\n".join([self.title, *self.paragraphs])
+        return "\n\n".join([self.title, *self.header, *self.paragraphs])
+
+
+def _content(request: Request, title: str, subject: str, paragraphs: list[str]) -> LetterContent:
+    return LetterContent(title, f"{subject} n° {request.reference}", _header(request), paragraphs)
 
 
 def _date(value) -> str:  # type: ignore[no-untyped-def]
@@ -91,7 +96,7 @@ def acknowledgement(request: Request) -> LetterContent:
     received = f"Date de réception de votre demande : {_date(request.received_on)}"
     if request.competent_received_on:
         received += f" (reçue par le service compétent le {_date(request.competent_received_on)}, après transmission)"
-    paragraphs = [*_header(request), received + ".", _service_block(request)]
+    paragraphs = [received + ".", _service_block(request)]
     if request.implicit_decision_date:
         paragraphs.append(
             f"Si vous n'avez pas reçu de réponse le {_date(request.implicit_decision_date)}, votre demande sera réputée "
@@ -113,15 +118,16 @@ def acknowledgement(request: Request) -> LetterContent:
     if open_request:
         paragraphs += _missing_documents_paragraphs(request, open_request)
     paragraphs.append(LEGAL_BASIS)
-    return LetterContent("Accusé de réception", paragraphs)
+    return _content(request, "Accusé de réception", "accusé de réception de votre demande", paragraphs)
 
 
 def registration_receipt(request: Request) -> LetterContent:
     moment = timezone.localtime(request.received_at)
-    return LetterContent(
+    return _content(
+        request,
         "Accusé d'enregistrement électronique",
+        "accusé d'enregistrement électronique de votre demande",
         [
-            *_header(request),
             f"Votre demande a été enregistrée le {moment:%d/%m/%Y à %H:%M}.",
             _service_block(request),
             "Un accusé de réception précisant les délais applicables à votre demande vous est adressé avec ce message.",
@@ -130,18 +136,19 @@ def registration_receipt(request: Request) -> LetterContent:
 
 
 def missing_documents(request: Request, document_request: DocumentRequest) -> LetterContent:
-    return LetterContent(
-        "Demande de pièces complémentaires",
-        [*_header(request), f"Date de réception de votre demande : {_date(request.received_on)}.", _service_block(request),
+    return _content(
+        request, "Demande de pièces complémentaires", "pièces complémentaires pour votre demande",
+        [f"Date de réception de votre demande : {_date(request.received_on)}.", _service_block(request),
          *_missing_documents_paragraphs(request, document_request), LEGAL_BASIS],
     )  # fmt: skip
 
 
 def forward_notice(request: Request, new_request: Request) -> LetterContent:
-    return LetterContent(
+    return _content(
+        request,
         "Transmission de votre demande au service compétent",
+        "transmission au service compétent de votre demande",
         [
-            *_header(request),
             f"Votre demande, reçue le {_date(request.received_on)}, relève de la compétence d'un autre service. "
             f"Nous l'avons transmise le {_date(new_request.competent_received_on)} à : {new_request.service.name} — "
             f"{new_request.organisation.name}, qui vous adressera un accusé de réception (article L114-2 du code des relations "
@@ -156,6 +163,12 @@ def decision_notice(request: Request) -> LetterContent:
     implicit = request.status.startswith("implicitly")
     title = "Attestation de décision implicite d'acceptation" if implicit and accepted else "Notification de décision"
     if implicit:
+        subject = (
+            f"{title[0].lower()}{title[1:]} de votre demande" if accepted else "décision implicite de rejet de votre demande"
+        )
+    else:
+        subject = "décision sur votre demande"
+    if implicit:
         body = (
             f"En l'absence de réponse au {_date(request.implicit_decision_date)}, votre demande reçue le {_date(request.received_on)} "
             f"est réputée {'acceptée' if accepted else 'rejetée'} ({'silence vaut acceptation' if accepted else 'silence vaut rejet'})."
@@ -164,36 +177,76 @@ def decision_notice(request: Request) -> LetterContent:
         body = f"Votre demande reçue le {_date(request.received_on)} a été {'acceptée' if accepted else 'rejetée'} le {_date(timezone.localdate())}."
         if request.decision_note:
             body += f" Motifs : {request.decision_note}"
-    paragraphs = [*_header(request), body, _service_block(request)]
+    paragraphs = [body, _service_block(request)]
     if accepted and implicit:
         paragraphs.append(
             "Le présent document atteste de la décision implicite d'acceptation (article L232-3 du code des relations entre le public et l'administration)."
         )
     if not accepted:
         paragraphs.append(f"Voies et délais de recours : {request.procedure.remedies or DEFAULT_REMEDIES}")
-    return LetterContent(title, paragraphs)
+    return _content(request, title, subject, paragraphs)
+
+
+POSTCODE_LINE = re.compile(r"\b(\d{5})\s+(\S.*)$")
+
+
+def _address_lines(address: str) -> list[str]:
+    """A postal address stored on several lines, or on one with commas ("57 rue…, 92000 Nanterre")."""
+    lines = [line.strip() for line in address.splitlines() if line.strip()]
+    if len(lines) == 1:
+        lines = [part.strip() for part in lines[0].split(",") if part.strip()]
+    return lines
+
+
+def _recipient_lines(person: Person) -> list[str]:
+    """The address block as La Poste reads it (NF Z10-011): name, complement, street, POSTCODE CITY in capitals."""
+    civility = {"F": "Madame", "M": "Monsieur"}.get(person.sex, "")
+    name = " ".join(part for part in (civility, person.first_name, (person.usage_name or person.birth_name).upper()) if part)
+    city = f"{person.postcode} {person.city.upper()}".strip()
+    return [line for line in (name, person.address_complement, person.address, city) if line]
+
+
+def _salutation(person: Person) -> str:
+    return {"F": "Madame", "M": "Monsieur"}.get(person.sex, "Madame, Monsieur")
+
+
+def _french_date(day: dt.date) -> str:
+    return f"{'1er' if day.day == 1 else day.day} {formats.date_format(day, 'F Y')}"
+
+
+def letter_context(request: Request, content: LetterContent, *, today: dt.date | None = None) -> dict:
+    """What the paper letter shows, block by block (template requests/letters/letter.html)."""
+    service, organisation = request.service, request.organisation
+    sender_address = _address_lines(service.address or organisation.address)
+    place = next((match.group(2) for line in sender_address if (match := POSTCODE_LINE.search(line))), "")
+    with translation.override("fr"):
+        date = _french_date(today or timezone.localdate())
+    return {
+        "title": f"{content.title} — {request.reference}",
+        "heading": content.title,
+        "organisation": organisation,
+        "service": service,
+        "sender_address": sender_address,
+        "sender_phone": service.phone or organisation.phone,
+        "sender_email": service.email or organisation.email,
+        "recipient": _recipient_lines(request.person),
+        "place_and_date": f"{place}, le {date}" if place else f"Le {date}",
+        "subject": content.subject,
+        "reference": request.reference,
+        # The subject often repeats the procedure's name (online forms prefill it): said once then.
+        "request_line": request.procedure.name
+        if request.subject == request.procedure.name
+        else f"{request.procedure.name} — {request.subject}",
+        "salutation": _salutation(request.person),
+        "paragraphs": content.paragraphs,
+    }
 
 
 def render_pdf(request: Request, content: LetterContent) -> bytes:
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=2.2 * cm, rightMargin=2.2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
-        title=f"{content.title} — {request.reference}", author=request.organisation.name, lang="fr-FR",
-    )  # fmt: skip
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=10.5, leading=14)
-    story = [
-        Paragraph(escape(request.organisation.name), styles["Heading3"]),
-        Paragraph(escape(request.organisation.address.replace("\n", ", ")), body),
-        Spacer(1, 0.8 * cm),
-        Paragraph(escape(f"Le {timezone.localdate():%d/%m/%Y}"), body),
-        Spacer(1, 0.4 * cm),
-        Paragraph(escape(content.title), styles["Heading2"]),
-    ]
-    for paragraph in content.paragraphs:
-        story += [Paragraph(escape(paragraph), body), Spacer(1, 0.25 * cm)]
-    document.build(story)
-    return buffer.getvalue()
+    """A tagged PDF (PDF/UA-1): language fr-FR, a title, headings and reading order from the HTML,
+    so that screen readers read the letter as it is laid out."""
+    html = render_to_string("requests/letters/letter.html", letter_context(request, content))
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 LETTER_BUILDERS = {Letter.Kind.ACKNOWLEDGEMENT: acknowledgement, Letter.Kind.REGISTRATION_RECEIPT: registration_receipt}

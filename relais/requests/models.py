@@ -246,11 +246,21 @@ class Letter(models.Model):
     text = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     generated_at = models.DateTimeField(auto_now_add=True)
-    sent_by = models.CharField("envoi", max_length=10, choices=[("email", "E-mail"), ("post", "Courrier à imprimer")])
+    sent_by = models.CharField("envoi", max_length=10, choices=[("email", "E-mail"), ("post", "Courrier postal")])
     message = models.ForeignKey(
         "notifications.OutgoingMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     printed_at = models.DateTimeField(null=True, blank=True)
+
+    # The name a citizen sees when saving the PDF: French, without apostrophes or accents.
+    FILE_NAMES: dict[str, str] = {
+        Kind.REGISTRATION_RECEIPT: "accuse-d-enregistrement",
+        Kind.ACKNOWLEDGEMENT: "accuse-de-reception",
+        Kind.MISSING_DOCUMENTS: "demande-de-pieces",
+        Kind.FORWARD_NOTICE: "information-de-transmission",
+        Kind.IMPLICIT_DECISION: "decision-implicite",
+        Kind.DECISION: "notification-de-decision",
+    }
 
     class Meta:
         ordering = ["generated_at", "pk"]
@@ -259,10 +269,27 @@ class Letter(models.Model):
         return f"{self.get_kind_display()} — {self.request.reference}"
 
     @property
+    def download_name(self) -> str:
+        return f"{self.FILE_NAMES.get(self.kind, 'courrier')}-{self.request.reference}.pdf"
+
+    @property
     def delivery_status(self) -> str:
         if self.sent_by == "post":
             return "imprimé" if self.printed_at else "à imprimer"
         return self.message.get_status_display().lower() if self.message else "non envoyé"
+
+
+# What the request history shows for events that are not a change of status.
+EVENT_LABELS = {
+    "registered": "Enregistrement",
+    "transition": "Changement de statut",
+    "documents": "Pièces reçues",
+    "qualified": "Procédure requalifiée",
+    "receipt_date": "Date de réception corrigée",
+    "assigned": "Attribution",
+    "printed": "Courrier imprimé et envoyé",
+    "message": "Message au demandeur",
+}
 
 
 class RequestEvent(models.Model):
@@ -278,7 +305,16 @@ class RequestEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.label} {self.at:%d/%m/%Y %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """In French, with the statuses' own labels: "Reçue → Incomplète (pièces demandées)"."""
+        if not self.to_status:
+            return EVENT_LABELS.get(self.kind, self.kind)
+        statuses = dict(Request.Status.choices)
+        origin = statuses.get(self.from_status, self.from_status) if self.from_status else "Création"
+        return f"{origin} → {statuses.get(self.to_status, self.to_status)}"
 
 
 class RequestMessage(models.Model):

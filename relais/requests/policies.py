@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from relais.requests.models import Request
+from relais.territory.models import Agent, Membership
 from relais.territory.policies import AccessScope
 
 
@@ -20,3 +21,15 @@ def request_content_visible(scope: AccessScope, request: Request) -> bool:
 
 def may_handle_request(scope: AccessScope, request: Request) -> bool:
     return request.service_id in scope.loggable_service_ids
+
+
+def request_indicator_service_ids(agent: Agent) -> frozenset[int]:
+    """The services whose request indicators the agent may read: those they manage (responsable or
+    functional administrator). The figures name instructors: agents do not read their colleagues'."""
+    if not agent.is_authenticated or not agent.is_active:
+        return frozenset()
+    return frozenset(
+        agent.memberships.filter(is_active=True, role__in=[Membership.Role.MANAGER, Membership.Role.ADMIN]).values_list(
+            "service_id", flat=True
+        )
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, QuerySet, Value, When
@@ -30,6 +32,22 @@ def request_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Request:
         raise Http404("Demande introuvable.") from None
 
 
+# `92-2026-000034`: the organisation's code, the year, six digits (services.next_reference).
+REFERENCE_PATTERN = re.compile(r"^[A-Z0-9]{2,16}-\d{4}-\d{6}$")
+
+
+def request_by_reference(*, scope: AccessScope, text: str) -> Request | None:
+    """The request whose full reference was typed in a search box, when the scope may see it.
+
+    Only a whole reference matches, so a search typed letter by letter never lands on another
+    request on its way. Not visible and not existing both give None: a search tells nothing more.
+    """
+    reference = "".join(text.split()).upper()
+    if not REFERENCE_PATTERN.match(reference):
+        return None
+    return requests_visible(scope).filter(reference=reference).first()
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     service_id: int | None = None
@@ -37,6 +55,7 @@ class QueueFilters:
     assigned_to_id: int | None = None
     unassigned: bool = False
     procedure_id: int | None = None
+    reference: str = ""  # part of a reference
 
 
 def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date | None = None) -> QuerySet[Request]:
@@ -66,6 +85,8 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
         queryset = queryset.filter(assigned_to_id=filters.assigned_to_id)
     if filters.unassigned:
         queryset = queryset.filter(assigned_to__isnull=True)
+    if filters.reference:
+        queryset = queryset.filter(reference__icontains="".join(filters.reference.split()))
     if filters.flag == "overdue":
         queryset = queryset.filter(implicit_decision_date__lte=today)
     elif filters.flag == "due_soon":
@@ -97,9 +118,18 @@ def procedures_online() -> QuerySet[Procedure]:
 
 
 @dataclass(frozen=True)
+class IndicatorTable:
+    """One breakdown, as shown on the page and exported to CSV."""
+
+    key: str  # ?export=<key>
+    caption: str
+    headers: list[str]
+    rows: list[list]
+
+
+@dataclass(frozen=True)
 class RequestIndicators:
-    by_channel: list[tuple[str, int]]
-    by_procedure: list
+    tables: list[IndicatorTable]
     decided: int
     decided_in_time: int
     implicit: int
@@ -109,33 +139,124 @@ class RequestIndicators:
         """The State's "démarches traitées dans le délai annoncé": decided before the implicit date."""
         return self.decided_in_time / self.decided if self.decided else None
 
+    def table(self, key: str) -> IndicatorTable | None:
+        return next((table for table in self.tables if table.key == key), None)
 
-def request_indicators(*, scope: AccessScope, start: dt.date, end: dt.date) -> RequestIndicators:
-    received = requests_visible(scope).filter(received_on__gte=start, received_on__lte=end).exclude(status="forwarded")
-    labels = dict(Request.Channel.choices)
-    by_channel = [
-        (labels[row["channel"]], row["total"])
-        for row in received.values("channel").annotate(total=Count("pk")).order_by("-total")
+
+DECIDED = Q(status__in=DECIDED_STATUSES)
+IMPLICIT = Q(status__in=("implicitly_accepted", "implicitly_rejected"))
+# An explicit decision on or before the date silence would have decided.
+IN_TIME = Q(status__in=("accepted", "rejected"), decided_at__date__lte=F("implicit_decision_date"))
+OPEN = ~Q(status__in=FINISHED_STATUSES)
+
+# Age of the open requests (days since receipt): [lower, upper) bounds, upper None = no limit.
+AGE_BANDS = [
+    ("Moins de 15 jours", 0, 15),
+    ("15 à 29 jours", 15, 30),
+    ("30 à 59 jours", 30, 60),
+    ("60 à 89 jours", 60, 90),
+    ("90 jours et plus", 90, None),
+]
+
+
+def request_indicators(
+    *, scope: AccessScope, service_ids: frozenset[int], start: dt.date, end: dt.date, today: dt.date | None = None
+) -> RequestIndicators:
+    """Requests received in the period by the given services (those the agent may read indicators of),
+    by channel, procedure, service and instructor; and the backlog of open requests today, by age."""
+    today = today or timezone.localdate()
+    of_services = requests_visible(scope).filter(service_id__in=service_ids)
+    received = of_services.filter(received_on__gte=start, received_on__lte=end).exclude(status="forwarded")
+    overdue = Q(implicit_decision_date__lte=today)
+    counts = {
+        "total": Count("pk"), "open": Count("pk", filter=OPEN), "overdue": Count("pk", filter=OPEN & overdue),
+        "decided": Count("pk", filter=DECIDED), "in_time": Count("pk", filter=IN_TIME), "implicit": Count("pk", filter=IMPLICIT),
+    }  # fmt: skip
+
+    def grouped(*fields: str, order: tuple[str, ...]) -> list[dict[str, Any]]:
+        return list(received.values(*fields).annotate(**counts).order_by(*order))
+
+    channels = dict(Request.Channel.choices)
+    by_channel = [[channels[row["channel"]], row["total"]] for row in grouped("channel", order=("-total", "channel"))]
+    by_procedure = [
+        [row["procedure__name"], row["total"], row["decided"], row["in_time"], row["implicit"]]
+        for row in grouped("procedure__name", order=("-total", "procedure__name"))
     ]
-    by_procedure = list(
-        received.values("procedure__name")
-        .annotate(
-            total=Count("pk"),
-            decided=Count("pk", filter=Q(status__in=DECIDED_STATUSES)),
-            implicit=Count("pk", filter=Q(status__in=("implicitly_accepted", "implicitly_rejected"))),
-            in_time=Count("pk", filter=Q(status__in=("accepted", "rejected"), decided_at__date__lte=F("implicit_decision_date"))),
+    by_service = [
+        [row["service__name"], row["total"], row["open"], row["overdue"], row["decided"], row["in_time"], row["implicit"]]
+        for row in grouped("service__name", order=("-total", "service__name"))
+    ]
+    by_agent = [
+        [
+            f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip() or row["assigned_to__email"]
+            if row["assigned_to__email"] else "Non attribuées",
+            row["total"], row["open"], row["overdue"], row["decided"], row["in_time"],
+        ]
+        for row in grouped(
+            "assigned_to__first_name", "assigned_to__last_name", "assigned_to__email",
+            order=("assigned_to__last_name", "assigned_to__first_name"),
         )
-        .order_by("-total")
-    )
-    decided = received.filter(status__in=DECIDED_STATUSES)
+    ]  # fmt: skip
+    backlog_counts: dict[str, Count] = {}
+    for index, (_, lower, upper) in enumerate(AGE_BANDS):
+        band = Q(received_on__lte=today - dt.timedelta(days=lower))
+        if upper is not None:
+            band &= Q(received_on__gt=today - dt.timedelta(days=upper))
+        backlog_counts |= {
+            f"b{index}_total": Count("pk", filter=band),
+            f"b{index}_overdue": Count("pk", filter=band & overdue),
+            f"b{index}_soon": Count(
+                "pk",
+                filter=band
+                & Q(implicit_decision_date__gt=today, implicit_decision_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)),
+            ),
+            f"b{index}_no_date": Count("pk", filter=band & Q(implicit_decision_date__isnull=True)),
+        }
+    backlog_row = of_services.filter(OPEN).aggregate(**backlog_counts)
+    backlog = [
+        [label, backlog_row[f"b{i}_total"], backlog_row[f"b{i}_overdue"], backlog_row[f"b{i}_soon"], backlog_row[f"b{i}_no_date"]]
+        for i, (label, _, _) in enumerate(AGE_BANDS)
+    ]
+    decided = received.aggregate(decided=counts["decided"], in_time=counts["in_time"], implicit=counts["implicit"])
     return RequestIndicators(
-        by_channel=by_channel,
-        by_procedure=by_procedure,
-        decided=decided.count(),
-        decided_in_time=decided.filter(
-            status__in=("accepted", "rejected"), decided_at__date__lte=F("implicit_decision_date")
-        ).count(),
-        implicit=decided.filter(status__in=("implicitly_accepted", "implicitly_rejected")).count(),
+        tables=[
+            IndicatorTable("canal", "Demandes reçues par canal", ["Canal", "Demandes"], by_channel),
+            IndicatorTable(
+                "procedure",
+                "Demandes reçues par procédure",
+                ["Procédure", "Reçues", "Décidées", "dont dans le délai", "Décisions implicites"],
+                by_procedure,
+            ),
+            IndicatorTable(
+                "service",
+                "Demandes reçues par service",
+                [
+                    "Service",
+                    "Reçues",
+                    "En cours",
+                    "dont échéance atteinte",
+                    "Décidées",
+                    "dont dans le délai",
+                    "Décisions implicites",
+                ],
+                by_service,
+            ),
+            IndicatorTable(
+                "instructeur",
+                "Demandes reçues par instructeur",
+                ["Instructeur", "Reçues", "En cours", "dont échéance atteinte", "Décidées", "dont dans le délai"],
+                by_agent,
+            ),
+            IndicatorTable(
+                "anciennete",
+                f"Demandes en cours au {today:%d/%m/%Y} par ancienneté (toutes dates de réception)",
+                ["Ancienneté", "En cours", "Échéance atteinte", "Échéance dans 7 jours", "Sans échéance (pièces attendues)"],
+                backlog,
+            ),
+        ],
+        decided=decided["decided"],
+        decided_in_time=decided["in_time"],
+        implicit=decided["implicit"],
     )
 
 

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from relais.appointments.calendar import is_holiday
+from relais.core.wording import count_of
 from relais.exchanges.attachments import check_upload
 from relais.notifications.services import message_queue_email
 from relais.people.models import ContactPoint, Person
@@ -134,8 +135,8 @@ def _issue_letter(
     if with_pdf:
         pdf = letters.render_pdf(request, content)
         letter.sha256 = hashlib.sha256(pdf).hexdigest()
-        letter.file.save(f"{request.reference}-{kind}.pdf", ContentFile(pdf), save=False)
-        attachments.append({"filename": f"{request.reference}-{kind}.pdf", "content_type": "application/pdf", "content": pdf})
+        letter.file.save(letter.download_name, ContentFile(pdf), save=False)
+        attachments.append({"filename": letter.download_name, "content_type": "application/pdf", "content": pdf})
     else:
         letter.sha256 = hashlib.sha256(content.text.encode()).hexdigest()
     if recipient:
@@ -296,7 +297,7 @@ def request_receive_documents(
     open_request = request.document_requests.filter(received_on__isnull=True).last()
     late = bool(open_request and received_on > open_request.deadline)
     _store_files(request, files, RequestDocument.Kind.MISSING, actor.agent, after_deadline=late)
-    note = f"{len(files)} pièce(s) reçue(s)" + (" après la date limite" if late else "")
+    note = count_of(len(files), "pièce reçue", "pièces reçues") + (" après la date limite" if late else "")
     _event(request, actor, "documents", note=note)
     if open_request and complete:
         open_request.received_on = received_on
@@ -368,7 +369,7 @@ def request_assign(*, request: Request, agent: Agent | None, actor: RequestActor
         raise ValidationError("Cet agent n'est pas membre du service de la demande.")
     request.assigned_to = agent
     request.save(update_fields=["assigned_to", "updated_at"])
-    _event(request, actor, "assigned", note=str(agent) if agent else "désaffectée")
+    _event(request, actor, "assigned", note=str(agent) if agent else "aucun instructeur")
     return request
 
 

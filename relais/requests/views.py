@@ -10,11 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
+from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
+from relais.core.wording import count_of
 from relais.people.normalization import parse_french_date
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
@@ -30,8 +34,8 @@ from relais.requests.forms import (
     TransitionForm,
 )
 from relais.requests.models import Procedure, Request
-from relais.requests.policies import may_handle_request, request_content_visible
-from relais.requests.selectors import QueueFilters, request_get, request_indicators, request_queue
+from relais.requests.policies import may_handle_request, request_content_visible, request_indicator_service_ids
+from relais.requests.selectors import QueueFilters, request_by_reference, request_get, request_indicators, request_queue
 from relais.requests.services import (
     RequestActor,
     request_ask_documents,
@@ -54,6 +58,11 @@ def _actor(request: AgentRequest) -> RequestActor:
 
 def queue(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
+    searched = request.GET.get("q", "").strip()
+    # A whole reference opens its request, even one handled by another service of the organisation.
+    found = request_by_reference(scope=scope, text=searched) if searched else None
+    if found is not None:
+        return redirect("requests:detail", public_id=found.public_id)
     services = Service.objects.filter(pk__in=scope.loggable_service_ids).order_by("name")
     service_id = _int(request.GET.get("service"))
     filters = QueueFilters(
@@ -61,6 +70,7 @@ def queue(request: AgentRequest) -> HttpResponse:
         flag=request.GET.get("flag", ""),
         assigned_to_id=request.user.pk if request.GET.get("mine") else None,
         unassigned=bool(request.GET.get("unassigned")),
+        reference=searched,
     )
     page = Paginator(request_queue(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
     agents = (
@@ -72,7 +82,7 @@ def queue(request: AgentRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "nav": "requests", "page": page, "services": services, "filters": filters, "agents": agents, "today": timezone.localdate(),
-        "query_string": query.urlencode(), "flags": [("", "Toutes"), ("overdue", "Échéance atteinte"), ("due_soon", "Échéance dans 7 jours"),
+        "query_string": query.urlencode(), "show_indicators": bool(request_indicator_service_ids(request.user)), "flags": [("", "Toutes"), ("overdue", "Échéance atteinte"), ("due_soon", "Échéance dans 7 jours"),
                                                      ("awaiting_decision", "Complètes, à décider"), ("incomplete", "Incomplètes")],
     }  # fmt: skip
     return render(request, "requests/queue.html", context)
@@ -85,6 +95,14 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _back_to_queue(request: AgentRequest) -> str:
+    """The queue page the agent came from (its filters), never another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("requests:queue")
+
+
 @require_POST
 def bulk(request: AgentRequest) -> HttpResponse:
     """Assign several requests at once, or start their review."""
@@ -92,11 +110,18 @@ def bulk(request: AgentRequest) -> HttpResponse:
     actor = _actor(request)
     selected = Request.objects.filter(public_id__in=request.POST.getlist("selected"), service_id__in=scope.loggable_service_ids)
     action = request.POST.get("action", "")
+    chosen = request.POST.get("agent", "")
+    if action == "assign" and not chosen:
+        # An empty choice once meant "unassign": removing instructors must be asked for by name.
+        messages.error(request, "Choisissez l'agent à qui attribuer les demandes, ou « Aucun » pour retirer l'instructeur.")
+        return redirect(_back_to_queue(request))
     done, refused = 0, 0
     for item in selected.select_related("service"):
         try:
             if action == "assign":
-                agent = Agent.objects.filter(pk=_int(request.POST.get("agent")) or 0).first()
+                agent = None if chosen == "aucun" else Agent.objects.filter(pk=_int(chosen) or 0).first()
+                if agent is None and chosen != "aucun":
+                    raise ValidationError("Agent inconnu.")
                 request_assign(request=item, agent=agent, actor=actor)
             elif action == "review":
                 request_transition(request=item, to_status=Request.Status.UNDER_REVIEW, actor=actor)
@@ -106,10 +131,11 @@ def bulk(request: AgentRequest) -> HttpResponse:
         except (ValidationError, workflow.TransitionRefused, PermissionDenied):
             refused += 1
     if done:
-        messages.success(request, f"{done} demande(s) mise(s) à jour.")
+        messages.success(request, f"{count_of(done, 'demande mise', 'demandes mises')} à jour.")
     if refused:
-        messages.warning(request, f"{refused} demande(s) n'ont pas pu l'être (statut ou service incompatible).")
-    return redirect(request.POST.get("next") or "requests:queue")
+        verb = "n'a pas pu l'être" if refused == 1 else "n'ont pas pu l'être"
+        messages.warning(request, f"{count_of(refused, 'demande')} {verb} (statut ou service incompatible).")
+    return redirect(_back_to_queue(request))
 
 
 def detail(request: AgentRequest, public_id: str) -> HttpResponse:
@@ -142,7 +168,7 @@ def _handled(request: AgentRequest, public_id: str) -> Request:
 def _do_transition(request: AgentRequest, item: Request, actor: RequestActor) -> str:
     form = TransitionForm(request.POST, request=item)
     if not form.is_valid():
-        raise ValidationError("Choisissez un statut proposé.")
+        raise ValidationError([str(error) for errors in form.errors.values() for error in errors])
     request_transition(request=item, to_status=form.cleaned_data["to_status"], actor=actor, note=form.cleaned_data["note"])
     return "Statut mis à jour."
 
@@ -227,7 +253,7 @@ def letter(request: AgentRequest, public_id: str, letter_id: str) -> FileRespons
     access_log_record(
         scope=scope, action=AccessLog.Action.DOWNLOAD, persons=[item.person], request=request, detail=f"courrier {item.reference}"
     )
-    return FileResponse(found.file.open("rb"), content_type="application/pdf", filename=f"{item.reference}-{found.kind}.pdf")
+    return FileResponse(found.file.open("rb"), content_type="application/pdf", filename=found.download_name)
 
 
 def document(request: AgentRequest, public_id: str, document_id: str) -> FileResponse:
@@ -277,12 +303,25 @@ def register(request: AgentRequest, person_id: str) -> HttpResponse:
 
 
 def indicators(request: AgentRequest) -> HttpResponse:
+    """The indicators of the services the agent manages; each breakdown exports to CSV (?export=<key>)."""
     scope = agent_access_scope(request.user)
+    service_ids = request_indicator_service_ids(request.user)
+    if not service_ids:
+        raise PermissionDenied("Les indicateurs des demandes sont réservés aux responsables de service.")
     today = timezone.localdate()
     try:
         start = parse_french_date(request.GET.get("du", "")) or today - dt.timedelta(days=365)
         end = parse_french_date(request.GET.get("au", "")) or today
     except ValidationError:
         start, end = today - dt.timedelta(days=365), today
-    data = request_indicators(scope=scope, start=start, end=end)
-    return render(request, "requests/indicators.html", {"nav": "requests", "data": data, "start": start, "end": end})
+    data = request_indicators(scope=scope, service_ids=service_ids, start=start, end=end, today=today)
+    table = data.table(request.GET.get("export", ""))
+    if table is not None:
+        writer = ExcelCsv([*table.headers])
+        for row in table.rows:
+            writer.writerow(row)
+        return writer.response(f"demandes-{table.key}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")
+    export_query = request.GET.copy()
+    export_query.pop("export", None)
+    context = {"nav": "requests", "data": data, "start": start, "end": end, "query": export_query.urlencode()}
+    return render(request, "requests/indicators.html", context)

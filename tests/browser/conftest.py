@@ -44,3 +44,14 @@ def serious_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def login(page, email: str) -> None:
+    """Sign in through the login page as a person would (the shared test password)."""
+    from tests.territory.factories import PASSWORD
+
+    page.goto("/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Ma journée").wait_for()

@@ -215,12 +215,14 @@ def test_daily_digest_lists_what_reaches_its_date(world, procedure, person92):
 def test_indicators_show_the_share_decided_in_time(world, procedure, person92):
     from relais.requests.services import request_transition
     from relais.territory.policies import agent_access_scope
+    from tests.territory.factories import AgentFactory
 
     actor = RequestActor(label="a", agent=world.agent92, scope=agent_access_scope(world.agent92))
     decided = _register(procedure, person92)
     request_transition(request=decided, to_status="accepted", actor=actor)
     _register(procedure, person92)
-    page = world.client_for(world.agent92).get(reverse("requests:indicators"))
+    manager = AgentFactory(email="responsable92@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92, "manager")])
+    page = world.client_for(manager).get(reverse("requests:indicators"))
     assert page.context["data"].decided == 1 and page.context["data"].in_time_share == 1.0
 
 
