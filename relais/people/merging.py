@@ -29,11 +29,10 @@ from relais.people.models import (
     SourceRecord,
 )
 from relais.people.normalization import normalize_name, split_first_names
-from relais.people.policies import persons_visible
+from relais.people.policies import DuplicateReviewer
 from relais.people.search import person_index
 from relais.people.services import PersonData, person_search_fields
 from relais.territory.models import Agent
-from relais.territory.policies import AccessScope
 
 FIELDS = PersonData.IDENTITY_FIELDS
 EDIT_LEASE = dt.timedelta(minutes=20)
@@ -133,7 +132,7 @@ def persons_merge(
     kept: Person,
     absorbed: Person,
     acting_user: Agent | None,
-    scope: AccessScope | None = None,
+    reviewer: DuplicateReviewer | None = None,
     choices: dict[str, str] | None = None,
     expected_versions: tuple[int, int] | None = None,
     pair: MatchPair | None = None,
@@ -154,9 +153,7 @@ def persons_merge(
     kept, absorbed = locked[kept.pk], locked[absorbed.pk]
     if kept.merged_into_id or absorbed.merged_into_id:
         raise MergeRefused("L'une des deux fiches a déjà été fusionnée.")
-    if scope is not None and (
-        not scope.may_edit_identity or persons_visible(scope).filter(pk__in=[kept.pk, absorbed.pk]).count() != 2
-    ):
+    if reviewer is not None and not reviewer.may_merge(kept, absorbed):
         raise PermissionDenied("Vous ne pouvez pas fusionner ces fiches.")
     if expected_versions and (kept.version, absorbed.version) != expected_versions:
         raise MergeRefused("Une des fiches a été modifiée depuis que vous l'avez ouverte : rechargez la comparaison.")

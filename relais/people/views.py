@@ -14,7 +14,7 @@ from relais.exchanges.selectors import person_history
 from relais.people.forms import HouseholdMemberForm, PersonForm
 from relais.people.merging import person_start_editing
 from relais.people.models import HouseholdMember, Person
-from relais.people.policies import person_may_create, persons_visible
+from relais.people.policies import duplicate_reviewer, person_may_create, persons_visible
 from relais.people.selectors import (
     DuplicateCandidate,
     match_pairs_to_review,
@@ -48,7 +48,8 @@ def search(request: AgentRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "people/includes/search_results.html", context)
     # The data work on persons, for those who do it (counted only on a full page, not while typing).
-    context["to_review"] = match_pairs_to_review(scope=scope).count() if scope.may_edit_identity else None
+    reviewer = duplicate_reviewer(request.user)
+    context["to_review"] = match_pairs_to_review(reviewer=reviewer).count() if reviewer.may_review else None
     context["manages_person_data"] = agent_manages_person_data(request.user)
     return render(request, "people/search.html", context)
 

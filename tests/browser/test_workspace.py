@@ -94,7 +94,10 @@ def test_a_reviewer_reads_why_two_records_are_two_people_and_an_agent_creating_a
         probability=0.62,
         explanation={"comparisons": [], "findings": [finding], "household_discount": 1.0},
     )
-    _login(page, "agent92@hauts-de-seine.fr")
+    from tests.territory.factories import AgentFactory
+
+    AgentFactory(email="responsable92@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92, "manager")])
+    _login(page, "responsable92@hauts-de-seine.fr")
     page.goto(f"/usagers/doublons/{pair.public_id}/")
     alert = page.get_by_role("note")
     assert "Ce qui désigne deux personnes différentes" in alert.inner_text()
