@@ -49,15 +49,25 @@ class FieldChoice:
     choices: dict[str, str]
 
 
-# The parts of an address go together: a reviewer picking one record's city takes its whole address.
+# The parts of an address go together: a merge keeps one record's whole address, never a street
+# from one and a commune from the other (which would be nobody's address). One choice, keyed
+# "address", decides them all.
 ADDRESS_FIELDS = ("address", "address_complement", "postcode", "city", "commune_code")
+ADDRESS = "address"
+
+
+def _has_address(person: Person) -> bool:
+    return any(getattr(person, name) for name in ADDRESS_FIELDS)
 
 
 def merge_default_choices(kept: Person, absorbed: Person) -> dict[str, str]:
     """What a careful reviewer would pick by default: a value over an empty one, the fuller list of
-    first names, the address of the record updated last (people move; records are rarely backdated)."""
+    first names, the address of the record updated last (people move; records are rarely backdated),
+    an address over none. The address is one choice, under the key "address"."""
     choices: dict[str, str] = {}
     for name in FIELDS:
+        if name in ADDRESS_FIELDS:
+            continue
         mine, theirs = getattr(kept, name), getattr(absorbed, name)
         if not mine and theirs:
             choices[name] = "absorbed"
@@ -71,8 +81,9 @@ def merge_default_choices(kept: Person, absorbed: Person) -> dict[str, str]:
             choices[name] = "absorbed"
     if _first_names(kept) < _first_names(absorbed):
         choices["first_names"] = "absorbed"
-    if absorbed.city and absorbed.updated_at and kept.updated_at and absorbed.updated_at > kept.updated_at:
-        choices.update(dict.fromkeys(ADDRESS_FIELDS, "absorbed"))
+    newer = absorbed.city and absorbed.updated_at and kept.updated_at and absorbed.updated_at > kept.updated_at
+    if (_has_address(absorbed) and not _has_address(kept)) or newer:
+        choices[ADDRESS] = "absorbed"
     return choices
 
 
@@ -86,17 +97,18 @@ def _first_names(person: Person) -> set[str]:
 
 
 def _complete_choices(kept: Person, absorbed: Person, choices: dict[str, str] | None) -> dict[str, str]:
-    """The reviewer's choices, over the defaults; a choice on one part of the address takes it whole."""
+    """The reviewer's choices over the defaults. The address is one choice: choices on its parts
+    must agree (a request splitting it is refused, whatever the page sent), and decide it whole."""
     resolved = merge_default_choices(kept, absorbed)
-    explicit = choices or {}
-    # The review form posts a choice for every line of the address: the line the reviewer changed
-    # from its default is the one that tells which address to keep.
-    picked = [name for name in ADDRESS_FIELDS if name in explicit]
-    changed = [name for name in picked if explicit[name] != resolved.get(name, "kept")]
-    address_choice = explicit[(changed or picked)[0]] if picked else None
+    explicit = dict(choices or {})
+    picked = {explicit.pop(name) for name in ADDRESS_FIELDS if name in explicit}
+    if len(picked) > 1:
+        raise MergeRefused(
+            "L'adresse se garde en entier (rue, complément, code postal et commune) : choisissez celle d'une seule fiche."
+        )
     resolved.update(explicit)
-    if address_choice:
-        resolved.update(dict.fromkeys(ADDRESS_FIELDS, address_choice))
+    if picked:
+        resolved[ADDRESS] = picked.pop()
     return resolved
 
 
@@ -165,7 +177,11 @@ def persons_merge(
     resolved = _complete_choices(kept, absorbed, choices)
     for name in FIELDS:
         mine, theirs = getattr(kept, name), getattr(absorbed, name)
-        take_theirs = resolved.get(name) == "absorbed" or (not mine and theirs and resolved.get(name) != "kept")
+        if name in ADDRESS_FIELDS:
+            # Empty parts are not filled from the other record: that would mix two addresses.
+            take_theirs = resolved.get(ADDRESS) == "absorbed"
+        else:
+            take_theirs = resolved.get(name) == "absorbed" or (not mine and theirs and resolved.get(name) != "kept")
         if take_theirs:
             setattr(kept, name, theirs)
             if theirs:

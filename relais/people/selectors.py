@@ -300,7 +300,7 @@ def person_to_keep(a: Person, b: Person, activity: tuple[dict[str, int], dict[st
 def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     """Both records field by field, what differs, and what a merge would keep by default: the record
     with more history is kept, the other one's values fill its gaps."""
-    from relais.people.merging import FIELDS, merge_default_choices
+    from relais.people.merging import ADDRESS, ADDRESS_FIELDS, FIELDS, merge_default_choices
 
     a, b = pair.person_a, pair.person_b
     activity = {"a": person_activity(a), "b": person_activity(b)}
@@ -311,6 +311,10 @@ def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     rows = []
     for name in FIELDS:
         if name == "nir" and not scope.may_see_nir and not (a.nir or b.nir):
+            continue
+        if name in ADDRESS_FIELDS:
+            if name == ADDRESS:  # the whole address, in the place of its first part: one choice
+                rows.append(_address_row(a, b, default=other if defaults.get(ADDRESS) == "absorbed" else keep))
             continue
         value_a, value_b = getattr(a, name), getattr(b, name)
         differs = (value_a or "") != (value_b or "")
@@ -329,6 +333,31 @@ def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     contacts = {key: [p.display_value for p in person.contact_points.all()] for key, person in (("a", a), ("b", b))}
     sources = {key: [f"{r.source} n° {r.source_id}" for r in person.source_records.all()] for key, person in (("a", a), ("b", b))}
     return PairComparison(rows=rows, keep=keep, contacts=contacts, sources=sources, activity=activity)
+
+
+def _address_row(a: Person, b: Person, *, default: str) -> ComparisonRow:
+    from relais.people.merging import ADDRESS, ADDRESS_FIELDS
+
+    differs = any((getattr(a, name) or "") != (getattr(b, name) or "") for name in ADDRESS_FIELDS)
+    cosmetic = differs and all(normalize_name(getattr(a, name)) == normalize_name(getattr(b, name)) for name in ADDRESS_FIELDS)
+    return ComparisonRow(
+        name=ADDRESS, label="Adresse", a=person_full_address(a), b=person_full_address(b),
+        differs=differs, cosmetic=cosmetic, default=default,
+    )  # fmt: skip
+
+
+def person_full_address(person: Person) -> str:
+    """The address on one line, saying what is missing (a reviewer must see an address without commune)."""
+    street = ", ".join(part for part in (person.address, person.address_complement) if part)
+    town = " ".join(part for part in (person.postcode, person.city) if part)
+    if not street and not town:
+        return ""
+    if not town:
+        return f"{street} (sans code postal ni commune)"
+    if not person.postcode or not person.city:
+        missing = "code postal" if not person.postcode else "commune"
+        return f"{street}, {town} (sans {missing})" if street else f"{town} (sans {missing})"
+    return f"{street}, {town}" if street else town
 
 
 def person_merges_visible(*, reviewer: DuplicateReviewer) -> QuerySet[PersonMerge]:

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from relais.core.http import AgentRequest
-from relais.people.merging import FIELDS, MergeRefused, merge_undo, pair_reject, pair_skip, persons_merge
-from relais.people.models import ImportJob, LinkJob, PersonMerge
+from relais.people.merging import ADDRESS, ADDRESS_FIELDS, FIELDS, MergeRefused, merge_undo, pair_reject, pair_skip, persons_merge
+from relais.people.models import ImportJob, LinkJob, MatchPair, Person, PersonMerge
 from relais.people.policies import DuplicateReviewer, duplicate_reviewer, persons_visible
 from relais.people.selectors import (
     match_pair_get,
@@ -98,6 +98,8 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
         kept, absorbed = (pair.person_a, pair.person_b) if keep == "a" else (pair.person_b, pair.person_a)
         choices = {}
         for name in FIELDS:
+            if name in ADDRESS_FIELDS and name != ADDRESS:
+                continue  # the address is one choice (field_address): its parts are never read apart
             picked = request.POST.get(f"field_{name}")
             if picked in ("a", "b"):
                 choices[name] = "kept" if picked == keep else "absorbed"
@@ -108,6 +110,9 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
             )
         except ValueError:
             versions = (0, 0)
+        if request.POST.get("confirmed") != "1":
+            # One key press must not merge: without the page's confirmation dialog (no script), ask here.
+            return _merge_confirmation(request, pair=pair, kept=kept, absorbed=absorbed)
         try:
             merge = persons_merge(
                 kept=kept, absorbed=absorbed, acting_user=request.user, reviewer=reviewer, choices=choices,
@@ -135,6 +140,15 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
         if fresh is not None:
             return redirect("people:review_pair", public_id=fresh.public_id)
     return redirect("people:review_queue")
+
+
+def _merge_confirmation(request: AgentRequest, *, pair: MatchPair, kept: Person, absorbed: Person) -> HttpResponse:
+    """The confirmation step: the same choices, posted again with `confirmed`. Only the decision
+    form's own fields are carried over."""
+    carried = {"keep", "version_a", "version_b", *(f"field_{name}" for name in FIELDS)}
+    hidden = [(name, request.POST[name]) for name in sorted(carried) if name in request.POST]
+    context = {"nav": "people", "pair": pair, "kept": kept, "absorbed": absorbed, "hidden": hidden}
+    return render(request, "people/review_confirm.html", context)
 
 
 def merges(request: AgentRequest) -> HttpResponse:

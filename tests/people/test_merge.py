@@ -135,6 +135,22 @@ def test_undo_puts_back_exactly_what_moved_and_leaves_new_exchanges_with_the_mer
         merge_undo(merge=merge, acting_user=world.adoption_agent)
 
 
+def test_the_address_moves_whole_and_a_choice_splitting_it_is_refused(world, twin_records):
+    kept, absorbed = twin_records
+    kept.address, kept.postcode, kept.city = "3 rue des Lilas", "", ""  # the 92's base lost the commune
+    kept.save()
+    reviewer = reviewer_of(world.adoption_agent)
+    with pytest.raises(MergeRefused, match="L'adresse se garde en entier"):
+        persons_merge(
+            kept=kept, absorbed=absorbed, acting_user=None, reviewer=reviewer, choices={"address": "absorbed", "city": "kept"}
+        )
+    assert Person.objects.get(pk=absorbed.pk).merged_into_id is None
+    # Keeping one's own address does not borrow the other record's postcode to fill the gap.
+    persons_merge(kept=kept, absorbed=absorbed, acting_user=None, reviewer=reviewer, choices={"address": "kept"})
+    kept.refresh_from_db()
+    assert (kept.address, kept.postcode, kept.city) == ("3 rue des Lilas", "", "")
+
+
 def test_merge_is_refused_while_an_agent_is_editing_one_of_the_records(world, twin_records):
     kept, absorbed = twin_records
     person_start_editing(person=absorbed, agent=world.agent78)

@@ -222,7 +222,7 @@ def test_a_manager_merges_their_person_with_the_other_departments_copy_and_may_u
     )
     client = world.client_for(manager92)
     assert client.get(reverse("people:detail", args=[copy_78.public_id])).status_code == 404
-    form = {**opened(client, across).form, "action": "merge", "keep": "a" if theirs == across.person_a else "b"}
+    form = {**opened(client, across).form, "action": "merge", "confirmed": "1", "keep": "a" if theirs == across.person_a else "b"}
 
     client.post(decision_url(across), form)
 
@@ -252,7 +252,10 @@ def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_expla
 
     assert response.status_code == 200
     page = ReviewPage(text(response))
-    assert page.rows["Commune"] == {"differs": True, "badge": "différent", "a": "Nanterre", "b": "Colombes"}
+    assert page.rows["Adresse"] == {
+        "differs": True, "badge": "différent", "a": "3 rue des Lilas, 92000 Nanterre", "b": "12 avenue Foch, 92700 Colombes",
+    }  # fmt: skip
+    assert "Commune" not in page.rows and "Code postal" not in page.rows
     assert page.rows["Nom d'usage"]["differs"] and page.rows["Nom d'usage"]["b"] == "Martin"
     # The same name typed in capitals is flagged as a mere difference of spelling.
     assert page.rows["Nom de naissance"]["badge"] == "graphie différente"
@@ -306,8 +309,8 @@ def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next
     client = world.client_for(manager92)
     form = opened(client, pair).form
     form.update(
-        action="merge", keep="b", field_birth_name="a", field_first_names="a", field_usage_name="b",
-        field_address="a", field_postcode="a", field_city="a",
+        action="merge", confirmed="1", keep="b", field_birth_name="a", field_first_names="a", field_usage_name="b",
+        field_address="a",
     )  # fmt: skip
 
     response = client.post(decision_url(pair), form)
@@ -330,20 +333,72 @@ def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next
     assert "Fiches fusionnées dans celle de MARTIN Élodie" in html and "peut être annulée" in html
 
 
-def test_choosing_the_city_of_a_record_takes_its_whole_address(world, manager92, twins, pair):
+def test_the_address_is_one_choice_and_a_request_splitting_it_still_keeps_one_record_s_whole_address(world, manager92):
+    """The field trial's slip: record B's street picked while A's postcode and commune stayed
+    selected gave an address without postcode or commune. Now the page offers the address as one
+    choice, says what an address lacks, and the server never reads its parts apart."""
+    a = PersonFactory(
+        birth_name="Roux", first_names="Hélène", address="3 rue des Lilas", postcode="92000", city="Nanterre",
+        commune_code="92050", organisations=[world.org92],
+    )  # fmt: skip
+    b = PersonFactory(
+        birth_name="ROUX", first_names="Helene", address="12 avenue Foch", postcode="", city="", commune_code="",
+        organisations=[world.org92],
+    )  # fmt: skip
+    pair = pair_of(a, b)
+    client = world.client_for(manager92)
+    page = opened(client, pair)
+    assert page.rows["Adresse"]["b" if pair.person_b == b else "a"] == "12 avenue Foch (sans code postal ni commune)"
+    html = text(client.get(review_url(pair)))
+    assert html.count('name="field_address"') == 2
+    assert 'name="field_postcode"' not in html and 'name="field_city"' not in html
+    side_of_b = "b" if pair.person_b == b else "a"
+    side_of_a = "a" if side_of_b == "b" else "b"
+
+    # A forged request keeping A's postcode and commune with B's street.
+    client.post(
+        decision_url(pair),
+        {**page.form, "action": "merge", "confirmed": "1", "keep": side_of_a, "field_address": side_of_b,
+         "field_postcode": side_of_a, "field_city": side_of_a, "field_commune_code": side_of_a},
+    )  # fmt: skip
+
+    a.refresh_from_db()
+    assert (a.address, a.postcode, a.city, a.commune_code) == ("12 avenue Foch", "", "", "")
+    assert a.merged_into_id is None and PersonMerge.objects.get().kept == a
+    # Choosing A's address gives it whole back (after an undo, as a reviewer would).
+    client.post(reverse("people:merge_undo", args=[PersonMerge.objects.get().public_id]))
+    client.post(
+        decision_url(pair),
+        {**opened(client, pair).form, "action": "merge", "confirmed": "1", "keep": side_of_a, "field_address": side_of_a},
+    )
+    a.refresh_from_db()
+    assert (a.address, a.postcode, a.city, a.commune_code) == ("3 rue des Lilas", "92000", "Nanterre", "92050")
+
+
+def test_a_merge_asks_for_confirmation_first_and_the_confirmation_keeps_the_choices(world, manager92, twins, pair):
+    """Without the page's dialog (no script), the first press of « Fusionner » only asks."""
     a, b = twins
     client = world.client_for(manager92)
-    form = opened(client, pair).form
-    # The reviewer changes only the city; the other address lines keep their default choice.
-    picked = "b" if form["field_city"] == "a" else "a"
-    source = b if picked == "b" else a
-    form.update(action="merge", field_city=picked)
+    form = {**opened(client, pair).form, "action": "merge", "keep": "b", "field_usage_name": "b", "field_address": "a"}
+    form.pop("confirmed")
 
-    client.post(decision_url(pair), form)
+    response = client.post(decision_url(pair), form)
 
-    kept = PersonMerge.objects.get().kept
-    kept.refresh_from_db()
-    assert (kept.address, kept.postcode, kept.city) == (source.address, source.postcode, source.city)
+    assert response.status_code == 200
+    html = text(response)
+    assert "<h1" in html and "Confirmer la fusion" in html
+    assert "La fiche de LEFÈVRE Élodie sera fusionnée dans celle de MARTIN Élodie" in re.sub(r"<[^>]+>", "", html)
+    assert not PersonMerge.objects.exists() and Person.objects.get(pk=a.pk).merged_into_id is None
+    assert f'href="{review_url(pair)}"' in html  # going back is one link away
+    confirmation = {}
+    for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html):
+        confirmation[name] = value
+    assert confirmation["confirmed"] == "1" and confirmation["keep"] == "b" and confirmation["field_address"] == "a"
+
+    client.post(decision_url(pair), {**confirmation, "action": "merge"})
+
+    b.refresh_from_db()
+    assert PersonMerge.objects.get().kept == b and (b.address, b.city) == ("3 rue des Lilas", "Nanterre")
 
 
 def test_different_persons_leave_the_queue_for_good(world, manager92, twins, pair):
@@ -383,7 +438,7 @@ def test_a_record_changed_since_the_comparison_was_opened_stops_the_merge(world,
     data.city = "Rueil-Malmaison"
     scope = agent_access_scope(world.pmi_agent)
     person_update(person=a, data=data, expected_version=a.version, scope=scope, acting_user=world.pmi_agent)
-    form["action"] = "merge"
+    form.update(action="merge", confirmed="1")
 
     response = client.post(decision_url(pair), form, follow=True)
 
@@ -395,8 +450,8 @@ def test_a_record_changed_since_the_comparison_was_opened_stops_the_merge(world,
     assert pair.status == MatchPair.Status.PENDING
     # Reloading shows the new values, and the merge then goes through.
     page = ReviewPage(text(response))
-    assert "Rueil-Malmaison" in page.rows["Commune"].values()
-    assert client.post(decision_url(pair), {**page.form, "action": "merge"}).status_code == 302
+    assert "3 rue des Lilas, 92000 Rueil-Malmaison" in page.rows["Adresse"].values()
+    assert client.post(decision_url(pair), {**page.form, "action": "merge", "confirmed": "1"}).status_code == 302
     assert PersonMerge.objects.count() == 1
 
 
@@ -405,7 +460,7 @@ def test_a_record_being_edited_by_another_agent_is_not_merged_under_their_feet(w
     colleague = world.client_for(world.pmi_agent)
     assert colleague.get(reverse("people:edit", args=[b.public_id])).status_code == 200  # starts editing
     client = world.client_for(manager92)
-    form = {**opened(client, pair).form, "action": "merge"}
+    form = {**opened(client, pair).form, "action": "merge", "confirmed": "1"}
 
     response = client.post(decision_url(pair), form, follow=True)
 
@@ -440,7 +495,7 @@ def test_the_decision_is_refused_to_an_agent_who_does_not_review_this_pair(world
 def test_the_merge_history_lists_the_merge_and_its_undo_restores_both_records(world, manager92, twins, pair):
     a, b = twins
     client = world.client_for(manager92)
-    client.post(decision_url(pair), {**opened(client, pair).form, "action": "merge", "keep": "a"})
+    client.post(decision_url(pair), {**opened(client, pair).form, "action": "merge", "confirmed": "1", "keep": "a"})
     merge = PersonMerge.objects.get()
     undo_url = reverse("people:merge_undo", args=[merge.public_id])
 
