@@ -38,6 +38,7 @@ from relais.territory.policies import AccessScope, agent_access_scope, agent_man
 from relais.territory.selectors import agent_home_organisation
 
 TIMELINE_PAGE_SIZE = 25
+TIMELINE_FILTER_IDS = "id_historique_%s"
 
 
 def search(request: AgentRequest) -> HttpResponse:
@@ -67,7 +68,8 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request)
     households = person_households(person)
     visible_ids = set(persons_visible(scope).filter(pk__in=[m.person_id for m in households]).values_list("pk", flat=True))
-    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    # Its own ids: the exchange form on the same page has a channel and a service too.
+    filters = TimelineFilterForm(request.GET or None, scope=scope, auto_id=TIMELINE_FILTER_IDS)
     context = {
         "nav": "people",
         "person": person,
@@ -89,7 +91,7 @@ def timeline(request: AgentRequest, public_id: str) -> HttpResponse:
     """The timeline alone, for htmx filtering and "more" without reloading the file."""
     scope = agent_access_scope(request.user)
     person = person_get(scope=scope, public_id=public_id)
-    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    filters = TimelineFilterForm(request.GET or None, scope=scope, auto_id=TIMELINE_FILTER_IDS)
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="historique")
     context = {
         "person": person,
@@ -106,7 +108,7 @@ def _timeline_page(scope: AccessScope, person: Person, filters: TimelineFilterFo
     except ValueError:
         shown = TIMELINE_PAGE_SIZE
     entries, has_more = person_history(scope=scope, person=person, filters=filters.to_filters(), limit=shown)
-    return {"items": entries, "has_more": has_more, "next_shown": shown + TIMELINE_PAGE_SIZE}
+    return {"items": entries, "has_more": has_more, "shown": shown, "next_shown": shown + TIMELINE_PAGE_SIZE}
 
 
 @require_http_methods(["GET", "POST"])
