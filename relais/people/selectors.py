@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.text import capfirst
 
 from relais.people.identity_rules import AGAINST, VETO, Finding
 from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
@@ -261,7 +262,8 @@ class PairComparison:
 
 def _field_label(name: str) -> str:
     field = Person._meta.get_field(name)
-    return str(getattr(field, "verbose_name", name)).capitalize()
+    # capfirst, not str.capitalize: the latter turned "NIR" into "Nir" and "INSEE" into "insee".
+    return capfirst(str(getattr(field, "verbose_name", name)))
 
 
 def _display(person: Person, name: str, scope: AccessScope) -> str:

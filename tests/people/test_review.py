@@ -269,6 +269,19 @@ def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_expla
     assert "Ce qui désigne deux personnes différentes" not in html  # nothing contradicts this pair
 
 
+def test_the_comparison_and_the_person_pages_write_nir_and_insee_in_capitals_and_offer_no_dashes(world, manager92, twins, pair):
+    a, _ = twins
+    a.nir = "285049205012345"[:13] + f"{97 - int('2850492050123') % 97:02d}"  # a valid key
+    a.save()
+    client = world.client_for(manager92)
+    page = opened(client, pair)
+    assert page.rows["NIR"]["differs"] and "Nir" not in page.rows
+    for url in (review_url(pair), reverse("people:detail", args=[a.public_id]), reverse("people:edit", args=[a.public_id]),
+                reverse("people:create"), reverse("people:review_queue"), reverse("people:merges"), reverse("people:jobs")):  # fmt: skip
+        html = text(client.get(url))
+        assert "Nir" not in html and "insee" not in html.replace("INSEE", "") and "-----" not in html, url
+
+
 def test_opening_a_comparison_writes_a_read_of_both_files_to_the_access_log(world, manager92, twins, pair):
     world.client_for(manager92).get(review_url(pair), REMOTE_ADDR="10.9.8.7")
 
