@@ -14,3 +14,13 @@ def content_visible(context, exchange) -> bool:
 @register.simple_tag
 def split(value: str, separator: str = ",") -> list[str]:
     return value.split(separator)
+
+
+@register.filter
+def pluriel(value: object, suffix: str = "s") -> str:
+    """French plural: « 0 paire », « 1 paire », « 2 paires » (Django's pluralize says « 0 paires »)."""
+    try:
+        count = abs(float(len(value) if isinstance(value, (list, tuple)) else value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return suffix if count >= 2 else ""
