@@ -42,17 +42,17 @@ def person_may_create(scope: AccessScope) -> bool:
     return scope.may_edit_identity
 
 
-# --- Duplicate review (docs/identity-rules.md, « Qui examine les doublons ») --------------------
+# --- Duplicate review (docs/identity-rules.md, « Who reviews duplicates ») --------------------
 
 
 @dataclass(frozen=True)
 class DuplicateReviewer:
     """Whose duplicate pairs an agent may open, merge, declare different, and whose merges they undo.
 
-    - A manager or functional administrator of a département or the EPI reviews every pair where one
-      record is known to an organisation they manage (widened like their access scope by a shared
-      service): the other record is often known only to the other département's legacy base, and
-      telling whether it is the same person is their job.
+    - A manager of a département or the EPI reviews every pair where one record is known to their
+      organisation; a functional administrator, to any organisation sharing their service (the
+      EPI's administrator: both départements). The other record is often known only to the other
+      département's legacy base, and telling whether it is the same person is their job.
     - Anyone else (reception agent, mediator, social worker of a sensitive service…) reviews nothing,
       unless given the `people.merge_person` permission (directly or through a group in the admin):
       then only the pairs whose two records they may already see.
@@ -132,8 +132,11 @@ def duplicate_reviewer(agent: Agent) -> DuplicateReviewer:
         )
         for membership in memberships:
             managed.add(membership.organisation_id)
-            # As in the access scope: a shared service's manager answers for every organisation sharing it.
-            managed.update(org.pk for org in membership.service.organisations.all() if not org.is_partner)
+            if membership.role == "admin":
+                # A functional administrator of a shared service (the EPI's) answers for every
+                # organisation sharing it; a manager only for their own (a sensitive shared service's
+                # manager sees both départements for its files, not to maintain everyone's identity).
+                managed.update(org.pk for org in membership.service.organisations.all() if not org.is_partner)
     reviewer = DuplicateReviewer(
         scope=scope,
         managed_organisation_ids=frozenset(managed & scope.organisation_ids),
