@@ -58,6 +58,24 @@ def test_the_person_file_and_the_work_queue_fit_a_phone_screen_and_the_file_has_
     assert _width(page) <= 375
 
 
+def test_the_manager_s_queue_and_jobs_fit_a_phone_screen(page, world, person92):
+    """Visually hidden text in a table cell must not stretch the page past the table's scroll region."""
+    from relais.people.models import LinkJob
+
+    job = LinkJob.objects.create(description="Rapprochement 78-92", status="done", records=5000, pairs=1, to_review=1)
+    copy = PersonFactory(birth_name="LEFEVRE", first_names="Elodie", organisations=[world.org78])
+    a, b = sorted([person92, copy], key=lambda person: person.pk)
+    MatchPair.objects.create(job=job, person_a=a, person_b=b, probability=0.9, explanation={})
+    AgentFactory(email="responsable92@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92, "manager")])
+    page.set_viewport_size({"width": 375, "height": 800})
+    _login(page, "responsable92@hauts-de-seine.fr")
+
+    for url in ("/usagers/traitements/", "/usagers/doublons/"):
+        page.goto(url)
+        assert "1 paire à examiner" in page.locator("main").inner_text()
+        assert _width(page) <= 375, url
+
+
 def test_afficher_plus_moves_the_keyboard_to_the_first_new_item(page, world, person92):
     _history(world, person92, 30)
     _login(page, "agent92@hauts-de-seine.fr")
