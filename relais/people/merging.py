@@ -29,11 +29,10 @@ from relais.people.models import (
     SourceRecord,
 )
 from relais.people.normalization import normalize_name, split_first_names
-from relais.people.policies import persons_visible
+from relais.people.policies import DuplicateReviewer
 from relais.people.search import person_index
 from relais.people.services import PersonData, person_search_fields
 from relais.territory.models import Agent
-from relais.territory.policies import AccessScope
 
 FIELDS = PersonData.IDENTITY_FIELDS
 EDIT_LEASE = dt.timedelta(minutes=20)
@@ -50,15 +49,25 @@ class FieldChoice:
     choices: dict[str, str]
 
 
-# The parts of an address go together: a reviewer picking one record's city takes its whole address.
+# The parts of an address go together: a merge keeps one record's whole address, never a street
+# from one and a commune from the other (which would be nobody's address). One choice, keyed
+# "address", decides them all.
 ADDRESS_FIELDS = ("address", "address_complement", "postcode", "city", "commune_code")
+ADDRESS = "address"
+
+
+def _has_address(person: Person) -> bool:
+    return any(getattr(person, name) for name in ADDRESS_FIELDS)
 
 
 def merge_default_choices(kept: Person, absorbed: Person) -> dict[str, str]:
     """What a careful reviewer would pick by default: a value over an empty one, the fuller list of
-    first names, the address of the record updated last (people move; records are rarely backdated)."""
+    first names, the address of the record updated last (people move; records are rarely backdated),
+    an address over none. The address is one choice, under the key "address"."""
     choices: dict[str, str] = {}
     for name in FIELDS:
+        if name in ADDRESS_FIELDS:
+            continue
         mine, theirs = getattr(kept, name), getattr(absorbed, name)
         if not mine and theirs:
             choices[name] = "absorbed"
@@ -72,8 +81,9 @@ def merge_default_choices(kept: Person, absorbed: Person) -> dict[str, str]:
             choices[name] = "absorbed"
     if _first_names(kept) < _first_names(absorbed):
         choices["first_names"] = "absorbed"
-    if absorbed.city and absorbed.updated_at and kept.updated_at and absorbed.updated_at > kept.updated_at:
-        choices.update(dict.fromkeys(ADDRESS_FIELDS, "absorbed"))
+    newer = absorbed.city and absorbed.updated_at and kept.updated_at and absorbed.updated_at > kept.updated_at
+    if (_has_address(absorbed) and not _has_address(kept)) or newer:
+        choices[ADDRESS] = "absorbed"
     return choices
 
 
@@ -87,17 +97,18 @@ def _first_names(person: Person) -> set[str]:
 
 
 def _complete_choices(kept: Person, absorbed: Person, choices: dict[str, str] | None) -> dict[str, str]:
-    """The reviewer's choices, over the defaults; a choice on one part of the address takes it whole."""
+    """The reviewer's choices over the defaults. The address is one choice: choices on its parts
+    must agree (a request splitting it is refused, whatever the page sent), and decide it whole."""
     resolved = merge_default_choices(kept, absorbed)
-    explicit = choices or {}
-    # The review form posts a choice for every line of the address: the line the reviewer changed
-    # from its default is the one that tells which address to keep.
-    picked = [name for name in ADDRESS_FIELDS if name in explicit]
-    changed = [name for name in picked if explicit[name] != resolved.get(name, "kept")]
-    address_choice = explicit[(changed or picked)[0]] if picked else None
+    explicit = dict(choices or {})
+    picked = {explicit.pop(name) for name in ADDRESS_FIELDS if name in explicit}
+    if len(picked) > 1:
+        raise MergeRefused(
+            "L'adresse se garde en entier (rue, complément, code postal et commune) : choisissez celle d'une seule fiche."
+        )
     resolved.update(explicit)
-    if address_choice:
-        resolved.update(dict.fromkeys(ADDRESS_FIELDS, address_choice))
+    if picked:
+        resolved[ADDRESS] = picked.pop()
     return resolved
 
 
@@ -133,7 +144,7 @@ def persons_merge(
     kept: Person,
     absorbed: Person,
     acting_user: Agent | None,
-    scope: AccessScope | None = None,
+    reviewer: DuplicateReviewer | None = None,
     choices: dict[str, str] | None = None,
     expected_versions: tuple[int, int] | None = None,
     pair: MatchPair | None = None,
@@ -154,9 +165,7 @@ def persons_merge(
     kept, absorbed = locked[kept.pk], locked[absorbed.pk]
     if kept.merged_into_id or absorbed.merged_into_id:
         raise MergeRefused("L'une des deux fiches a déjà été fusionnée.")
-    if scope is not None and (
-        not scope.may_edit_identity or persons_visible(scope).filter(pk__in=[kept.pk, absorbed.pk]).count() != 2
-    ):
+    if reviewer is not None and not reviewer.may_merge(kept, absorbed):
         raise PermissionDenied("Vous ne pouvez pas fusionner ces fiches.")
     if expected_versions and (kept.version, absorbed.version) != expected_versions:
         raise MergeRefused("Une des fiches a été modifiée depuis que vous l'avez ouverte : rechargez la comparaison.")
@@ -168,7 +177,11 @@ def persons_merge(
     resolved = _complete_choices(kept, absorbed, choices)
     for name in FIELDS:
         mine, theirs = getattr(kept, name), getattr(absorbed, name)
-        take_theirs = resolved.get(name) == "absorbed" or (not mine and theirs and resolved.get(name) != "kept")
+        if name in ADDRESS_FIELDS:
+            # Empty parts are not filled from the other record: that would mix two addresses.
+            take_theirs = resolved.get(ADDRESS) == "absorbed"
+        else:
+            take_theirs = resolved.get(name) == "absorbed" or (not mine and theirs and resolved.get(name) != "kept")
         if take_theirs:
             setattr(kept, name, theirs)
             if theirs:

@@ -70,6 +70,8 @@ class Person(models.Model):
     class Meta:
         verbose_name = "usager"
         ordering = ["birth_name", "first_names"]
+        # Beyond managers (who review by role), who else may review duplicates: see people/policies.py.
+        permissions = [("merge_person", "Peut examiner les doublons et fusionner des fiches")]
         indexes = [
             models.Index(fields=["search_birth_name"], name="person_search_birth_name_idx"),
             models.Index(fields=["search_usage_name"], name="person_search_usage_name_idx"),

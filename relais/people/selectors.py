@@ -9,8 +9,9 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.text import capfirst
 
 from relais.people.identity_rules import AGAINST, VETO, Finding
 from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
@@ -22,7 +23,7 @@ from relais.people.normalization import (
     phone_search_digits,
     search_words,
 )
-from relais.people.policies import persons_visible, persons_visible_filter
+from relais.people.policies import DuplicateReviewer, persons_visible, persons_visible_filter
 from relais.people.search import search_by_words
 from relais.people.services import PersonData
 from relais.territory.policies import AccessScope
@@ -206,14 +207,17 @@ def person_households(person: Person) -> list[HouseholdMember]:
 # --- Duplicate review -------------------------------------------------------------------------
 
 
-def match_pairs_to_review(*, scope: AccessScope, job_id: int | None = None) -> QuerySet[MatchPair]:
-    """Pairs waiting for a decision that the scope may see in full (both records), most likely
-    first; pairs put off ("plus tard") come after the fresh ones."""
-    if not scope.may_edit_identity:
+def match_pairs_to_review(*, reviewer: DuplicateReviewer, job_id: int | None = None) -> QuerySet[MatchPair]:
+    """Pairs waiting for a decision that this reviewer may open (`DuplicateReviewer`), most likely
+    first; pairs put off ("plus tard") come after the fresh ones. Every count of pairs "à examiner"
+    is this queryset's, so a count never promises a pair the reviewer cannot open."""
+    if not reviewer.may_review:
         return MatchPair.objects.none()
-    visible = persons_visible(scope).filter(merged_into__isnull=True).values("pk")
     pairs = MatchPair.objects.filter(
-        status__in=[MatchPair.Status.PENDING, MatchPair.Status.SKIPPED], person_a__in=visible, person_b__in=visible
+        reviewer.pairs_filter(),
+        status__in=[MatchPair.Status.PENDING, MatchPair.Status.SKIPPED],
+        person_a__merged_into__isnull=True,
+        person_b__merged_into__isnull=True,
     )
     if job_id is not None:
         pairs = pairs.filter(job_id=job_id)
@@ -221,14 +225,17 @@ def match_pairs_to_review(*, scope: AccessScope, job_id: int | None = None) -> Q
     return pairs.select_related("person_a", "person_b").order_by(put_off, "-probability", "pk")
 
 
-def match_pair_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> MatchPair:
-    visible = persons_visible(scope).values("pk")
+def match_pairs_to_review_by_job(*, reviewer: DuplicateReviewer) -> dict[int, int]:
+    """{job id: pairs of that job this reviewer may still open}."""
+    rows = match_pairs_to_review(reviewer=reviewer).order_by().values("job_id").annotate(count=Count("pk"))
+    return {row["job_id"]: row["count"] for row in rows}
+
+
+def match_pair_get(*, reviewer: DuplicateReviewer, public_id: uuid.UUID | str) -> MatchPair:
     try:
-        if not scope.may_edit_identity:
+        if not reviewer.may_review:
             raise MatchPair.DoesNotExist
-        return MatchPair.objects.select_related("person_a", "person_b", "job").get(
-            public_id=public_id, person_a__in=visible, person_b__in=visible
-        )
+        return MatchPair.objects.select_related("person_a", "person_b", "job").get(reviewer.pairs_filter(), public_id=public_id)
     except (MatchPair.DoesNotExist, ValidationError, ValueError):
         raise Http404("Aucune paire ne correspond.") from None
 
@@ -255,7 +262,8 @@ class PairComparison:
 
 def _field_label(name: str) -> str:
     field = Person._meta.get_field(name)
-    return str(getattr(field, "verbose_name", name)).capitalize()
+    # capfirst, not str.capitalize: the latter turned "NIR" into "Nir" and "INSEE" into "insee".
+    return capfirst(str(getattr(field, "verbose_name", name)))
 
 
 def _display(person: Person, name: str, scope: AccessScope) -> str:
@@ -294,7 +302,7 @@ def person_to_keep(a: Person, b: Person, activity: tuple[dict[str, int], dict[st
 def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     """Both records field by field, what differs, and what a merge would keep by default: the record
     with more history is kept, the other one's values fill its gaps."""
-    from relais.people.merging import FIELDS, merge_default_choices
+    from relais.people.merging import ADDRESS, ADDRESS_FIELDS, FIELDS, merge_default_choices
 
     a, b = pair.person_a, pair.person_b
     activity = {"a": person_activity(a), "b": person_activity(b)}
@@ -305,6 +313,10 @@ def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     rows = []
     for name in FIELDS:
         if name == "nir" and not scope.may_see_nir and not (a.nir or b.nir):
+            continue
+        if name in ADDRESS_FIELDS:
+            if name == ADDRESS:  # the whole address, in the place of its first part: one choice
+                rows.append(_address_row(a, b, default=other if defaults.get(ADDRESS) == "absorbed" else keep))
             continue
         value_a, value_b = getattr(a, name), getattr(b, name)
         differs = (value_a or "") != (value_b or "")
@@ -325,9 +337,35 @@ def pair_comparison(*, pair: MatchPair, scope: AccessScope) -> PairComparison:
     return PairComparison(rows=rows, keep=keep, contacts=contacts, sources=sources, activity=activity)
 
 
-def person_merges_visible(*, scope: AccessScope) -> QuerySet[PersonMerge]:
-    if not scope.may_edit_identity:
+def _address_row(a: Person, b: Person, *, default: str) -> ComparisonRow:
+    from relais.people.merging import ADDRESS, ADDRESS_FIELDS
+
+    differs = any((getattr(a, name) or "") != (getattr(b, name) or "") for name in ADDRESS_FIELDS)
+    cosmetic = differs and all(normalize_name(getattr(a, name)) == normalize_name(getattr(b, name)) for name in ADDRESS_FIELDS)
+    return ComparisonRow(
+        name=ADDRESS, label="Adresse", a=person_full_address(a), b=person_full_address(b),
+        differs=differs, cosmetic=cosmetic, default=default,
+    )  # fmt: skip
+
+
+def person_full_address(person: Person) -> str:
+    """The address on one line, saying what is missing (a reviewer must see an address without commune)."""
+    street = ", ".join(part for part in (person.address, person.address_complement) if part)
+    town = " ".join(part for part in (person.postcode, person.city) if part)
+    if not street and not town:
+        return ""
+    if not town:
+        return f"{street} (sans code postal ni commune)"
+    if not person.postcode or not person.city:
+        missing = "code postal" if not person.postcode else "commune"
+        return f"{street}, {town} (sans {missing})" if street else f"{town} (sans {missing})"
+    return f"{street}, {town}" if street else town
+
+
+def person_merges_visible(*, reviewer: DuplicateReviewer) -> QuerySet[PersonMerge]:
+    """The merges a reviewer may read and undo: those whose kept record they deal with."""
+    if not reviewer.may_review:
         return PersonMerge.objects.none()
-    return PersonMerge.objects.filter(kept__in=persons_visible(scope).values("pk")).select_related(
+    return PersonMerge.objects.filter(reviewer.persons_filter("kept_id")).select_related(
         "kept", "absorbed", "merged_by", "undone_by"
     )

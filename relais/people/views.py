@@ -16,7 +16,7 @@ from relais.exchanges.selectors import person_history
 from relais.people.forms import HouseholdMemberForm, PersonForm
 from relais.people.merging import person_start_editing
 from relais.people.models import HouseholdMember, Person
-from relais.people.policies import person_may_create, persons_visible
+from relais.people.policies import duplicate_reviewer, person_may_create, persons_visible
 from relais.people.selectors import (
     DuplicateCandidate,
     match_pairs_to_review,
@@ -41,6 +41,7 @@ from relais.territory.policies import AccessScope, agent_access_scope, agent_man
 from relais.territory.selectors import agent_home_organisation
 
 TIMELINE_PAGE_SIZE = 25
+TIMELINE_FILTER_IDS = "id_historique_%s"
 
 
 def search(request: AgentRequest) -> HttpResponse:
@@ -55,7 +56,8 @@ def search(request: AgentRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "people/includes/search_results.html", context)
     # The data work on persons, for those who do it (counted only on a full page, not while typing).
-    context["to_review"] = match_pairs_to_review(scope=scope).count() if scope.may_edit_identity else None
+    reviewer = duplicate_reviewer(request.user)
+    context["to_review"] = match_pairs_to_review(reviewer=reviewer).count() if reviewer.may_review else None
     context["manages_person_data"] = agent_manages_person_data(request.user)
     return render(request, "people/search.html", context)
 
@@ -73,7 +75,8 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request)
     households = person_households(person)
     visible_ids = set(persons_visible(scope).filter(pk__in=[m.person_id for m in households]).values_list("pk", flat=True))
-    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    # Its own ids: the exchange form on the same page has a channel and a service too.
+    filters = TimelineFilterForm(request.GET or None, scope=scope, auto_id=TIMELINE_FILTER_IDS)
     context = {
         "nav": "people",
         "person": person,
@@ -95,7 +98,7 @@ def timeline(request: AgentRequest, public_id: str) -> HttpResponse:
     """The timeline alone, for htmx filtering and "more" without reloading the file."""
     scope = agent_access_scope(request.user)
     person = person_get(scope=scope, public_id=public_id)
-    filters = TimelineFilterForm(request.GET or None, scope=scope)
+    filters = TimelineFilterForm(request.GET or None, scope=scope, auto_id=TIMELINE_FILTER_IDS)
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="historique")
     context = {
         "person": person,
@@ -112,7 +115,7 @@ def _timeline_page(scope: AccessScope, person: Person, filters: TimelineFilterFo
     except ValueError:
         shown = TIMELINE_PAGE_SIZE
     entries, has_more = person_history(scope=scope, person=person, filters=filters.to_filters(), limit=shown)
-    return {"items": entries, "has_more": has_more, "next_shown": shown + TIMELINE_PAGE_SIZE}
+    return {"items": entries, "has_more": has_more, "shown": shown, "next_shown": shown + TIMELINE_PAGE_SIZE}
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,9 +12,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from relais.core.http import AgentRequest
-from relais.people.merging import FIELDS, MergeRefused, merge_undo, pair_reject, pair_skip, persons_merge
-from relais.people.models import ImportJob, LinkJob, PersonMerge
-from relais.people.selectors import match_pair_get, match_pairs_to_review, pair_comparison, person_merges_visible
+from relais.people.merging import ADDRESS, ADDRESS_FIELDS, FIELDS, MergeRefused, merge_undo, pair_reject, pair_skip, persons_merge
+from relais.people.models import ImportJob, LinkJob, MatchPair, Person, PersonMerge
+from relais.people.policies import DuplicateReviewer, duplicate_reviewer, persons_visible
+from relais.people.selectors import (
+    match_pair_get,
+    match_pairs_to_review,
+    match_pairs_to_review_by_job,
+    pair_comparison,
+    person_merges_visible,
+)
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
 from relais.territory.policies import agent_access_scope, agent_manages_person_data
@@ -22,12 +29,17 @@ from relais.territory.policies import agent_access_scope, agent_manages_person_d
 PAGE_SIZE = 50
 
 
+def _reviewer(request: AgentRequest) -> DuplicateReviewer:
+    reviewer = duplicate_reviewer(request.user)
+    if not reviewer.may_review:
+        raise PermissionDenied("Votre rôle ne permet pas d'examiner les doublons ni de fusionner des fiches.")
+    return reviewer
+
+
 def review_queue(request: AgentRequest) -> HttpResponse:
-    scope = agent_access_scope(request.user)
-    if not scope.may_edit_identity:
-        raise PermissionDenied("Votre rôle ne permet pas de fusionner des fiches.")
+    reviewer = _reviewer(request)
     job = _job_filter(request)
-    pairs = match_pairs_to_review(scope=scope, job_id=job.pk if job else None)
+    pairs = match_pairs_to_review(reviewer=reviewer, job_id=job.pk if job else None)
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"nav": "people", "page": page, "job": job, "first": page.object_list[0] if page.object_list else None}
     return render(request, "people/review_queue.html", context)
@@ -44,8 +56,9 @@ def _job_filter(request: AgentRequest) -> LinkJob | None:
 
 
 def review_pair(request: AgentRequest, public_id: str) -> HttpResponse:
-    scope = agent_access_scope(request.user)
-    pair = match_pair_get(scope=scope, public_id=public_id)
+    reviewer = duplicate_reviewer(request.user)
+    scope = reviewer.scope
+    pair = match_pair_get(reviewer=reviewer, public_id=public_id)
     access_log_record(
         scope=scope,
         action=AccessLog.Action.VIEW,
@@ -63,15 +76,16 @@ def review_pair(request: AgentRequest, public_id: str) -> HttpResponse:
         "two_people": any(finding.get("severity") in ("veto", "against") for finding in findings),
         "household_discount": pair.explanation.get("household_discount", 0),
         "rules_weight": pair.explanation.get("rules_weight", 0),
-        "remaining": match_pairs_to_review(scope=scope).count(),
+        "remaining": match_pairs_to_review(reviewer=reviewer).count(),
     }
     return render(request, "people/review_pair.html", context)
 
 
 @require_POST
 def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
-    scope = agent_access_scope(request.user)
-    pair = match_pair_get(scope=scope, public_id=public_id)
+    reviewer = duplicate_reviewer(request.user)
+    scope = reviewer.scope
+    pair = match_pair_get(reviewer=reviewer, public_id=public_id)
     action = request.POST.get("action")
     if action == "reject":
         pair_reject(pair=pair, acting_user=request.user)
@@ -84,6 +98,8 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
         kept, absorbed = (pair.person_a, pair.person_b) if keep == "a" else (pair.person_b, pair.person_a)
         choices = {}
         for name in FIELDS:
+            if name in ADDRESS_FIELDS and name != ADDRESS:
+                continue  # the address is one choice (field_address): its parts are never read apart
             picked = request.POST.get(f"field_{name}")
             if picked in ("a", "b"):
                 choices[name] = "kept" if picked == keep else "absorbed"
@@ -94,9 +110,12 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
             )
         except ValueError:
             versions = (0, 0)
+        if request.POST.get("confirmed") != "1":
+            # One key press must not merge: without the page's confirmation dialog (no script), ask here.
+            return _merge_confirmation(request, pair=pair, kept=kept, absorbed=absorbed)
         try:
             merge = persons_merge(
-                kept=kept, absorbed=absorbed, acting_user=request.user, scope=scope, choices=choices,
+                kept=kept, absorbed=absorbed, acting_user=request.user, reviewer=reviewer, choices=choices,
                 expected_versions=versions, pair=pair,
             )  # fmt: skip
         except MergeRefused as refused:
@@ -113,21 +132,27 @@ def review_decide(request: AgentRequest, public_id: str) -> HttpResponse:
     else:
         messages.error(request, "Choisissez : fusionner, personnes différentes ou plus tard.")
         return redirect("people:review_pair", public_id=pair.public_id)
-    following = match_pairs_to_review(scope=scope).exclude(pk=pair.pk).first()
+    following = match_pairs_to_review(reviewer=reviewer).exclude(pk=pair.pk).first()
     if following is not None and action != "skip":
         return redirect("people:review_pair", public_id=following.public_id)
     if action == "skip":
-        fresh = match_pairs_to_review(scope=scope).exclude(pk=pair.pk).filter(status="pending").first()
+        fresh = match_pairs_to_review(reviewer=reviewer).exclude(pk=pair.pk).filter(status="pending").first()
         if fresh is not None:
             return redirect("people:review_pair", public_id=fresh.public_id)
     return redirect("people:review_queue")
 
 
+def _merge_confirmation(request: AgentRequest, *, pair: MatchPair, kept: Person, absorbed: Person) -> HttpResponse:
+    """The confirmation step: the same choices, posted again with `confirmed`. Only the decision
+    form's own fields are carried over."""
+    carried = {"keep", "version_a", "version_b", *(f"field_{name}" for name in FIELDS)}
+    hidden = [(name, request.POST[name]) for name in sorted(carried) if name in request.POST]
+    context = {"nav": "people", "pair": pair, "kept": kept, "absorbed": absorbed, "hidden": hidden}
+    return render(request, "people/review_confirm.html", context)
+
+
 def merges(request: AgentRequest) -> HttpResponse:
-    scope = agent_access_scope(request.user)
-    if not scope.may_edit_identity:
-        raise PermissionDenied("Votre rôle ne permet pas de fusionner des fiches.")
-    merges = person_merges_visible(scope=scope)
+    merges = person_merges_visible(reviewer=_reviewer(request))
     one = request.GET.get("fusion")  # the link `relais link --recheck-merges` prints for each merge
     if one:
         try:
@@ -140,9 +165,10 @@ def merges(request: AgentRequest) -> HttpResponse:
 
 @require_POST
 def merge_undo_view(request: AgentRequest, public_id: str) -> HttpResponse:
-    scope = agent_access_scope(request.user)
+    reviewer = duplicate_reviewer(request.user)
+    scope = reviewer.scope
     try:
-        merge = person_merges_visible(scope=scope).get(public_id=public_id)
+        merge = person_merges_visible(reviewer=reviewer).get(public_id=public_id)
     except PersonMerge.DoesNotExist as error:
         raise Http404("Aucune fusion ne correspond.") from error
     try:
@@ -155,6 +181,9 @@ def merge_undo_view(request: AgentRequest, public_id: str) -> HttpResponse:
         detail=f"annulation de la fusion {merge.public_id}",
     )  # fmt: skip
     messages.success(request, f"Fusion annulée : {merge.absorbed.display_name} a retrouvé sa fiche et son historique.")
+    if not persons_visible(scope).filter(pk=merge.absorbed_id).exists():
+        # A manager may undo a merge with a record known only to the other département: not theirs to open.
+        return redirect("people:merges")
     return redirect("people:detail", public_id=merge.absorbed.public_id)
 
 
@@ -167,14 +196,20 @@ def jobs(request: AgentRequest) -> HttpResponse:
     _check_manager(request)
     scope = agent_access_scope(request.user)
     import_jobs = list(ImportJob.objects.filter(organisation_id__in=scope.organisation_ids).select_related("organisation")[:50])
+    reviewer = duplicate_reviewer(request.user)
     link_jobs = list(LinkJob.objects.all()[:50])
+    # Each job's "à examiner" is what this agent can open from it, as in the queue it links to.
+    openable = match_pairs_to_review_by_job(reviewer=reviewer)
+    for link_job in link_jobs:
+        link_job.openable = openable.get(link_job.pk, 0)  # type: ignore[attr-defined]
     running = any(job.status == "running" for job in import_jobs) or any(job.status == "running" for job in link_jobs)
     context = {
         "nav": "people",
         "import_jobs": import_jobs,
         "link_jobs": link_jobs,
         "running": running,
-        "to_review": match_pairs_to_review(scope=scope).count(),
+        "to_review": match_pairs_to_review(reviewer=reviewer).count(),
+        "may_review": reviewer.may_review,
         "refresh_url": reverse("people:jobs"),
     }
     template = "people/includes/jobs_tables.html" if request.htmx else "people/jobs.html"
@@ -201,6 +236,9 @@ def link_job(request: AgentRequest, public_id: str) -> HttpResponse:
         job = LinkJob.objects.get(public_id=public_id)
     except LinkJob.DoesNotExist as error:
         raise Http404("Aucun rapprochement ne correspond.") from error
-    scope = agent_access_scope(request.user)
-    context = {"nav": "people", "job": job, "to_review": match_pairs_to_review(scope=scope, job_id=job.pk).count()}
+    context = {
+        "nav": "people",
+        "job": job,
+        "to_review": match_pairs_to_review(reviewer=duplicate_reviewer(request.user), job_id=job.pk).count(),
+    }
     return render(request, "people/link_job.html", context)

@@ -51,10 +51,11 @@ class AgentAdmin(UserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identité", {"fields": ("first_name", "last_name", "phone")}),
-        ("Droits", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        # Groups and permissions grant what a role does not, e.g. people.merge_person (duplicate review).
+        ("Droits", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "password1", "password2")}),)
     inlines = [MembershipInline]
-    filter_horizontal = ()
+    filter_horizontal = ("groups", "user_permissions")
     list_filter = ["is_active", "is_staff", "memberships__organisation"]

@@ -27,7 +27,7 @@ def test_agent_finds_a_person_logs_an_exchange_and_sees_it_on_the_timeline(page,
     page.get_by_role("heading", name="MARTIN-DUPONT Élodie (née Lefèvre)", level=1).wait_for()
 
     page.get_by_text("Nouvel échange avec Élodie").click()
-    page.get_by_label("Canal").select_option(label="Appel entrant")
+    page.locator("#exchange-form").get_by_label("Canal").select_option(label="Appel entrant")
     page.get_by_label("Résumé de l'échange").fill("Appel pour une demande d'APA pour sa mère.")
     page.get_by_label("Suite à donner").fill("Envoyer le dossier APA")
     page.get_by_label("Échéance de la suite").fill((dt.date.today() + dt.timedelta(days=5)).strftime("%d/%m/%Y"))
@@ -96,7 +96,10 @@ def test_a_reviewer_reads_why_two_records_are_two_people_and_an_agent_creating_a
         probability=0.62,
         explanation={"comparisons": [], "findings": [finding], "household_discount": 1.0},
     )
-    _login(page, "agent92@hauts-de-seine.fr")
+    from tests.territory.factories import AgentFactory
+
+    AgentFactory(email="responsable92@hauts-de-seine.fr", memberships=[(world.org92, world.accueil92, "manager")])
+    _login(page, "responsable92@hauts-de-seine.fr")
     page.goto(f"/usagers/doublons/{pair.public_id}/")
     alert = page.get_by_role("note")
     assert "Ce qui désigne deux personnes différentes" in alert.inner_text()

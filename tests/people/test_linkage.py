@@ -16,6 +16,7 @@ from relais.people.linking import persons_link
 from relais.people.merging import merge_undo, persons_merge
 from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
 from tests.people.factories import PersonFactory
+from tests.territory.factories import AgentFactory
 
 from .linkage_data import write_base_with_duplicates, write_bases
 
@@ -302,7 +303,7 @@ def test_the_undo_link_of_a_merge_shows_that_merge_alone(world):
     other = PersonFactory(birth_name="Petit", first_names="Léa", organisations=[world.org92])
     merge = _merged_automatically(first, second)
     _merged_automatically(other, PersonFactory(birth_name="Petit", first_names="Léa", organisations=[world.org92]))
-    client = world.client_for(world.agent92)
+    client = world.client_for(AgentFactory(memberships=[(world.org92, world.accueil92, "manager")]))
     html = client.get(reverse("people:merges") + f"?fusion={merge.public_id}").content.decode()
     assert html.count("Annuler la fusion") == 1 and "Toutes les fusions" in html
     assert client.get(reverse("people:merges") + "?fusion=pas-un-identifiant").status_code == 404

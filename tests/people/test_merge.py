@@ -8,12 +8,15 @@ from relais.appointments.services import Actor, appointment_book
 from relais.exchanges.models import ExchangePerson
 from relais.people.merging import MergeRefused, merge_undo, person_start_editing, persons_merge
 from relais.people.models import ContactPoint, HouseholdMember, Person, PersonOrganisation, SourceRecord
+from relais.people.policies import duplicate_reviewer
 from relais.people.selectors import person_search
 from relais.people.services import person_data_from, person_update
 from relais.requests.services import RequestActor, request_register
+from relais.territory.models import Agent
 from relais.territory.policies import agent_access_scope
 from tests.exchanges.factories import ExchangeFactory
 from tests.people.factories import PersonFactory
+from tests.territory.factories import AgentFactory, OrganisationFactory, ServiceFactory
 
 
 @pytest.fixture
@@ -36,6 +39,15 @@ def scope_of(agent):
     return agent_access_scope(agent)
 
 
+def reviewer_of(agent):  # type: ignore[no-untyped-def]
+    """The agent given the merge permission: they review the pairs whose records they see (the
+    adoption worker, through the shared service, sees both départements)."""
+    from django.contrib.auth.models import Permission
+
+    agent.user_permissions.add(Permission.objects.get(codename="merge_person"))
+    return duplicate_reviewer(Agent.objects.get(pk=agent.pk))
+
+
 def test_merge_moves_everything_keeps_provenance_and_hides_the_absorbed_record(world, twin_records, booking, procedure):
     kept, absorbed = twin_records
     exchange = ExchangeFactory(persons=[absorbed], organisation=world.org78, service=world.accueil78, agent=world.agent78)
@@ -51,10 +63,10 @@ def test_merge_moves_everything_keeps_provenance_and_hides_the_absorbed_record(w
     from relais.people.services import household_add_member
 
     household_add_member(person=absorbed, member=child, role="child", scope=scope_of(world.agent78))
-    adoption = scope_of(world.adoption_agent)  # a shared service sees both départements
+    adoption = reviewer_of(world.adoption_agent)
 
     merge = persons_merge(
-        kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, scope=adoption, choices={"city": "absorbed"}
+        kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=adoption, choices={"city": "absorbed"}
     )
 
     kept.refresh_from_db()
@@ -87,7 +99,9 @@ def test_undo_puts_back_exactly_what_moved_and_leaves_new_exchanges_with_the_mer
     old = ExchangeFactory(persons=[absorbed], organisation=world.org78, service=world.accueil78, agent=world.agent78)
     kept_own = ExchangeFactory(persons=[kept], organisation=world.org92, service=world.accueil92, agent=world.agent92)
     both = ExchangeFactory(persons=[kept, absorbed], organisation=world.org92, service=world.accueil92, agent=world.agent92)
-    merge = persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, scope=scope_of(world.adoption_agent))
+    merge = persons_merge(
+        kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=reviewer_of(world.adoption_agent)
+    )
     after_merge = ExchangeFactory(persons=[kept], organisation=world.org78, service=world.accueil78, agent=world.agent78)
     # An agent corrects the first names after the merge: the undo must not throw that away.
     kept.refresh_from_db()
@@ -121,11 +135,27 @@ def test_undo_puts_back_exactly_what_moved_and_leaves_new_exchanges_with_the_mer
         merge_undo(merge=merge, acting_user=world.adoption_agent)
 
 
+def test_the_address_moves_whole_and_a_choice_splitting_it_is_refused(world, twin_records):
+    kept, absorbed = twin_records
+    kept.address, kept.postcode, kept.city = "3 rue des Lilas", "", ""  # the 92's base lost the commune
+    kept.save()
+    reviewer = reviewer_of(world.adoption_agent)
+    with pytest.raises(MergeRefused, match="L'adresse se garde en entier"):
+        persons_merge(
+            kept=kept, absorbed=absorbed, acting_user=None, reviewer=reviewer, choices={"address": "absorbed", "city": "kept"}
+        )
+    assert Person.objects.get(pk=absorbed.pk).merged_into_id is None
+    # Keeping one's own address does not borrow the other record's postcode to fill the gap.
+    persons_merge(kept=kept, absorbed=absorbed, acting_user=None, reviewer=reviewer, choices={"address": "kept"})
+    kept.refresh_from_db()
+    assert (kept.address, kept.postcode, kept.city) == ("3 rue des Lilas", "", "")
+
+
 def test_merge_is_refused_while_an_agent_is_editing_one_of_the_records(world, twin_records):
     kept, absorbed = twin_records
     person_start_editing(person=absorbed, agent=world.agent78)
     with pytest.raises(MergeRefused, match="modifie la fiche"):
-        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, scope=scope_of(world.adoption_agent))
+        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=reviewer_of(world.adoption_agent))
     assert Person.objects.get(pk=absorbed.pk).merged_into_id is None
     # Saving the edit releases it.
     absorbed.refresh_from_db()
@@ -133,7 +163,7 @@ def test_merge_is_refused_while_an_agent_is_editing_one_of_the_records(world, tw
     person_update(
         person=absorbed, data=data, expected_version=absorbed.version, scope=scope_of(world.agent78), acting_user=world.agent78
     )
-    persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, scope=scope_of(world.adoption_agent))
+    persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=reviewer_of(world.adoption_agent))
     assert Person.objects.get(pk=absorbed.pk).merged_into_id == kept.pk
 
 
@@ -148,15 +178,26 @@ def test_merge_is_refused_if_a_record_changed_since_the_reviewer_looked(world, t
             kept=kept,
             absorbed=absorbed,
             acting_user=world.adoption_agent,
-            scope=scope_of(world.adoption_agent),
+            reviewer=reviewer_of(world.adoption_agent),
             expected_versions=seen,
         )
     assert PersonOrganisation.objects.filter(person=absorbed).exists()
 
 
-def test_an_agent_cannot_merge_a_record_outside_their_organisations(world, twin_records):
+def test_only_a_reviewer_of_one_of_the_records_may_merge_them(world, twin_records):
     kept, absorbed = twin_records
+    # A reception agent does not merge, even given the permission when one record is beyond their scope.
     with pytest.raises(PermissionDenied):
-        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.agent92, scope=scope_of(world.agent92))
+        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.agent92, reviewer=duplicate_reviewer(world.agent92))
     with pytest.raises(PermissionDenied):
-        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.caf_agent, scope=scope_of(world.caf_agent))
+        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.agent92, reviewer=reviewer_of(world.agent92))
+    with pytest.raises(PermissionDenied):
+        persons_merge(kept=kept, absorbed=absorbed, acting_user=world.caf_agent, reviewer=reviewer_of(world.caf_agent))
+    # A manager of an organisation knowing neither record does not either; the 92's manager does.
+    org95 = OrganisationFactory(code="95")
+    manager95 = AgentFactory(memberships=[(org95, ServiceFactory(organisations=[org95]), "manager")])
+    with pytest.raises(PermissionDenied):
+        persons_merge(kept=kept, absorbed=absorbed, acting_user=manager95, reviewer=duplicate_reviewer(manager95))
+    manager92 = AgentFactory(memberships=[(world.org92, world.accueil92, "manager")])
+    merge = persons_merge(kept=kept, absorbed=absorbed, acting_user=manager92, reviewer=duplicate_reviewer(manager92))
+    assert merge.merged_by == manager92 and Person.objects.get(pk=absorbed.pk).merged_into_id == kept.pk

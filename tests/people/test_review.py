@@ -133,25 +133,113 @@ def opened(client, pair: MatchPair) -> ReviewPage:  # type: ignore[no-untyped-de
 # --- The queue ---------------------------------------------------------------------------------
 
 
-def test_queue_lists_the_pairs_the_agent_sees_in_full_and_hides_those_with_a_person_elsewhere(world, pair, next_pair):
+@pytest.fixture
+def pairs_by_department(world, pair, next_pair):
+    """Two pairs within the 92, one across both départements (the 78's legacy copy of a 92 person),
+    one within the 78, all from one linkage run."""
     across = pair_of(
         PersonFactory(birth_name="Moreau", first_names="Paul", organisations=[world.org92]),
         PersonFactory(birth_name="MOREAU", first_names="Paul", organisations=[world.org78]),
         probability=0.99,
     )
+    within_78 = pair_of(
+        PersonFactory(birth_name="Girard", first_names="Inès", organisations=[world.org78]),
+        PersonFactory(birth_name="GIRARD", first_names="Ines", organisations=[world.org78]),
+        probability=0.8,
+    )
+    job = LinkJob.objects.create(description="Rapprochement 78-92", status="done", pairs=4, to_review=4)
+    MatchPair.objects.update(job=job)
+    return {"92": pair, "92 bis": next_pair, "78-92": across, "78": within_78, "job": job}
 
-    page = world.client_for(world.agent92).get(reverse("people:review_queue"))
 
-    assert page.status_code == 200
-    html = text(page)
-    assert review_url(pair) in html and review_url(next_pair) in html
-    assert review_url(across) not in html and "MOREAU" not in html
-    assert "2 paires à examiner" in html
-    # Most likely first.
-    assert html.index(review_url(pair)) < html.index(review_url(next_pair))
-    # The shared adoption service sees both départements, hence the pair across them.
-    html = text(world.client_for(world.adoption_agent).get(reverse("people:review_queue")))
-    assert review_url(across) in html and "3 paires à examiner" in html
+def grant_merge_permission(agent):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="Référents doublons")
+    group.permissions.add(Permission.objects.get(codename="merge_person", content_type__app_label="people"))
+    agent.groups.add(group)
+    return agent
+
+
+def test_each_role_reviews_the_duplicates_it_answers_for_and_every_count_matches_the_queue(world, pairs_by_department, manager92):
+    """Managers review the pairs where one record is their département's, the functional
+    administrator of the shared service both départements'; reception agents, mediators and the
+    adoption social worker review none; a reception agent given the permission reviews the pairs
+    whose two records they see."""
+    roles = {
+        "responsable 92": manager92,
+        "responsable 78": AgentFactory(memberships=[(world.org78, world.accueil78, "manager")]),
+        "administratrice": AgentFactory(memberships=[(world.epi, world.adoption, "admin")]),
+        "responsable de l'adoption (EPI)": AgentFactory(memberships=[(world.epi, world.adoption, "manager")]),
+        "accueil 92": world.agent92,
+        "médiateur 78": AgentFactory(memberships=[(world.org78, world.accueil78, "mediator")]),
+        "adoption": world.adoption_agent,
+        "accueil 78 avec la permission": grant_merge_permission(AgentFactory(memberships=[(world.org78, world.accueil78)])),
+    }
+    expected = {
+        "responsable 92": {"92", "92 bis", "78-92"},
+        "responsable 78": {"78-92", "78"},
+        "administratrice": {"92", "92 bis", "78-92", "78"},
+        "responsable de l'adoption (EPI)": set(),  # the EPI's persons only: none of these
+        "accueil 92": None,
+        "médiateur 78": None,
+        "adoption": None,
+        "accueil 78 avec la permission": {"78"},
+    }
+    job = pairs_by_department["job"]
+    seen = {}
+    for role, agent in roles.items():
+        client = world.client_for(agent)
+        response = client.get(reverse("people:review_queue"))
+        if response.status_code == 403:
+            seen[role] = None
+            assert "Doublons à examiner" not in text(client.get(reverse("people:search")))
+            assert all(client.get(review_url(p)).status_code == 404 for k, p in pairs_by_department.items() if k != "job")
+            continue
+        html = text(response)
+        listed = {key for key, p in pairs_by_department.items() if key != "job" and review_url(p) in html}
+        seen[role] = listed
+        count = len(listed)
+        assert f"{count} paire{'s' if count > 1 else ''} à examiner" in html  # « 0 paire », in French
+        # Every listed pair opens; every other one answers like a missing pair.
+        for key, p in pairs_by_department.items():
+            if key != "job":
+                assert client.get(review_url(p)).status_code == (200 if key in listed else 404), (role, key)
+        assert f"Doublons à examiner ({count})" in text(client.get(reverse("people:search")))
+        by_job = text(client.get(reverse("people:review_queue"), {"rapprochement": job.public_id}))
+        assert f"{count} paire{'s' if count > 1 else ''} à examiner" in by_job
+        if agent.memberships.filter(role__in=["manager", "admin"]).exists():
+            jobs_page = text(client.get(reverse("people:jobs")))
+            assert f"{count} paire{'s' if count > 1 else ''} à examiner" in jobs_page
+            job_page = text(client.get(reverse("people:link_job", args=[job.public_id])))
+            if count:
+                assert f'?rapprochement={job.public_id}">{count}<span class="visually-hidden"> paire' in jobs_page
+                assert f"{count} paire{'s' if count > 1 else ''} encore en attente" in job_page
+            else:  # no link to an empty queue
+                assert f"?rapprochement={job.public_id}" not in jobs_page + job_page
+    assert seen == expected
+
+
+def test_a_manager_merges_their_person_with_the_other_departments_copy_and_may_undo_it(world, pairs_by_department, manager92):
+    across = pairs_by_department["78-92"]
+    copy_78, theirs = sorted(
+        [across.person_a, across.person_b], key=lambda p: not p.organisations.filter(pk=world.org78.pk).exists()
+    )
+    client = world.client_for(manager92)
+    assert client.get(reverse("people:detail", args=[copy_78.public_id])).status_code == 404
+    form = {**opened(client, across).form, "action": "merge", "confirmed": "1", "keep": "a" if theirs == across.person_a else "b"}
+
+    client.post(decision_url(across), form)
+
+    merge = PersonMerge.objects.get()
+    assert (merge.kept, merge.absorbed, merge.merged_by) == (theirs, copy_78, manager92)
+    assert set(theirs.organisations.values_list("code", flat=True)) == {"78", "92"}
+    assert reverse("people:merge_undo", args=[merge.public_id]) in text(client.get(reverse("people:merges")))
+    response = client.post(reverse("people:merge_undo", args=[merge.public_id]), follow=True)
+    # The 78's record, back on its own, is not the 92's to open: back to the merge history.
+    assert response.redirect_chain == [(reverse("people:merges"), 302)]
+    assert "MOREAU Paul a retrouvé sa fiche et son historique" in text(response)
+    assert client.get(reverse("people:detail", args=[copy_78.public_id])).status_code == 404
 
 
 def test_a_partner_may_not_review_duplicates(world, pair):
@@ -163,13 +251,16 @@ def test_a_partner_may_not_review_duplicates(world, pair):
 # --- The comparison ----------------------------------------------------------------------------
 
 
-def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_explains_the_match(world, twins, pair):
+def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_explains_the_match(world, manager92, twins, pair):
     a, b = twins
-    response = world.client_for(world.agent92).get(review_url(pair))
+    response = world.client_for(manager92).get(review_url(pair))
 
     assert response.status_code == 200
     page = ReviewPage(text(response))
-    assert page.rows["Commune"] == {"differs": True, "badge": "différent", "a": "Nanterre", "b": "Colombes"}
+    assert page.rows["Adresse"] == {
+        "differs": True, "badge": "différent", "a": "3 rue des Lilas, 92000 Nanterre", "b": "12 avenue Foch, 92700 Colombes",
+    }  # fmt: skip
+    assert "Commune" not in page.rows and "Code postal" not in page.rows
     assert page.rows["Nom d'usage"]["differs"] and page.rows["Nom d'usage"]["b"] == "Martin"
     # The same name typed in capitals is flagged as a mere difference of spelling.
     assert page.rows["Nom de naissance"]["badge"] == "graphie différente"
@@ -183,15 +274,28 @@ def test_comparison_shows_both_records_side_by_side_marks_what_differs_and_expla
     assert "Ce qui désigne deux personnes différentes" not in html  # nothing contradicts this pair
 
 
-def test_opening_a_comparison_writes_a_read_of_both_files_to_the_access_log(world, twins, pair):
-    world.client_for(world.agent92).get(review_url(pair), REMOTE_ADDR="10.9.8.7")
+def test_the_comparison_and_the_person_pages_write_nir_and_insee_in_capitals_and_offer_no_dashes(world, manager92, twins, pair):
+    a, _ = twins
+    a.nir = "285049205012345"[:13] + f"{97 - int('2850492050123') % 97:02d}"  # a valid key
+    a.save()
+    client = world.client_for(manager92)
+    page = opened(client, pair)
+    assert page.rows["NIR"]["differs"] and "Nir" not in page.rows
+    for url in (review_url(pair), reverse("people:detail", args=[a.public_id]), reverse("people:edit", args=[a.public_id]),
+                reverse("people:create"), reverse("people:review_queue"), reverse("people:merges"), reverse("people:jobs")):  # fmt: skip
+        html = text(client.get(url))
+        assert "Nir" not in html and "insee" not in html.replace("INSEE", "") and "-----" not in html, url
+
+
+def test_opening_a_comparison_writes_a_read_of_both_files_to_the_access_log(world, manager92, twins, pair):
+    world.client_for(manager92).get(review_url(pair), REMOTE_ADDR="10.9.8.7")
 
     entries = AccessLog.objects.filter(action=AccessLog.Action.VIEW)
     assert sorted(entries.values_list("person_id", flat=True)) == sorted(p.pk for p in twins)
-    assert {(e.actor_id, e.ip_address, e.detail) for e in entries} == {(world.agent92.pk, "10.9.8.7", "comparaison de doublons")}
+    assert {(e.actor_id, e.ip_address, e.detail) for e in entries} == {(manager92.pk, "10.9.8.7", "comparaison de doublons")}
 
 
-def test_evidence_of_two_people_is_spelt_out_above_the_comparison_and_in_the_queue(world, twins):
+def test_evidence_of_two_people_is_spelt_out_above_the_comparison_and_in_the_queue(world, manager92, twins):
     contradicted = pair_of(
         *twins,
         probability=0.995,
@@ -201,7 +305,7 @@ def test_evidence_of_two_people_is_spelt_out_above_the_comparison_and_in_the_que
             "household_discount": 1.0,
         },
     )
-    client = world.client_for(world.agent92)
+    client = world.client_for(manager92)
     html = re.sub(r"<[^>]+>", "", text(client.get(review_url(contradicted))))
     warning = " ".join(html[html.index("Ce qui désigne deux personnes différentes") : html.index("Raccourcis clavier")].split())
     assert "Fort indice : Dates de naissance à 33 ans d'écart." in warning
@@ -209,22 +313,22 @@ def test_evidence_of_two_people_is_spelt_out_above_the_comparison_and_in_the_que
     assert "Dates de naissance à 33 ans d'écart" in text(client.get(reverse("people:review_queue")))
 
 
-def test_a_pair_without_explanation_says_so(world, twins):
+def test_a_pair_without_explanation_says_so(world, manager92, twins):
     bare = pair_of(*twins)
-    html = text(world.client_for(world.agent92).get(review_url(bare)))
+    html = text(world.client_for(manager92).get(review_url(bare)))
     assert "Paire signalée sans détail de comparaison." in html
 
 
 # --- The decision ------------------------------------------------------------------------------
 
 
-def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next_pair(world, twins, pair, next_pair):
+def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next_pair(world, manager92, twins, pair, next_pair):
     a, b = twins
-    client = world.client_for(world.agent92)
+    client = world.client_for(manager92)
     form = opened(client, pair).form
     form.update(
-        action="merge", keep="b", field_birth_name="a", field_first_names="a", field_usage_name="b",
-        field_address="a", field_postcode="a", field_city="a",
+        action="merge", confirmed="1", keep="b", field_birth_name="a", field_first_names="a", field_usage_name="b",
+        field_address="a",
     )  # fmt: skip
 
     response = client.post(decision_url(pair), form)
@@ -236,9 +340,9 @@ def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next
     assert (b.birth_name, b.usage_name, b.first_names) == ("Lefèvre", "Martin", "Élodie, Marie")
     assert (b.address, b.postcode, b.city) == ("3 rue des Lilas", "92000", "Nanterre")
     merge = PersonMerge.objects.get()
-    assert (merge.kept, merge.absorbed, merge.pair, merge.merged_by) == (b, a, pair, world.agent92)
+    assert (merge.kept, merge.absorbed, merge.pair, merge.merged_by) == (b, a, pair, manager92)
     pair.refresh_from_db()
-    assert (pair.status, pair.decided_by) == (MatchPair.Status.MERGED, world.agent92)
+    assert (pair.status, pair.decided_by) == (MatchPair.Status.MERGED, manager92)
     logged = AccessLog.objects.filter(action=AccessLog.Action.MERGE)
     assert sorted(logged.values_list("person_id", flat=True)) == sorted([a.pk, b.pk])
     assert {entry.detail for entry in logged} == {f"fusion {merge.public_id}"}
@@ -247,24 +351,76 @@ def test_merging_keeps_the_chosen_record_and_values_logs_it_and_goes_to_the_next
     assert "Fiches fusionnées dans celle de MARTIN Élodie" in html and "peut être annulée" in html
 
 
-def test_choosing_the_city_of_a_record_takes_its_whole_address(world, twins, pair):
+def test_the_address_is_one_choice_and_a_request_splitting_it_still_keeps_one_record_s_whole_address(world, manager92):
+    """The field trial's slip: record B's street picked while A's postcode and commune stayed
+    selected gave an address without postcode or commune. Now the page offers the address as one
+    choice, says what an address lacks, and the server never reads its parts apart."""
+    a = PersonFactory(
+        birth_name="Roux", first_names="Hélène", address="3 rue des Lilas", postcode="92000", city="Nanterre",
+        commune_code="92050", organisations=[world.org92],
+    )  # fmt: skip
+    b = PersonFactory(
+        birth_name="ROUX", first_names="Helene", address="12 avenue Foch", postcode="", city="", commune_code="",
+        organisations=[world.org92],
+    )  # fmt: skip
+    pair = pair_of(a, b)
+    client = world.client_for(manager92)
+    page = opened(client, pair)
+    assert page.rows["Adresse"]["b" if pair.person_b == b else "a"] == "12 avenue Foch (sans code postal ni commune)"
+    html = text(client.get(review_url(pair)))
+    assert html.count('name="field_address"') == 2
+    assert 'name="field_postcode"' not in html and 'name="field_city"' not in html
+    side_of_b = "b" if pair.person_b == b else "a"
+    side_of_a = "a" if side_of_b == "b" else "b"
+
+    # A forged request keeping A's postcode and commune with B's street.
+    client.post(
+        decision_url(pair),
+        {**page.form, "action": "merge", "confirmed": "1", "keep": side_of_a, "field_address": side_of_b,
+         "field_postcode": side_of_a, "field_city": side_of_a, "field_commune_code": side_of_a},
+    )  # fmt: skip
+
+    a.refresh_from_db()
+    assert (a.address, a.postcode, a.city, a.commune_code) == ("12 avenue Foch", "", "", "")
+    assert a.merged_into_id is None and PersonMerge.objects.get().kept == a
+    # Choosing A's address gives it whole back (after an undo, as a reviewer would).
+    client.post(reverse("people:merge_undo", args=[PersonMerge.objects.get().public_id]))
+    client.post(
+        decision_url(pair),
+        {**opened(client, pair).form, "action": "merge", "confirmed": "1", "keep": side_of_a, "field_address": side_of_a},
+    )
+    a.refresh_from_db()
+    assert (a.address, a.postcode, a.city, a.commune_code) == ("3 rue des Lilas", "92000", "Nanterre", "92050")
+
+
+def test_a_merge_asks_for_confirmation_first_and_the_confirmation_keeps_the_choices(world, manager92, twins, pair):
+    """Without the page's dialog (no script), the first press of « Fusionner » only asks."""
     a, b = twins
-    client = world.client_for(world.agent92)
-    form = opened(client, pair).form
-    # The reviewer changes only the city; the other address lines keep their default choice.
-    picked = "b" if form["field_city"] == "a" else "a"
-    source = b if picked == "b" else a
-    form.update(action="merge", field_city=picked)
+    client = world.client_for(manager92)
+    form = {**opened(client, pair).form, "action": "merge", "keep": "b", "field_usage_name": "b", "field_address": "a"}
+    form.pop("confirmed")
 
-    client.post(decision_url(pair), form)
+    response = client.post(decision_url(pair), form)
 
-    kept = PersonMerge.objects.get().kept
-    kept.refresh_from_db()
-    assert (kept.address, kept.postcode, kept.city) == (source.address, source.postcode, source.city)
+    assert response.status_code == 200
+    html = text(response)
+    assert "<h1" in html and "Confirmer la fusion" in html
+    assert "La fiche de LEFÈVRE Élodie sera fusionnée dans celle de MARTIN Élodie" in re.sub(r"<[^>]+>", "", html)
+    assert not PersonMerge.objects.exists() and Person.objects.get(pk=a.pk).merged_into_id is None
+    assert f'href="{review_url(pair)}"' in html  # going back is one link away
+    confirmation = {}
+    for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html):
+        confirmation[name] = value
+    assert confirmation["confirmed"] == "1" and confirmation["keep"] == "b" and confirmation["field_address"] == "a"
+
+    client.post(decision_url(pair), {**confirmation, "action": "merge"})
+
+    b.refresh_from_db()
+    assert PersonMerge.objects.get().kept == b and (b.address, b.city) == ("3 rue des Lilas", "Nanterre")
 
 
-def test_different_persons_leave_the_queue_for_good(world, twins, pair):
-    client = world.client_for(world.agent92)
+def test_different_persons_leave_the_queue_for_good(world, manager92, twins, pair):
+    client = world.client_for(manager92)
 
     response = client.post(decision_url(pair), {"action": "reject"}, follow=True)
 
@@ -272,12 +428,12 @@ def test_different_persons_leave_the_queue_for_good(world, twins, pair):
     assert "deux personnes différentes" in text(response)
     assert "Aucune paire à examiner" in text(response)
     pair.refresh_from_db()
-    assert (pair.status, pair.decided_by) == (MatchPair.Status.REJECTED, world.agent92)
+    assert (pair.status, pair.decided_by) == (MatchPair.Status.REJECTED, manager92)
     assert not PersonMerge.objects.exists() and not Person.objects.filter(merged_into__isnull=False).exists()
 
 
-def test_a_pair_put_off_comes_back_after_the_fresh_ones(world, twins, pair, next_pair):
-    client = world.client_for(world.agent92)
+def test_a_pair_put_off_comes_back_after_the_fresh_ones(world, manager92, twins, pair, next_pair):
+    client = world.client_for(manager92)
 
     response = client.post(decision_url(pair), {"action": "skip"})
 
@@ -292,15 +448,15 @@ def test_a_pair_put_off_comes_back_after_the_fresh_ones(world, twins, pair, next
     assert response["Location"] == review_url(pair)
 
 
-def test_a_record_changed_since_the_comparison_was_opened_stops_the_merge(world, twins, pair):
+def test_a_record_changed_since_the_comparison_was_opened_stops_the_merge(world, manager92, twins, pair):
     a, _ = twins
-    client = world.client_for(world.agent92)
+    client = world.client_for(manager92)
     form = opened(client, pair).form
     data = person_data_from(a)
     data.city = "Rueil-Malmaison"
     scope = agent_access_scope(world.pmi_agent)
     person_update(person=a, data=data, expected_version=a.version, scope=scope, acting_user=world.pmi_agent)
-    form["action"] = "merge"
+    form.update(action="merge", confirmed="1")
 
     response = client.post(decision_url(pair), form, follow=True)
 
@@ -312,17 +468,17 @@ def test_a_record_changed_since_the_comparison_was_opened_stops_the_merge(world,
     assert pair.status == MatchPair.Status.PENDING
     # Reloading shows the new values, and the merge then goes through.
     page = ReviewPage(text(response))
-    assert "Rueil-Malmaison" in page.rows["Commune"].values()
-    assert client.post(decision_url(pair), {**page.form, "action": "merge"}).status_code == 302
+    assert "3 rue des Lilas, 92000 Rueil-Malmaison" in page.rows["Adresse"].values()
+    assert client.post(decision_url(pair), {**page.form, "action": "merge", "confirmed": "1"}).status_code == 302
     assert PersonMerge.objects.count() == 1
 
 
-def test_a_record_being_edited_by_another_agent_is_not_merged_under_their_feet(world, twins, pair):
+def test_a_record_being_edited_by_another_agent_is_not_merged_under_their_feet(world, manager92, twins, pair):
     a, b = twins
     colleague = world.client_for(world.pmi_agent)
     assert colleague.get(reverse("people:edit", args=[b.public_id])).status_code == 200  # starts editing
-    client = world.client_for(world.agent92)
-    form = {**opened(client, pair).form, "action": "merge"}
+    client = world.client_for(manager92)
+    form = {**opened(client, pair).form, "action": "merge", "confirmed": "1"}
 
     response = client.post(decision_url(pair), form, follow=True)
 
@@ -334,15 +490,17 @@ def test_a_record_being_edited_by_another_agent_is_not_merged_under_their_feet(w
     assert Person.objects.get(pk=b.pk).merged_into_id is None
 
 
-def test_a_decision_without_a_choice_asks_for_one(world, twins, pair):
-    response = world.client_for(world.agent92).post(decision_url(pair), {}, follow=True)
+def test_a_decision_without_a_choice_asks_for_one(world, manager92, twins, pair):
+    response = world.client_for(manager92).post(decision_url(pair), {}, follow=True)
     assert "Choisissez : fusionner, personnes différentes ou plus tard." in text(response)
     pair.refresh_from_db()
     assert pair.status == MatchPair.Status.PENDING
 
 
-def test_the_decision_is_refused_to_an_agent_who_cannot_see_both_records(world, twins, pair):
-    for outsider in (world.agent78, world.caf_agent):
+def test_the_decision_is_refused_to_an_agent_who_does_not_review_this_pair(world, twins, pair):
+    manager78 = AgentFactory(memberships=[(world.org78, world.accueil78, "manager")])
+    # A reception agent of the 92 sees both records but does not review duplicates.
+    for outsider in (world.agent78, world.caf_agent, world.agent92, manager78):
         response = world.client_for(outsider).post(decision_url(pair), {"action": "reject"})
         assert response.status_code == 404
     pair.refresh_from_db()
@@ -352,15 +510,15 @@ def test_the_decision_is_refused_to_an_agent_who_cannot_see_both_records(world, 
 # --- Merge history and undo --------------------------------------------------------------------
 
 
-def test_the_merge_history_lists_the_merge_and_its_undo_restores_both_records(world, twins, pair):
+def test_the_merge_history_lists_the_merge_and_its_undo_restores_both_records(world, manager92, twins, pair):
     a, b = twins
-    client = world.client_for(world.agent92)
-    client.post(decision_url(pair), {**opened(client, pair).form, "action": "merge", "keep": "a"})
+    client = world.client_for(manager92)
+    client.post(decision_url(pair), {**opened(client, pair).form, "action": "merge", "confirmed": "1", "keep": "a"})
     merge = PersonMerge.objects.get()
     undo_url = reverse("people:merge_undo", args=[merge.public_id])
 
     html = text(client.get(reverse("people:merges")))
-    assert "LEFÈVRE Élodie" in html and "MARTIN Élodie" in html and str(world.agent92) in html
+    assert "LEFÈVRE Élodie" in html and "MARTIN Élodie" in html and str(manager92) in html
     assert f'action="{undo_url}"' in html and "Annuler la fusion" in html
 
     response = client.post(undo_url, follow=True)
@@ -424,7 +582,11 @@ def test_a_manager_sees_the_imports_of_their_organisations_and_the_linkage_runs_
     assert reverse("people:import_job", args=[import_92.public_id]) in html
     assert reverse("people:link_job", args=[link.public_id]) in html
     assert "<td>1200</td><td>30</td><td>4</td>" in html
-    assert "<td>5000</td><td>120</td><td>80</td>" in html and f"?rapprochement={link.public_id}" in html
+    # 40 pairs were sent to review, none of which this manager can open any more: no link to an empty queue.
+    assert (
+        "<td>5000</td><td>120</td><td>80</td><td>0</td>" in re.sub(r">\s+<", "><", html)
+        and f"?rapprochement={link.public_id}" not in html
+    )
     assert 'hx-trigger="every 3s"' not in html  # nothing running: no refresh
 
     page = text(client.get(reverse("people:import_job", args=[import_92.public_id])))
@@ -432,6 +594,7 @@ def test_a_manager_sees_the_imports_of_their_organisations_and_the_linkage_runs_
     assert "limité aux 2 premières erreurs sur 4" in page
     page = text(client.get(reverse("people:link_job", args=[link.public_id])))
     assert "Seuil bas 0,5 ; seuil haut 0,99 ; 120 paires." in page and "<dd>5000</dd>" in page
+    assert "<dt>Envoyées à l'examen</dt><dd>40</dd>" in page and "<dt>À examiner par vous</dt><dd>aucune</dd>" in page
     # An import of another département is not theirs to read.
     assert client.get(reverse("people:import_job", args=[import_78.public_id])).status_code == 404
 
@@ -460,14 +623,15 @@ def test_search_page_leads_reviewers_to_the_duplicates_and_managers_to_the_jobs(
     queue, jobs_url = reverse("people:review_queue"), reverse("people:jobs")
 
     html = text(world.client_for(world.agent92).get(reverse("people:search")))
-    assert f'href="{queue}"' in html and "Doublons à examiner (2)" in html
-    assert f'href="{jobs_url}"' not in html
+    assert f'href="{queue}"' not in html and f'href="{jobs_url}"' not in html
 
     html = text(world.client_for(manager92).get(reverse("people:search")))
-    assert f'href="{queue}"' in html and f'href="{jobs_url}"' in html and "Imports et rapprochements" in html
+    assert f'href="{queue}"' in html and "Doublons à examiner (2)" in html
+    assert f'href="{jobs_url}"' in html and "Imports et rapprochements" in html
 
-    html = text(world.client_for(world.agent78).get(reverse("people:search")))
-    assert "Doublons à examiner (0)" in html
+    reviewer78 = grant_merge_permission(world.agent78)
+    html = text(world.client_for(reviewer78).get(reverse("people:search")))
+    assert "Doublons à examiner (0)" in html and f'href="{jobs_url}"' not in html
 
     html = text(world.client_for(world.caf_agent).get(reverse("people:search")))
     assert f'href="{queue}"' not in html and f'href="{jobs_url}"' not in html

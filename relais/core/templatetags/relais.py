@@ -18,9 +18,11 @@ def split(value: str, separator: str = ",") -> list[str]:
 
 
 @register.filter
-def fr_pluralize(count: int, suffixes: str = "s") -> str:
-    """Django's `pluralize` in French: "0 demande", "1 demande", "2 demandes" ("al,aux" for others)."""
+def fr_pluralize(value: object, suffixes: str = "s") -> str:
+    """Django's `pluralize` in French: « 0 demande », « 1 demande », « 2 demandes » (a list counts its
+    items; "al,aux" for other endings)."""
     try:
-        return plural_suffix(int(count), suffixes)
+        count = len(value) if isinstance(value, (list, tuple)) else int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return ""
+    return plural_suffix(count, suffixes)

@@ -1,10 +1,12 @@
 // Keyboard shortcuts: an element marked data-shortcut="x" answers the key x ("/" focuses the person
 // search; on the duplicate review, a / r / s press the decision buttons), unless the agent is typing.
+// While a dialog is open, only its own shortcuts answer (the merge is confirmed by pressing a again).
 document.addEventListener("keydown", function (event) {
   if (event.ctrlKey || event.metaKey || event.altKey || event.key.length !== 1) return;
   var target = event.target;
   if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "radio")) return;
-  var element = document.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
+  var root = document.querySelector("dialog[open]") || document;
+  var element = root.querySelector('[data-shortcut="' + CSS.escape(event.key) + '"]');
   if (!element) return;
   event.preventDefault();
   if (element.tagName === "INPUT") { element.focus(); element.select(); } else { element.click(); }
@@ -20,3 +22,58 @@ document.addEventListener("DOMContentLoaded", function () {
     { code: "[45]..", swap: false, error: true },
   ];
 });
+
+// A button marked data-confirm="dialog-id" asks first: the dialog opens as a modal (focus moves to
+// its confirm button, Escape or "Annuler" closes it and gives focus back to the button). Without
+// script the form posts unconfirmed and the server asks on a page of its own.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-confirm]");
+  if (!button) return;
+  var dialog = document.getElementById(button.getAttribute("data-confirm"));
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  event.preventDefault();
+  dialog.showModal();
+  var confirm = dialog.querySelector("[data-confirm-submit]");
+  if (confirm) confirm.focus();
+  dialog.addEventListener("close", function () { button.focus(); }, { once: true });
+});
+document.addEventListener("click", function (event) {
+  var closer = event.target.closest && event.target.closest("[data-dialog-close]");
+  if (closer) closer.closest("dialog").close();
+  var confirm = event.target.closest && event.target.closest("[data-confirm-submit]");
+  if (confirm && confirm.form) {
+    var flag = confirm.form.querySelector("[data-confirmed]");
+    if (flag) flag.value = "1";
+  }
+});
+
+// Content loaded by htmx in place of the element that asked ("Afficher plus"): keyboard focus goes
+// to the element named by data-focus-after-swap (the first new item), not back to <body>.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var asking = event.detail.requestConfig && event.detail.requestConfig.elt;
+  var id = asking && asking.getAttribute && asking.getAttribute("data-focus-after-swap");
+  var next = id && document.getElementById(id);
+  if (next) next.focus();
+});
+
+// Wide tables scroll inside a region named after their caption, so a 375 px screen scrolls the
+// table, not the page; the region takes keyboard focus only when it does scroll.
+function relaisWrapTables(root) {
+  var tables = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll("main table") : []);
+  if (root.matches && root.matches("main table")) tables.push(root);
+  tables.forEach(function (table) {
+    if (table.parentElement.classList.contains("table-scroll")) return;
+    var region = document.createElement("div");
+    region.className = "table-scroll";
+    table.parentNode.insertBefore(region, table);
+    region.appendChild(table);
+    if (region.scrollWidth > region.clientWidth) {
+      var caption = table.querySelector("caption");
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tableau");
+      region.setAttribute("tabindex", "0");
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { relaisWrapTables(document); });
+document.addEventListener("htmx:load", function (event) { relaisWrapTables(event.target); });
