@@ -18,6 +18,7 @@ from relais.people.policies import person_may_create, persons_visible
 from relais.people.selectors import (
     DuplicateCandidate,
     match_pairs_to_review,
+    person_contact_warnings,
     person_duplicate_candidates,
     person_get,
     person_households,
@@ -80,6 +81,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
         "filters": filters,
         "exchange_form": ExchangeForm(scope=scope, agent=request.user),
         "may_edit": scope.may_edit_identity,
+        "contact_warnings": person_contact_warnings(person),
     }
     return render(request, "people/detail.html", context)
 
