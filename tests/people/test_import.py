@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
 from relais.people.importing import run_import
@@ -161,3 +162,19 @@ def test_a_line_without_a_name_still_stops_the_file_whatever_the_warnings(world,
     assert job.status == "refused" and job.error_count == 1 and job.warning_count == 2
     assert "ligne 6, colonne « birth_name »" in job.problems[0]
     assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("batch_size", [None, 100])
+def test_the_planner_knows_the_imported_tables_right_after_the_import(world, tmp_path, batch_size):
+    # Without statistics, PostgreSQL plans searches as if the tables were empty: sixty times slower
+    # until autovacuum passes (docs/benchmarks.md). SQLite gets its statistics too.
+    lines = "".join(f"S{i},Nom{i},,Prénom,F,,,,,,,,\n" for i in range(250))
+    run_import(path=_write(tmp_path, HEADER + lines), source="GRC92", organisation=world.org92, batch_size=batch_size)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
+            assert cursor.fetchone()[0] == 250
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'people_nametoken'")
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'people_nametoken'")
+        assert cursor.fetchone()[0] > 0
