@@ -188,6 +188,10 @@ X_FRAME_OPTIONS = "DENY"
 # The client address recorded in the access log; behind a reverse proxy, trust its header.
 ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="")
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+# Reads (a file or a search result looked at, GET) are logged without waiting for the disk flush
+# (PostgreSQL's asynchronous commit): a crash of the database server may lose the last fraction of a
+# second of them. Edits, exports and merges always wait. See docs/benchmarks.md (API search).
+ACCESS_LOG_ASYNC_READS = env.bool("ACCESS_LOG_ASYNC_READS", default=True)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

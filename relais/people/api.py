@@ -53,6 +53,12 @@ def _output(person: Person, scope: AccessScope) -> dict:
     return (PersonOutputWithNir if scope.may_see_nir else PersonOutput)(person).data
 
 
+def _output_many(persons: list[Person], scope: AccessScope) -> list[dict]:
+    # One serializer for the page: DRF builds (deep-copies) its fields per instance, which cost
+    # 0.4 ms a person when each was serialized apart — 40 ms for a page of 100.
+    return list((PersonOutputWithNir if scope.may_see_nir else PersonOutput)(persons, many=True).data)
+
+
 class PersonInput(serializers.Serializer):
     birth_name = serializers.CharField(max_length=100)
     first_names = serializers.CharField(max_length=200)
@@ -98,7 +104,7 @@ class PersonListApi(APIView):
                 or []
             )
         access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=page, request=request, detail="API liste")
-        data = [_output(person, scope) for person in page]
+        data = _output_many(page, scope)
         return (
             paginator.get_paginated_response(data)
             if paginator

@@ -2,7 +2,10 @@
 
 Two passes. The first reads the whole file and validates every line (encoding, delimiter, header,
 dates, phones, e-mails, NIR, duplicate source ids) into a French report; nothing is written if it
-finds an error. The second imports: in one transaction for the whole file by default, or in
+finds an error. A phone or an e-mail that cannot be used is not an error but a warning (legacy bases
+are dirty, and one bad number must not keep a person out): the person is imported without it, the
+raw value stays in the source record, and the person's file asks for a correction. `strict` makes
+such values errors again. The second imports: in one transaction for the whole file by default, or in
 batches that each record a checkpoint, so an interrupted run started again continues where it
 stopped. Either way a (source, source id) already imported is skipped: a run is idempotent.
 """
@@ -23,9 +26,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from relais.core.bulk import insert_rows, reserve_ids
+from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
-from relais.people.models import ContactPoint, ImportJob, Person, PersonOrganisation, SourceRecord
+from relais.people.models import (
+    ContactPoint,
+    ImportJob,
+    NameToken,
+    Person,
+    PersonOrganisation,
+    SourceRecord,
+    TokenCount,
+    TokenVariant,
+)
 from relais.people.normalization import (
     SEX_CODES,
     clean_name,
@@ -65,6 +77,8 @@ class ParsedRow:
     phones: list[str]
     emails: list[str]
     raw: dict[str, str]
+    # Contact values set aside: [{"column": "phone", "value": "071 23 45 67 89"}].
+    contact_warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -74,18 +88,28 @@ class Report:
     lines: int = 0
     problems: list[Problem] = field(default_factory=list)
     error_count: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+    warning_count: int = 0
 
     def add(self, line: int, column: str, message: str) -> None:
         self.error_count += 1
         if len(self.problems) < MAX_REPORTED:
             self.problems.append(Problem(line, column, message))
 
+    def warn(self, line: int, column: str, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_REPORTED:
+            self.warnings.append(Problem(line, column, message))
+
     @property
     def ok(self) -> bool:
         return self.error_count == 0
 
 
-def _parse_row(number: int, values: dict[str, str], report: Report) -> ParsedRow | None:
+CONTACT_COLUMNS: dict[str, Callable[[str], str]] = {"phone": phone_to_e164, "email": normalize_email}
+
+
+def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool = False) -> ParsedRow | None:
     errors_before = report.error_count
 
     def attempt(column: str, func: Callable, value: str):  # type: ignore[no-untyped-def]
@@ -107,8 +131,21 @@ def _parse_row(number: int, values: dict[str, str], report: Report) -> ParsedRow
     birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))
     if birth_date and birth_date > timezone.localdate():
         report.add(number, "birth_date", "la date de naissance est dans le futur.")
-    phone = attempt("phone", phone_to_e164, values.get("phone", "")) if values.get("phone", "").strip() else ""
-    email = attempt("email", normalize_email, values.get("email", "")) if values.get("email", "").strip() else ""
+    contacts: dict[str, str] = {}
+    set_aside: list[dict[str, str]] = []
+    for column, normalize in CONTACT_COLUMNS.items():
+        raw = values.get(column, "").strip()
+        if not raw:
+            continue
+        if strict:
+            contacts[column] = attempt(column, normalize, raw) or ""
+            continue
+        try:
+            contacts[column] = normalize(raw)
+        except ValidationError as exc:
+            report.warn(number, column, " ".join(exc.messages) + " Valeur laissée de côté, à corriger sur la fiche.")
+            set_aside.append({"column": column, "value": raw})
+    phone, email = contacts.get("phone", ""), contacts.get("email", "")
     nir = attempt("nir", clean_nir, values.get("nir", "")) if values.get("nir", "").strip() else ""
     postcode = values.get("postcode", "").strip()
     if postcode and not (len(postcode) == 5 and postcode.isdigit()):
@@ -124,10 +161,10 @@ def _parse_row(number: int, values: dict[str, str], report: Report) -> ParsedRow
         "search_birth_name": normalize_name(birth_name), "search_usage_name": normalize_name(usage_name),
         "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
     }  # fmt: skip
-    return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values)
+    return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values, set_aside)
 
 
-def read_file(path: Path, report: Report) -> Iterator[ParsedRow]:
+def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[ParsedRow]:
     """Validate and parse; problems go to the report. Rows are yielded only while no error was found."""
     raw = path.read_bytes()
     encoding, broken = detect_encoding(raw)
@@ -166,7 +203,7 @@ def read_file(path: Path, report: Report) -> Iterator[ParsedRow]:
             hint = f" (le séparateur « {other} » apparaît : séparateurs mélangés ?)" if other in "".join(values) else ""
             report.add(number, "", f"{len(values)} colonnes au lieu de {len(header)}{hint}.")
             continue
-        row = _parse_row(number, dict(zip(header, values, strict=True)), report)
+        row = _parse_row(number, dict(zip(header, values, strict=True)), report, strict)
         if row is None:
             continue
         if row.source_id in seen:
@@ -200,8 +237,9 @@ def _write_batch(
         Person, ["id", "public_id", *PERSON_COLUMNS, "commune_code", "address_complement", "created_at", "updated_at", "version", "field_sources"],
         [(pk, uuid.uuid4(), *(row.values[c] for c in PERSON_COLUMNS), "", "", now, now, 1, "{}") for pk, row in zip(ids, fresh, strict=True)],
     )  # fmt: skip
-    insert_rows(SourceRecord, ["person_id", "source", "source_id", "imported_at", "data"],
-                [(pk, source, row.source_id, now, json.dumps(row.raw, ensure_ascii=False)) for pk, row in zip(ids, fresh, strict=True)])  # fmt: skip
+    insert_rows(SourceRecord, ["person_id", "source", "source_id", "imported_at", "data", "contact_warnings"],
+                [(pk, source, row.source_id, now, json.dumps(row.raw, ensure_ascii=False), json.dumps(row.contact_warnings, ensure_ascii=False))
+                 for pk, row in zip(ids, fresh, strict=True)])  # fmt: skip
     insert_rows(PersonOrganisation, ["person_id", "organisation_id", "since"], [(pk, organisation.pk, now) for pk in ids])
     points = [(pk, kind, value, position) for pk, row in zip(ids, fresh, strict=True)
               for kind, values in (("phone", row.phones), ("email", row.emails)) for position, value in enumerate(values)]  # fmt: skip
@@ -234,6 +272,8 @@ PERSON_COLUMNS = [
 
 
 WRITE_CHUNK = 5000
+# The tables an import fills: their statistics are refreshed when it ends and as it grows.
+FILLED_TABLES = [Person, SourceRecord, PersonOrganisation, ContactPoint, NameToken, TokenVariant, TokenCount]
 
 
 def run_import(
@@ -245,10 +285,12 @@ def run_import(
     batch_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     created_by=None,  # type: ignore[no-untyped-def]
+    strict: bool = False,
 ) -> ImportJob:
     """Validate the whole file (first pass), then import it (second pass): in one transaction, or
     in checkpointed batches of `batch_size` lines. The file is streamed twice rather than held in
-    memory, so a file of millions of lines needs no more memory than one batch."""
+    memory, so a file of millions of lines needs no more memory than one batch. `strict` refuses the
+    file for an unusable phone or e-mail too, instead of importing the person without it."""
     digest = file_digest(path)
     job = (
         ImportJob.objects.filter(source=source, file_sha256=digest, status=ImportJob.Status.INTERRUPTED).first()
@@ -261,16 +303,17 @@ def run_import(
             created_by=created_by,
         )  # fmt: skip
     if not batch_size and not dry_run:
-        return _import_in_one_transaction(job, path, source, organisation, progress)
+        return _import_in_one_transaction(job, path, source, organisation, progress, strict)
     report = Report()
-    valid_rows = sum(1 for _ in read_file(path, report))
+    valid_rows = sum(1 for _ in read_file(path, report, strict))
     job.total_lines, job.encoding, job.delimiter = report.lines, report.encoding, report.delimiter
+    job.warnings, job.warning_count = [str(w) for w in report.warnings], report.warning_count
     if not report.ok:
         job.finish(ImportJob.Status.REFUSED, problems=[str(p) for p in report.problems], error_count=report.error_count)
         return job
     if dry_run:
         imported = skipped = 0
-        for chunk in _chunks(read_file(path, Report()), WRITE_CHUNK):
+        for chunk in _chunks(read_file(path, Report(), strict), WRITE_CHUNK):
             known = set(
                 SourceRecord.objects.filter(source=source, source_id__in=[r.source_id for r in chunk]).values_list(
                     "source_id", flat=True
@@ -283,11 +326,13 @@ def run_import(
         return job
     # Batches: the file was validated as a whole above; each batch then commits with its checkpoint.
     job.status = ImportJob.Status.RUNNING
-    job.save(update_fields=["status", "total_lines", "encoding", "delimiter"])
+    job.save(update_fields=["status", "total_lines", "encoding", "delimiter", "warnings", "warning_count"])
     known_words = vocabulary_words()
     counts: TokenCounts = {}  # written once at the end (an interrupted import is recounted daily)
     done = 0
-    for chunk in _chunks((row for row in read_file(path, Report()) if row.line > job.checkpoint_line), batch_size or WRITE_CHUNK):
+    analyzed_at = 0
+    rows = (row for row in read_file(path, Report(), strict) if row.line > job.checkpoint_line)
+    for chunk in _chunks(rows, batch_size or WRITE_CHUNK):
         with transaction.atomic():
             imported, skipped = _write_batch(chunk, source, organisation, known_words, counts)
             job.imported += imported
@@ -296,9 +341,16 @@ def run_import(
             job.status = ImportJob.Status.INTERRUPTED  # until the last batch: a crash leaves a resumable job
             job.save(update_fields=["imported", "skipped", "checkpoint_line", "status"])
         done += len(chunk)
+        # At a checkpoint, once the rows written since the last ANALYZE are as many as those written
+        # before it (after 1, 2, 4, 8… batches): an interrupted import leaves statistics at most a
+        # factor two behind, for a total cost of about two ANALYZEs.
+        if done >= 2 * analyzed_at:
+            analyze_tables(FILLED_TABLES)
+            analyzed_at = done
         if progress:
             progress(done, valid_rows)
     token_counts_add(counts)
+    analyze_tables(FILLED_TABLES)
     job.finish(ImportJob.Status.DONE)
     return job
 
@@ -308,7 +360,12 @@ class _Refused(Exception):
 
 
 def _import_in_one_transaction(
-    job: ImportJob, path: Path, source: str, organisation: Organisation, progress: Callable[[int, int], None] | None
+    job: ImportJob,
+    path: Path,
+    source: str,
+    organisation: Organisation,
+    progress: Callable[[int, int], None] | None,
+    strict: bool,
 ) -> ImportJob:
     """All or nothing in a single pass: rows are written as they are validated, and the whole
     transaction is rolled back at the end if any line was wrong (the report lists them all)."""
@@ -317,7 +374,7 @@ def _import_in_one_transaction(
     counts: TokenCounts = {}
     try:
         with transaction.atomic():
-            for chunk in _chunks(read_file(path, report), WRITE_CHUNK):
+            for chunk in _chunks(read_file(path, report, strict), WRITE_CHUNK):
                 imported, skipped = _write_batch(chunk, source, organisation, known_words, counts)
                 job.imported, job.skipped = job.imported + imported, job.skipped + skipped
                 if progress:
@@ -325,9 +382,11 @@ def _import_in_one_transaction(
             if not report.ok:
                 raise _Refused
             token_counts_add(counts)
+        analyze_tables(FILLED_TABLES)  # after the commit: searches right after the import are planned right
     except _Refused:
         job.imported = job.skipped = 0
     job.total_lines, job.encoding, job.delimiter = report.lines, report.encoding, report.delimiter
+    job.warnings, job.warning_count = [str(w) for w in report.warnings], report.warning_count
     if not report.ok:
         job.finish(ImportJob.Status.REFUSED, problems=[str(p) for p in report.problems], error_count=report.error_count)
     else:

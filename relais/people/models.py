@@ -220,6 +220,10 @@ class SourceRecord(models.Model):
     source_id = models.CharField("identifiant d'origine", max_length=64)
     imported_at = models.DateTimeField(auto_now_add=True)
     data = models.JSONField("données d'origine", default=dict, blank=True)
+    # Contact values the import could not use (an unallocated phone, a malformed e-mail), as
+    # [{"column": "phone", "value": "071 23 45 67 89"}]: the person was imported without them and
+    # their file asks for a correction until an agent changes that kind of contact.
+    contact_warnings = models.JSONField("coordonnées à corriger", default=list, blank=True)
 
     class Meta:
         verbose_name = "enregistrement d'origine"
@@ -338,6 +342,9 @@ class ImportJob(models.Model):
     skipped = models.PositiveIntegerField("déjà présentes", default=0)
     error_count = models.PositiveIntegerField("erreurs", default=0)
     problems = models.JSONField("rapport", default=list, blank=True)
+    # Lines imported without an unusable phone or e-mail (the person is there, the value to correct).
+    warning_count = models.PositiveIntegerField("avertissements", default=0)
+    warnings = models.JSONField("avertissements listés", default=list, blank=True)
     checkpoint_line = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -68,9 +68,20 @@ def join_first_names(names: list[str]) -> str:
     return ", ".join(names)
 
 
+# ARCEP's numbering plan: the overseas départements' numbers are dialled from mainland France like
+# French ones (0692 12 34 56) but belong to their own country codes. Keyed by the national number's
+# first three digits (the 0 dropped); fixed lines then mobiles.
+OVERSEAS_PREFIXES = {
+    "590": 590, "594": 594, "596": 596, "262": 262, "263": 262, "269": 262,  # GP, GF, MQ, RE, RE, YT
+    "690": 590, "691": 590, "694": 594, "696": 596, "697": 596, "692": 262, "693": 262, "639": 262,
+}  # fmt: skip
+
+
 @lru_cache(maxsize=2_000_000)
 def phone_to_e164(raw: str, region: str = "FR") -> str:
-    """A phone number as +33612345678. Raises ValidationError with a French message when it is not one."""
+    """A phone number as +33612345678; an overseas number dialled from France (0692 12 34 56) as the
+    international number it is (+262692123456). Raises ValidationError with a French message when
+    it is not a number, or not one that was ever allocated (071…)."""
     raw = (raw or "").strip()
     if not raw:
         return ""
@@ -78,6 +89,10 @@ def phone_to_e164(raw: str, region: str = "FR") -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(f"« {raw} » n'est pas un numéro de téléphone.", code="invalid_phone") from exc
+    national = str(number.national_number)
+    if number.country_code == 33 and len(national) == 9 and national[:3] in OVERSEAS_PREFIXES:
+        # phonenumbers would read 0596… or 0269… as a mainland fixed line: the plan says otherwise.
+        number = phonenumbers.PhoneNumber(country_code=OVERSEAS_PREFIXES[national[:3]], national_number=int(national))
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(f"« {raw} » n'est pas un numéro de téléphone valide.", code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.text import capfirst
 
 from relais.people.identity_rules import AGAINST, VETO, Finding
-from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge
+from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge, SourceRecord
 from relais.people.normalization import (
     name_tokens,
     normalize_email,
@@ -193,6 +193,21 @@ def _duplicate_lookalikes(
     else:
         queryset = queryset.order_by("birth_name", "pk")
     return list(queryset[:limit])
+
+
+_CONTACT_WARNING_LABELS = {"phone": "Téléphone", "email": "E-mail"}
+
+
+def person_contact_warnings(person: Person) -> list[str]:
+    """What the person's file asks an agent to correct: the contact values an import set aside,
+    « Téléphone illisible à l'import : « 071 23 45 67 89 » — à corriger (base GRC92) »."""
+    records = SourceRecord.objects.filter(person=person).exclude(contact_warnings=[]).order_by("pk")
+    return [
+        f"{_CONTACT_WARNING_LABELS.get(warning['column'], 'Coordonnée')} illisible à l'import : "
+        f"« {warning['value']} » — à corriger (base {record.source})"
+        for record in records
+        for warning in record.contact_warnings
+    ]
 
 
 def person_households(person: Person) -> list[HouseholdMember]:

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation
+from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation, SourceRecord
 from relais.people.normalization import (
     clean_name,
     clean_nir,
@@ -194,10 +194,23 @@ def person_update(
     )
     if not updated:
         raise PersonEditConflict(Person.objects.select_related("updated_by").get(pk=person.pk))
+    before = {kind: [p.value for p in person.contact_points.all() if p.kind == kind] for kind in ("phone", "email")}
     _set_contact_points(person, phones=data.phones, emails=data.emails)
+    _clear_contact_warnings(person, changed={kind for kind, values in before.items() if values != getattr(data, f"{kind}s")})
     person.refresh_from_db()
     person_index([person])
     return person
+
+
+def _clear_contact_warnings(person: Person, *, changed: set[str]) -> None:
+    """An agent who changed the person's phones (or e-mails) has dealt with the unusable ones an
+    import set aside: their request for correction ends (the raw value stays in the record's data)."""
+    if not changed:
+        return
+    for record in SourceRecord.objects.filter(person=person).exclude(contact_warnings=[]):
+        kept = [warning for warning in record.contact_warnings if warning["column"] not in changed]
+        if kept != record.contact_warnings:
+            SourceRecord.objects.filter(pk=record.pk).update(contact_warnings=kept)
 
 
 def person_data_from(person: Person) -> PersonData:

@@ -20,6 +20,7 @@ from relais.people.policies import duplicate_reviewer, person_may_create, person
 from relais.people.selectors import (
     DuplicateCandidate,
     match_pairs_to_review,
+    person_contact_warnings,
     person_duplicate_candidates,
     person_get,
     person_households,
@@ -90,6 +91,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
         "filters": filters,
         "exchange_form": ExchangeForm(scope=scope, agent=request.user),
         "may_edit": scope.may_edit_identity,
+        "contact_warnings": person_contact_warnings(person),
     }
     return render(request, "people/detail.html", context)
 

@@ -148,3 +148,50 @@ def test_agent_session_can_use_the_api_with_the_same_policies(world, person92, p
     client.force_login(world.agent78)
     ids = {p["id"] for p in client.get("/api/v1/persons/").json()["results"]}
     assert ids == {str(person78.public_id)}
+
+
+def test_a_search_costs_the_same_queries_whatever_the_number_of_persons_found(world, person92):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from relais.people.models import ContactPoint
+    from tests.people.factories import PersonFactory
+
+    for n in range(30):
+        person = PersonFactory(birth_name="Brossard", first_names="Lucie", organisations=[world.org92])
+        ContactPoint.objects.create(person=person, kind="phone", value=f"+3361234{n:04d}")
+    client = _client(_token_for("92"))
+    client.get("/api/v1/persons/", {"q": "lefevre"})  # the first request warms what is cached per process
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/api/v1/persons/", {"q": "lefevre"}).json()["count"] == 1
+    with CaptureQueriesContext(connection) as thirty:
+        found = client.get("/api/v1/persons/", {"q": "brossard lucie"}).json()
+    assert found["count"] == 30 and all(len(person["phones"]) == 1 for person in found["results"])
+    assert len(thirty.captured_queries) == len(one.captured_queries)
+    # Every person read is in the access log, in one insert.
+    assert AccessLog.objects.filter(actor_kind="api", detail="API liste").count() == 1 + 1 + 30
+    assert sum("privacy_accesslog" in query["sql"] for query in thirty.captured_queries) == 1
+
+
+def test_reads_are_logged_without_waiting_for_the_disk_but_exports_wait(world, person92):
+    from django.db import connection, transaction
+    from django.test import RequestFactory
+
+    from relais.privacy.services import access_log_record
+    from relais.territory.policies import agent_access_scope
+
+    if connection.vendor != "postgresql":
+        pytest.skip("asynchronous commit is PostgreSQL's")
+    scope = agent_access_scope(world.agent92)
+
+    def synchronous_commit_after(action: str, method: str) -> str:
+        request = getattr(RequestFactory(), method)(f"/usagers/{person92.public_id}/")
+        with transaction.atomic(), connection.cursor() as cursor:
+            access_log_record(scope=scope, action=action, persons=[person92], request=request)
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    # In this order: the test runs in one transaction, where SET LOCAL lasts until its end.
+    assert synchronous_commit_after(AccessLog.Action.EXPORT, "get") == "on"
+    assert synchronous_commit_after(AccessLog.Action.EDIT, "post") == "on"
+    assert synchronous_commit_after(AccessLog.Action.VIEW, "get") == "off"

@@ -50,7 +50,32 @@ def test_french_mobile_numbers_become_e164(typed):
     assert phone_display("+33612345678") == "06 12 34 56 78"
 
 
-@pytest.mark.parametrize("typed", ["12345", "06 12 34", "téléphone", "+33 1 23"])
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("0690 12 34 56", "+590690123456"),  # Guadeloupe mobile
+        ("0691 28 12 34", "+590691281234"),
+        ("0590 82 12 34", "+590590821234"),  # Guadeloupe fixed
+        ("0696 12 34 56", "+596696123456"),  # Martinique
+        ("0697 12 34 56", "+596697123456"),
+        ("0596 60 12 34", "+596596601234"),  # phonenumbers alone reads it as a mainland 05 number
+        ("0694 12 34 56", "+594694123456"),  # Guyane
+        ("0594 29 12 34", "+594594291234"),
+        ("0692 12 34 56", "+262692123456"),  # La Réunion
+        ("0693 12 34 56", "+262693123456"),
+        ("0262 12 34 56", "+262262123456"),
+        ("06 39 01 23 45", "+262639012345"),  # Mayotte mobile
+        ("0269 61 23 45", "+262269612345"),  # Mayotte fixed, not a mainland 02 number
+        ("+33 6 92 12 34 56", "+262692123456"),  # dialled with France's code
+        ("+262 692 12 34 56", "+262692123456"),
+    ],
+)
+def test_overseas_numbers_dialled_from_france_are_stored_as_their_international_number(typed, e164):
+    assert phone_to_e164(typed) == e164
+    assert phone_search_digits(typed) == phone_search_key(e164)  # typed as dialled, it is found
+
+
+@pytest.mark.parametrize("typed", ["12345", "06 12 34", "téléphone", "+33 1 23", "07 12 34 56 78", "0639 12 34 56"])
 def test_invalid_phone_numbers_are_refused_in_french(typed):
     with pytest.raises(ValidationError, match="numéro de téléphone"):
         phone_to_e164(typed)

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, help="Importe par lots de N lignes avec point de reprise (gros fichiers)")
         parser.add_argument("--quiet", action="store_true", help="Sans barre de progression")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Refuse le fichier pour un téléphone ou un e-mail inutilisable (par défaut : la personne est importée sans, à corriger)",
+        )
 
     def handle(
         self,
@@ -31,6 +36,7 @@ class Command(BaseCommand):
         dry_run: bool,
         batch_size: int | None,
         quiet: bool,
+        strict: bool,
         **options,
     ) -> None:  # type: ignore[no-untyped-def]
         path = Path(file)
@@ -40,19 +46,32 @@ class Command(BaseCommand):
         if batch_size is not None and batch_size < 100:
             raise CommandError("--batch-size : 100 lignes au moins.")
         job = run_import(path=path, source=source.upper(), organisation=org, dry_run=dry_run, batch_size=batch_size,
-                         progress=None if quiet else print_progress)  # fmt: skip
-        self.stdout.write(
-            f"Fichier {path.name} ({job.encoding}, séparateur « {job.delimiter} ») : {job.total_lines} ligne(s) lue(s)."
-        )
+                         progress=None if quiet else print_progress, strict=strict)  # fmt: skip
+        self.stdout.write(f"Fichier {path.name} ({job.encoding}, séparateur « {job.delimiter} ») : {_count(job.total_lines, 'ligne lue', 'lignes lues')}.")  # fmt: skip
+        if job.warning_count:
+            for warning in job.warnings:
+                self.stderr.write(f"  - {warning}")
+            more = job.warning_count - len(job.warnings)
+            unlisted = f" ({_count(more, 'non listé', 'non listés')})" if more > 0 else ""
+            self.stdout.write(
+                f"{_count(job.warning_count, 'avertissement', 'avertissements')}{unlisted} : téléphones ou e-mails inutilisables, "
+                "laissés de côté ; chaque fiche concernée les signale pour correction."
+            )
         if job.status == ImportJob.Status.REFUSED:
             for problem in job.problems:
                 self.stderr.write(f"  - {problem}")
             more = job.error_count - len(job.problems)
-            raise CommandError(
-                f"{job.error_count} erreur(s){f' ({more} non listées)' if more > 0 else ''} : rien n'a été importé."
-            )
-        verb = "seraient importées" if dry_run else "importées"
-        self.stdout.write(f"{job.imported} personne(s) {verb}, {job.skipped} déjà présente(s) dans {job.source}.")
+            unlisted = f" ({_count(more, 'non listée', 'non listées')})" if more > 0 else ""
+            raise CommandError(f"{_count(job.error_count, 'erreur', 'erreurs')}{unlisted} : rien n'a été importé.")
+        imported = _count(job.imported, "personne", "personnes") + (
+            (" serait importée" if job.imported < 2 else " seraient importées") if dry_run else (" importée" if job.imported < 2 else " importées")
+        )  # fmt: skip
+        self.stdout.write(f"{imported}, {_count(job.skipped, 'déjà présente', 'déjà présentes')} dans {job.source}.")
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    """'1 erreur', '0 erreur', '57 114 erreurs' (French: plural from 2, digits grouped by three)."""
+    return f"{number:,}".replace(",", "\u202f") + " " + (singular if number < 2 else plural)
 
 
 def _organisation(source: str, code: str | None) -> Organisation:
