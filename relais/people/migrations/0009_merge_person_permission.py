@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0007_search_words_by_commune'),
+        ('people', '0008_import_contact_warnings'),
     ]
 
     operations = [
