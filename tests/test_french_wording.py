@@ -21,6 +21,7 @@ CHECKS = [
     (re.compile(r"-{5,}"), "choix vide « --------- » de Django"),
     (re.compile(r"\b(?:received|incomplete|under_review|accepted|rejected|withdrawn|booked|honoured|no_show|This field|Forbidden|Not Found|None)\b"), "mot anglais"),
     (re.compile(r"\b(\w+(?: \w+){0,3}) — \1\b"), "mots répétés"),
+    (re.compile(r"(?<![\w,./:-])[01] (?!(?:\w+-)?vous\b|fois\b|mois\b|cas\b|temps\b|accès\b|avis\b|repas\b|pas\b)[a-zàâéèêîôûç]+s\b"), "pluriel après 0 ou 1"),
 ]  # fmt: skip
 
 
@@ -66,6 +67,7 @@ def test_the_checks_catch_what_they_are_meant_to_catch():
     )
     assert slips("<select><option>---------</option></select>")
     assert slips("<p>Courrier à imprimer — à imprimer</p>")
+    assert slips("<td>1 échanges, 0 demandes</td>") and not slips("<td>1 échange, 2 rendez-vous, 1 fois, 0 demande</td>")
     assert not slips("<p>Accusé de réception d'une demande, 2 jours, le NIR, l'usager, de Hauts-de-Seine</p>")
     assert not slips("<script>var x = 'd'rejet';</script>")
 

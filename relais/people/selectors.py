@@ -13,6 +13,7 @@ from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils.text import capfirst
 
+from relais.core.wording import count_of
 from relais.people.identity_rules import AGAINST, VETO, Finding
 from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge, SourceRecord
 from relais.people.normalization import (
@@ -273,6 +274,19 @@ class PairComparison:
     contacts: dict[str, list[str]]
     sources: dict[str, list[str]]
     activity: dict[str, dict[str, int]]
+
+    @property
+    def activity_text(self) -> dict[str, str]:
+        """Each record's history in words: « 1 échange, 2 rendez-vous, 0 demande »."""
+        words = {
+            "échanges": ("échange", "échanges"),
+            "rendez-vous": ("rendez-vous", "rendez-vous"),
+            "demandes": ("demande", "demandes"),
+        }
+        return {
+            side: ", ".join(count_of(count, *words.get(kind, (kind, kind))) for kind, count in counts.items())
+            for side, counts in self.activity.items()
+        }
 
 
 def _field_label(name: str) -> str:
