@@ -3,9 +3,7 @@ sessions, openings and absences of an agenda, its private feed, and the indicato
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -37,6 +35,7 @@ from relais.appointments.services import (
     opening_save,
     session_create,
 )
+from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.territory.models import Service, Site
 from relais.territory.policies import AccessScope, agent_access_scope
@@ -315,16 +314,11 @@ def indicators(request: AgentRequest) -> HttpResponse:
     total = sum(r.total for r in rows)
     honoured, no_show = sum(r.honoured for r in rows), sum(r.no_show for r in rows)
     if request.GET.get("format") == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Regroupement", "Rendez-vous", "Honorés", "Non honorés", "Annulés", "Taux d'absence (%)"])
+        writer = ExcelCsv(["Regroupement", "Rendez-vous", "Honorés", "Non honorés", "Annulés", "Taux d'absence (%)"])
         for row in rows:
             rate = f"{row.no_show_rate * 100:.1f}".replace(".", ",") if row.no_show_rate is not None else ""
             writer.writerow([row.label, row.total, row.honoured, row.no_show, row.cancelled, rate])
-        response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="rendez-vous-{date_from}-{date_to}.csv"'
-        return response
+        return writer.response(f"rendez-vous-{date_from}-{date_to}.csv")
     context = {
         "nav": "appointments", "form": form, "rows": rows, "total": total, "date_from": date_from, "date_to": date_to,
         "no_show_rate": no_show / (honoured + no_show) if honoured + no_show else None, "query": request.GET.urlencode(),
