@@ -4,6 +4,7 @@ trying requests out)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from drf_spectacular.generators import SchemaGenerator
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -37,6 +40,11 @@ class Operation:
     parameters: list[Field] = field(default_factory=list)
     body: list[Field] = field(default_factory=list)
     responses: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _inline_code(text: str) -> SafeString:
+    """The schema's descriptions mark code with backquotes, as Markdown does."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))  # noqa: S308 — escaped first
 
 
 @cache
@@ -70,7 +78,7 @@ def _fields(schema: dict[str, Any], components: dict[str, Any]) -> list[Field]:
     schema = _resolve(schema, components)
     required = set(schema.get("required", []))
     return [
-        Field(name, _type(prop, components), name in required, _resolve(prop, components).get("description", ""))
+        Field(name, _type(prop, components), name in required, _inline_code(_resolve(prop, components).get("description", "")))
         for name, prop in schema.get("properties", {}).items()
     ]
 
@@ -89,7 +97,7 @@ def api_operations() -> list[Operation]:
                     f"{p['name']} ({LOCATIONS.get(p['in'], p['in'])})",
                     _type(p.get("schema", {}), components),
                     bool(p.get("required")),
-                    p.get("description", ""),
+                    _inline_code(p.get("description", "")),
                 )
                 for p in op.get("parameters", [])
             ]
@@ -102,7 +110,7 @@ def api_operations() -> list[Operation]:
                     method=method.upper(),
                     path=path,
                     summary=op.get("summary", ""),
-                    description=op.get("description", ""),
+                    description=_inline_code(op.get("description", "")),
                     parameters=parameters,
                     body=_fields(body_schema, components) if body_schema else [],
                     responses=[(code, response.get("description", "")) for code, response in op.get("responses", {}).items()],
@@ -117,5 +125,9 @@ def api_reference(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "api/reference.html",
-        {"info": schema["info"], "operations": api_operations(), "site_url": request.build_absolute_uri("/").rstrip("/")},
+        {
+            "info": schema["info"] | {"description": _inline_code(schema["info"].get("description", ""))},
+            "operations": api_operations(),
+            "site_url": request.build_absolute_uri("/").rstrip("/"),
+        },
     )

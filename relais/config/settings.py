@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choices are listed with each field; the generated "* `value` - label" lines repeat them in English style.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ def test_openapi_schema_and_docs_are_served(world, client):
     )
     assert "<code>GET /api/v1/persons/</code> — Rechercher ou lister les usagers visibles" in page
     assert "<code>Idempotency-Key (en-tête)</code>" in page and "Corps de la requête (JSON)" in page
+    assert "<code>Authorization: Token &lt;jeton&gt;</code>" in page and "`" not in page
     assert client.get(reverse("api-console")).status_code == 200
 
 
