@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "relais.core.middleware.StatementTimeoutMiddleware",
+    "relais.core.headers.PrivateResponseHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "relais.config.urls"
