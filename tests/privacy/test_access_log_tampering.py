@@ -164,3 +164,12 @@ def test_a_legitimate_purge_still_verifies(settings):
     assert access_log_purge(older_than_days=365) == 3
     _log(2)
     call_command("verify_access_log")
+
+
+@pytest.mark.django_db
+def test_an_ipv6_address_is_signed_as_the_database_stores_it(rf):
+    request = rf.get("/usagers/", REMOTE_ADDR="2001:DB8:0:0::1", HTTP_USER_AGENT="Navigateur « test » | 1")
+    scope = AccessScope(label="Agent Test", agent_id=7)
+    person = SimpleNamespace(pk=1, public_id=uuid.uuid4())
+    access_log_record(scope=scope, action="view", persons=[person], request=request)  # type: ignore[list-item]
+    call_command("verify_access_log")
