@@ -257,9 +257,9 @@ def access_log_verify() -> AccessLogReport:
             missing = sequence - 1 - last_purged
             if missing > 0:
                 report.problems.append(
-                    f"les {missing} premières entrées ont été supprimées sans purge enregistrée"
+                    f"les {missing} premières entrées ont été supprimées sans purge enregistrée."
                     if missing > 1
-                    else "la première entrée a été supprimée sans purge enregistrée"
+                    else "la première entrée a été supprimée sans purge enregistrée."
                 )
             previous_hash = GENESIS_HASH if sequence == 1 else known_heads.get(sequence - 1, {}).get("head")
         elif sequence != (previous.seal_sequence or 0) + 1:
