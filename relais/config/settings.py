@@ -198,6 +198,9 @@ ACCESS_LOG_ASYNC_READS = env.bool("ACCESS_LOG_ASYNC_READS", default=True)
 ACCESS_LOG_KEY = env.str("ACCESS_LOG_KEY", default="")
 # Append-only file where each sealing writes the chain's head, so that deleted entries show.
 ACCESS_LOG_ANCHOR_FILE = env.str("ACCESS_LOG_ANCHOR_FILE", default=str(VAR_DIR / "access-log-anchors.log"))
+# If set, the chain's head is e-mailed there once a day (the data protection officer): one more copy
+# outside the server.
+ACCESS_LOG_DPO_EMAIL = env.str("ACCESS_LOG_DPO_EMAIL", default="")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -209,9 +209,42 @@ def access_log_seal(*, batch_size: int = 5000) -> int:
             head = batch[-1]
     # After the commit: an anchor naming a head that was then rolled back would look like a deletion.
     # The first sealing after the upgrade anchors the re-sealed history even with nothing new.
-    if head is not None and (total or not _read_anchors()[0]):
+    if head is not None and (total or not _anchor_file_started()):
         _append_anchor("seal", head, total)
     return total
+
+
+def _anchor_file_started() -> bool:
+    path = Path(settings.ACCESS_LOG_ANCHOR_FILE)
+    return path.exists() and path.stat().st_size > 0
+
+
+def access_log_email_head(*, today: dt.date) -> bool:
+    """A copy of the chain's head to the data protection officer, once a day: an anchor that even
+    someone controlling the server cannot take back. Returns whether one was queued."""
+    from relais.notifications.services import message_queue_email
+
+    if not settings.ACCESS_LOG_DPO_EMAIL:
+        return False
+    head = AccessLog.objects.filter(seal_sequence__isnull=False).order_by("-seal_sequence").first()
+    if head is None:
+        return False
+    lines = [
+        "Bonjour,",
+        "",
+        f"Voici la tête de la chaîne du journal des accès de Relais au {_when(timezone.now())} :",
+        f"- numéro de scellement : {head.seal_sequence}",
+        f"- entrée n° {head.pk}",
+        f"- empreinte : {head.seal_hash}",
+        "",
+        "Conservez ce message : si le journal était réécrit, cette empreinte ne s'y retrouverait plus",
+        "(comparez-la avec la commande relais verify-access-log et le fichier d'ancrage).",
+    ]
+    message_queue_email(
+        recipient=settings.ACCESS_LOG_DPO_EMAIL, subject=f"Relais — empreinte du journal des accès ({today:%d/%m/%Y})",
+        body="\n".join(lines), kind="access_log_head", dedupe_key=f"access-log-head:{today.isoformat()}",
+    )  # fmt: skip
+    return True
 
 
 @dataclass

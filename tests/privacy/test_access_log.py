@@ -66,3 +66,20 @@ def test_the_log_verifies_only_with_its_key(settings, world, person92):
     settings.ACCESS_LOG_KEY = "une autre clé"
     with pytest.raises(CommandError, match="modifiée ou falsifiée"):
         call_command("verify_access_log")
+
+
+@pytest.mark.django_db
+def test_the_chain_head_is_emailed_to_the_dpo_once_a_day(settings, world, person92):
+    from relais.notifications.models import OutgoingMessage
+    from relais.privacy.services import access_log_email_head
+
+    today = timezone.localdate()
+    world.client_for(world.agent92).get(reverse("people:detail", args=[person92.public_id]))
+    access_log_seal()
+    assert access_log_email_head(today=today) is False  # no address configured
+    settings.ACCESS_LOG_DPO_EMAIL = "dpo@example.fr"
+    assert access_log_email_head(today=today) is True
+    access_log_email_head(today=today)
+    [message] = OutgoingMessage.objects.filter(kind="access_log_head")
+    head = AccessLog.objects.get(seal_sequence=1)
+    assert message.recipient == "dpo@example.fr" and head.seal_hash in message.body
