@@ -25,6 +25,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SMS_BACKEND = "relais.notifications.sms.FileSmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
+    settings.ACCESS_LOG_ANCHOR_FILE = str(tmp_path / "access-log-anchors.log")
     from django.core.cache import cache
 
     cache.clear()  # rate limits and throttles start afresh in each test

@@ -193,6 +193,15 @@ ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 # (PostgreSQL's asynchronous commit): a crash of the database server may lose the last fraction of a
 # second of them. Edits, exports and merges always wait. See docs/benchmarks.md (API search).
 ACCESS_LOG_ASYNC_READS = env.bool("ACCESS_LOG_ASYNC_READS", default=True)
+# Keys the access log's HMAC chain; kept outside the database so that write access to it is not
+# enough to rewrite the log. Empty: derived from SECRET_KEY (demo, tests); production must set it
+# (`relais check --deploy` warns) and never change it, or the existing chain no longer verifies.
+ACCESS_LOG_KEY = env.str("ACCESS_LOG_KEY", default="")
+# Append-only file where each sealing writes the chain's head, so that deleted entries show.
+ACCESS_LOG_ANCHOR_FILE = env.str("ACCESS_LOG_ANCHOR_FILE", default=str(VAR_DIR / "access-log-anchors.log"))
+# If set, the chain's head is e-mailed there once a day (the data protection officer): one more copy
+# outside the server.
+ACCESS_LOG_DPO_EMAIL = env.str("ACCESS_LOG_DPO_EMAIL", default="")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,11 +1,13 @@
 """The access log: who read, edited or exported which person's file, when and from where.
 
 Kept apart from business data on purpose: no foreign keys (deleting an agent or anonymising a
-person must not rewrite history), and a hash chain sealed by a background task makes any later
-change to a sealed entry detectable (`relais verify-access-log`).
+person must not rewrite history). Each entry carries an HMAC of its content computed when it is
+written, a background task chains the entries with HMAC-SHA256 and writes the chain's head to a file
+outside the database (`services.py` explains why); `relais verify-access-log` reports any change.
 """
 
 from django.db import models
+from django.utils import timezone
 
 
 class AccessLog(models.Model):
@@ -18,7 +20,8 @@ class AccessLog(models.Model):
         MERGE = "merge", "Fusion de fiches"
         UNMERGE = "unmerge", "Annulation d'une fusion"
 
-    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    # Set by the service before the insert (not auto_now_add) because it is part of the entry's HMAC.
+    at = models.DateTimeField("date", default=timezone.now, editable=False, db_index=True)
     actor_kind = models.CharField("type d'acteur", max_length=10)  # "agent" or "api"
     actor_id = models.BigIntegerField("identifiant de l'acteur")
     actor_label = models.CharField("acteur", max_length=254)
@@ -29,6 +32,8 @@ class AccessLog(models.Model):
     path = models.CharField("adresse", max_length=500, blank=True)
     ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
     user_agent = models.CharField("navigateur", max_length=300, blank=True)
+    # HMAC-SHA256 of the content, written with the entry: an edit before sealing shows too.
+    entry_mac = models.CharField(max_length=64, blank=True, editable=False)
     # Filled by the sealing task, in the order entries are sealed.
     seal_sequence = models.BigIntegerField(null=True, blank=True, unique=True)
     seal_hash = models.CharField(max_length=64, blank=True)
