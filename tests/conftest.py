@@ -9,6 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from relais.territory.models import Agent, Organisation, Service
 from tests.appointments.fixtures import booking  # noqa: F401 - shared fixture
@@ -16,6 +18,11 @@ from tests.exchanges.factories import TopicFactory
 from tests.people.factories import PersonFactory
 from tests.requests.fixtures import procedure, rejection_procedure  # noqa: F401 - shared fixtures
 from tests.territory.factories import PASSWORD, AgentFactory, OrganisationFactory, ServiceFactory, SiteFactory
+
+# Property tests check behaviour, never time: on a busy CI machine neither a slow example nor slow
+# input generation is a failure.
+hypothesis_settings.register_profile("relais", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("relais")
 
 
 @pytest.fixture(autouse=True)
