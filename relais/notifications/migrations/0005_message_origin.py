@@ -1,3 +1,5 @@
+import uuid
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -9,7 +11,10 @@ def link_messages_to_their_origin(apps, schema_editor):
     Appointment = apps.get_model("appointments", "Appointment")
     Letter = apps.get_model("requests", "Letter")
     for message in OutgoingMessage.objects.filter(dedupe_key__startswith="appointment:").only("pk", "dedupe_key"):
-        public_id = message.dedupe_key.split(":")[1]
+        try:
+            public_id = uuid.UUID(message.dedupe_key.split(":")[1])
+        except (IndexError, ValueError):
+            continue
         appointment_id = Appointment.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
         if appointment_id is not None:
             OutgoingMessage.objects.filter(pk=message.pk).update(appointment_id=appointment_id)
