@@ -22,7 +22,7 @@ from relais.api.pagination import Pagination
 from relais.api.scopes import request_acting_organisation, request_agent, request_scope, request_token
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, IdempotencyKey, Motive
-from relais.appointments.policies import appointment_content_visible, may_book_motive
+from relais.appointments.policies import RESTRICTED_LABEL, appointment_content_visible, may_book_motive
 from relais.appointments.selectors import (
     Audience,
     appointment_get,
@@ -147,7 +147,7 @@ def _parse_moment(value: str | None) -> dt.datetime | None:
 class AppointmentOutput(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     motive = serializers.UUIDField(source="motive.public_id")
-    motive_name = serializers.CharField(source="motive.name")
+    motive_name = serializers.SerializerMethodField()
     service = serializers.CharField(source="motive.service.code")
     agenda = serializers.UUIDField(source="agenda.public_id")
     site = serializers.IntegerField(source="site_id", allow_null=True)
@@ -166,6 +166,10 @@ class AppointmentOutput(serializers.Serializer):
         return [
             str(p.person.public_id) for p in appointment.participants.all() if p.person_id in visible and p.status != "cancelled"
         ]
+
+    def get_motive_name(self, appointment: Appointment) -> str:
+        visible = appointment_content_visible(self.context["scope"], appointment)
+        return appointment.motive.name if visible else RESTRICTED_LABEL
 
     def get_notes(self, appointment: Appointment) -> str | None:
         return appointment.notes if appointment_content_visible(self.context["scope"], appointment) else None

@@ -11,6 +11,7 @@ from icalendar import Calendar, Event, vText
 
 from relais.appointments.models import Appointment
 from relais.appointments.places import appointment_place, site_address
+from relais.appointments.policies import RESTRICTED_LABEL
 
 PRODID = "-//Relais//Rendez-vous Yvelines Hauts-de-Seine//FR"
 
@@ -53,8 +54,9 @@ def _event(appointment: Appointment, summary: str, description: str, location: s
     return event
 
 
-def appointment_ics(appointment: Appointment) -> bytes:
-    """The person's calendar file: what, when, where (or the visio link), and the instructions."""
+def appointment_ics(appointment: Appointment, *, restricted: bool = False) -> bytes:
+    """The person's calendar file: what, when, where (or the visio link), and the instructions.
+    `restricted`: downloaded by an agent outside a sensitive service, without its motive or instructions."""
     calendar = _calendar("Rendez-vous")
     calendar.add("method", "CANCEL" if appointment.is_cancelled else "PUBLISH")
     parts = [appointment.motive.service.name]
@@ -63,11 +65,11 @@ def appointment_ics(appointment: Appointment) -> bytes:
         parts.append(
             f"Rendez-vous {place.sentence}. Présentez-vous à l'espace France services : l'équipe vous installe pour la visio."
         )
-    if appointment.motive.instructions:
+    if appointment.motive.instructions and not restricted:
         parts.append(appointment.motive.instructions)
     if appointment.visio_url:
         parts.append(f"Lien de la visio : {appointment.visio_url}")
-    summary = f"Rendez-vous : {appointment.motive.name}"
+    summary = RESTRICTED_LABEL if restricted else f"Rendez-vous : {appointment.motive.name}"
     calendar.add_component(_event(appointment, summary, "\n\n".join(parts), _location(appointment)))
     return calendar.to_ical()
 

@@ -127,6 +127,7 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
                 dedupe_key=f"{key}:sms",
                 fallback=fallback,
                 service=service,
+                appointment=appointment,
             )
             continue
         if emails:
@@ -141,7 +142,7 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
                 )
             message_queue_email(
                 recipient=emails[0], subject=subject, body=body, kind=f"appointment_{kind}", person=person,
-                attachments=attachments, dedupe_key=f"{key}:email", service=service,
+                attachments=attachments, dedupe_key=f"{key}:email", service=service, appointment=appointment,
             )  # fmt: skip
         if mobiles and kind != "reminder":
             message_queue_sms(
@@ -151,6 +152,7 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
                 person=person,
                 dedupe_key=f"{key}:sms",
                 service=service,
+                appointment=appointment,
             )
 
 

@@ -24,6 +24,17 @@ def appointment_content_visible(scope: AccessScope, appointment: Appointment) ->
     return scope.may_read_content_of_service(service.pk, service.is_sensitive)
 
 
+RESTRICTED_LABEL = "Rendez-vous — service à accès restreint"
+
+
+def appointment_label(scope: AccessScope, appointment: Appointment) -> str:
+    """What the appointment is about (its title, or its motive). A sensitive service's motive says too
+    much (« Consultation prénatale »): non-members read a neutral label, like for its notes."""
+    if not appointment_content_visible(scope, appointment):
+        return RESTRICTED_LABEL
+    return appointment.title or appointment.motive.name
+
+
 def may_book_motive(scope: AccessScope, motive: Motive) -> bool:
     """The service's own agents book any of its motives; any agent or partner books motives open to
     partners (a mediator booking a CAF visio slot) or to the public."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 from relais.appointments.availability import epoch, raw_rows
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
-from relais.appointments.policies import appointments_visible
+from relais.appointments.policies import RESTRICTED_LABEL, appointments_visible
 from relais.people.policies import persons_visible_filter
 from relais.territory.models import Agent, Commune, Membership, Organisation, Site
 from relais.territory.policies import AccessScope
@@ -344,8 +344,10 @@ def appointment_indicators(*, scope: AccessScope, start: dt.date, end: dt.date, 
         )
         .exclude(status__in=("held", "expired"))
     )
+    # A sensitive service's motives are named to its members only; others count them under a neutral label.
+    grouping = [field, "motive__service_id", "motive__service__is_sensitive"] if group_by == "motive" else [field]
     rows = (
-        queryset.values(field)
+        queryset.values(*grouping)
         .annotate(
             total=Count("pk"),
             honoured=Count("pk", filter=Q(status="honoured")),
@@ -355,16 +357,19 @@ def appointment_indicators(*, scope: AccessScope, start: dt.date, end: dt.date, 
         .order_by("-total")
     )
     labels = dict(Appointment.Status.choices)
-    return [
-        IndicatorRow(
-            label=(labels.get(row[field], row[field]) if group_by == "status" else row[field]) or "Sans lieu",
-            total=row["total"],
-            honoured=row["honoured"],
-            no_show=row["no_show"],
-            cancelled=row["cancelled"],
-        )
-        for row in rows
-    ]
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        if group_by == "motive" and not scope.may_read_content_of_service(
+            row["motive__service_id"], row["motive__service__is_sensitive"]
+        ):
+            label = RESTRICTED_LABEL
+        else:
+            label = (labels.get(row[field], row[field]) if group_by == "status" else row[field]) or "Sans lieu"
+        figures = counts.setdefault(label, [0, 0, 0, 0])
+        for index, name in enumerate(("total", "honoured", "no_show", "cancelled")):
+            figures[index] += row[name]
+    result = [IndicatorRow(label, *figures) for label, figures in counts.items()]
+    return sorted(result, key=lambda row: -row.total)
 
 
 def agent_service_point(agent: Agent) -> Site | None:

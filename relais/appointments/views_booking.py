@@ -280,8 +280,10 @@ def unregister(request: AgentRequest, public_id: str, person_id: str) -> HttpRes
 
 
 def ics(request: AgentRequest, public_id: str) -> HttpResponse:
-    appointment = appointment_get(scope=agent_access_scope(request.user), public_id=public_id)
-    response = HttpResponse(appointment_ics(appointment), content_type="text/calendar; charset=utf-8")
+    scope = agent_access_scope(request.user)
+    appointment = appointment_get(scope=scope, public_id=public_id)
+    restricted = not appointment_content_visible(scope, appointment)
+    response = HttpResponse(appointment_ics(appointment, restricted=restricted), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="rendez-vous-{timezone.localtime(appointment.start):%Y%m%d-%H%M}.ics"'
     )

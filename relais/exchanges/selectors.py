@@ -144,6 +144,7 @@ def person_history(
     from relais.appointments.policies import appointment_content_visible
     from relais.appointments.selectors import person_appointments
     from relais.notifications.models import OutgoingMessage
+    from relais.notifications.policies import message_content_visible, messages_visible_filter
 
     filters = filters or ExchangeFilters()
     entries = [
@@ -170,7 +171,11 @@ def person_history(
             for item in requests[: limit + 1]
         ]
     if not filters.service_id and filters.channel in ("", "email", "sms"):
-        messages = OutgoingMessage.objects.filter(person=person).select_related("service").order_by("-created_at")
+        messages = (
+            OutgoingMessage.objects.filter(messages_visible_filter(scope), person=person)
+            .select_related("service")
+            .order_by("-created_at")
+        )
         if filters.channel:
             messages = messages.filter(channel=filters.channel)
         entries += [
@@ -178,7 +183,7 @@ def person_history(
                 "message",
                 message.created_at,
                 message,
-                message.service is None or scope.may_read_content_of_service(message.service.pk, message.service.is_sensitive),
+                message_content_visible(scope, message),
             )
             for message in messages[: limit + 1]
         ]

@@ -26,6 +26,11 @@ class OutgoingMessage(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     # The service the message speaks for: its content is shown only to whom may read that service's files.
     service = models.ForeignKey("territory.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # What the message was sent for: an agent sees it only if they see that appointment or request.
+    appointment = models.ForeignKey(
+        "appointments.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    request = models.ForeignKey("requests.Request", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField("essais", default=0)
     provider_response = models.TextField("réponse du prestataire", blank=True)

@@ -22,7 +22,9 @@ from relais.notifications.models import OutgoingMessage
 from relais.notifications.sms import sms_backend
 
 if TYPE_CHECKING:
+    from relais.appointments.models import Appointment
     from relais.people.models import Person
+    from relais.requests.models import Request
     from relais.territory.models import Service
 
 logger = logging.getLogger(__name__)
@@ -58,10 +60,14 @@ def message_queue_email(
     attachments: list[dict] | None = None,
     dedupe_key: str = "",
     service: Service | None = None,
+    appointment: Appointment | None = None,
+    request: Request | None = None,
 ) -> OutgoingMessage:
     return _queue(
         OutgoingMessage(
             service=service,
+            appointment=appointment,
+            request=request,
             attachments=[_storable(attachment) for attachment in attachments or []],
             channel=OutgoingMessage.Channel.EMAIL,
             recipient=recipient,
@@ -92,10 +98,14 @@ def message_queue_sms(
     dedupe_key: str = "",
     fallback: dict | None = None,
     service: Service | None = None,
+    appointment: Appointment | None = None,
+    request: Request | None = None,
 ) -> OutgoingMessage:
     return _queue(
         OutgoingMessage(
             service=service,
+            appointment=appointment,
+            request=request,
             channel=OutgoingMessage.Channel.SMS,
             recipient=recipient,
             body=body,
@@ -185,6 +195,9 @@ def _queue_fallback(message: OutgoingMessage) -> None:
             kind=message.kind,
             person=message.person,
             fallback_of=message,
+            service_id=message.service_id,
+            appointment_id=message.appointment_id,
+            request_id=message.request_id,
             dedupe_key=f"{message.dedupe_key}:fallback" if message.dedupe_key else "",
         )
     )

@@ -144,7 +144,7 @@ def _issue_letter(
         body = f"{content.text}\n\nSuivre votre demande : {tracking}"
         letter.message = message_queue_email(
             recipient=recipient, subject=email_subject, body=body, kind=f"request_{kind}", person=request.person,
-            attachments=attachments, service=request.service,
+            attachments=attachments, service=request.service, request=request,
         )  # fmt: skip
     letter.save()
     return letter
@@ -401,7 +401,7 @@ def request_post_message(*, request: Request, body: str, actor: RequestActor, fr
             message_queue_email(
                 recipient=recipient, subject=f"Nouveau message sur votre demande {request.reference}",
                 body=f"{body}\n\nRépondre ou suivre votre demande : {settings.SITE_URL}/demarches/suivi/{request.tracking_token}/",
-                kind="request_message", person=request.person, service=request.service,
+                kind="request_message", person=request.person, service=request.service, request=request,
             )  # fmt: skip
     return message
 

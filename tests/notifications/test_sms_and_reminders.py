@@ -126,7 +126,13 @@ def test_messages_appear_on_the_persons_timeline_but_sensitive_ones_stay_discree
     from django.urls import reverse
 
     from relais.notifications.services import message_queue_email
+    from relais.requests.models import Procedure
+    from relais.requests.services import RequestActor, request_register
 
+    procedure = Procedure.objects.create(
+        code="92-PMI", name="Suivi PMI", organisation=world.org92, service=world.pmi92, regime="acceptance", delay_value=2
+    )
+    item = request_register(procedure=procedure, person=person92, channel="letter", subject="Suivi", actor=RequestActor("PMI"))
     message_queue_email(
         recipient="elodie.martin@example.fr",
         subject="Consultation prénatale",
@@ -134,6 +140,7 @@ def test_messages_appear_on_the_persons_timeline_but_sensitive_ones_stay_discree
         kind="test",
         person=person92,
         service=world.pmi92,
+        request=item,
     )
     page = world.client_for(world.agent92).get(reverse("people:detail", args=[person92.public_id]))
     entry = next(e for e in page.context["timeline"]["items"] if e.kind == "message")
