@@ -91,3 +91,54 @@ def test_poll_imap_matches_senders_only_within_the_recipient_service(world, proc
     item = register_rfc822(message.as_bytes())
     assert item.person != person78 and list(person78.organisations.all()) == [world.org78]
     assert MatchPair.objects.filter(status="pending").count() == 1
+
+
+class _FakeImap:
+    """One unseen message in the mailbox; remembers which messages were marked seen."""
+
+    raw = b""
+    seen: list[bytes] = []
+
+    def __init__(self, host, port):  # type: ignore[no-untyped-def]
+        pass
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+        return False
+
+    def login(self, user, password):  # type: ignore[no-untyped-def]
+        return "OK", [b""]
+
+    def select(self, folder):  # type: ignore[no-untyped-def]
+        return "OK", [b"1"]
+
+    def search(self, charset, criterion):  # type: ignore[no-untyped-def]
+        return "OK", [b"1"]
+
+    def fetch(self, number, parts):  # type: ignore[no-untyped-def]
+        return "OK", [(b"1 (BODY[] {1}", self.raw), b")"]
+
+    def store(self, number, command, flags):  # type: ignore[no-untyped-def]
+        self.seen.append(number)
+        return "OK", [b""]
+
+
+def test_poll_imap_pinned_to_a_service_ignores_a_forged_to_header(world, procedure, monkeypatch):
+    from relais.requests.models import Procedure
+
+    world.pmi92.email = "pmi@hauts-de-seine.fr"
+    world.pmi92.save()
+    Procedure.objects.create(
+        code="92-PMI-COURRIEL", name="Courriel à la PMI", organisation=world.org92, service=world.pmi92, regime="rejection",
+        delay_value=2, receives_email=True,
+    )  # fmt: skip
+    message = EmailMessage()
+    # Delivered to the reception's mailbox, but claiming to be for the PMI's.
+    message["From"], message["To"], message["Subject"] = "x@example.fr", "pmi@hauts-de-seine.fr", "Suivi"
+    message.set_content("Bonjour")
+    _FakeImap.raw, _FakeImap.seen = message.as_bytes(), []
+    monkeypatch.setattr("relais.requests.inbound.imaplib.IMAP4", _FakeImap)
+    call_command("poll_imap", "--url", "imap://accueil:secret@127.0.0.1/INBOX", "--service", "92-ACCUEIL", stdout=StringIO())
+    assert Request.objects.get().service == world.accueil92 and _FakeImap.seen == [b"1"]
