@@ -459,6 +459,7 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
     within = list(persons_visible(AccessScope(label="courriel", organisation_ids=organisation_ids), by_address)[:2])
     if len(within) == 1:
         return within[0]
+    elsewhere = [] if within else list(by_address[:5])
     words = (display_name or sender.split("@")[0].replace(".", " ")).split()
     first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("Inconnu", words[0] if words else "Inconnu")
     data = person_data_clean(PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]))
@@ -468,7 +469,7 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
     person.save()
     ContactPoint.objects.create(person=person, kind=ContactPoint.Kind.EMAIL, value=sender)
     person_index([person])
-    if not within:
+    if elsewhere:
         finding = {
             "code": "inbound_email",
             "severity": "doubt",
@@ -482,7 +483,7 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
                     probability=0.5,
                     explanation={"findings": [finding], "comparisons": []},
                 )
-                for other in by_address[:5]
+                for other in elsewhere
             ],
             ignore_conflicts=True,
         )
