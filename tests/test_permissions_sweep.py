@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from relais.appointments.services import Actor, absence_save, appointment_book, session_create
 from relais.exchanges.models import Attachment
 from relais.people.merging import persons_merge
-from relais.people.models import ImportJob, LinkJob, MatchPair
+from relais.people.models import ImportJob, LinkJob, MatchPair, ProposedContact
 from relais.requests.models import Procedure
 from relais.requests.services import RequestActor, request_register
 from relais.territory.policies import agent_access_scope
@@ -28,6 +28,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
+    "proposal_id",
 }  # fmt: skip
 
 
@@ -90,7 +91,11 @@ def objects(world, person92, booking):
     merge = persons_merge(kept=first, absorbed=second, acting_user=world.agent92)
     import_job = ImportJob.objects.create(source="GRC92", organisation=world.org92, file_name="a.csv", file_sha256="0" * 64)
     link_job = LinkJob.objects.create(description="Rapprochement 78-92")
+    proposal = ProposedContact.objects.create(
+        person=person92, kind="email", value="propose@example.fr", origin="demande en ligne"
+    )
     return {
+        "proposal": proposal,
         "pair": pair, "merge": merge, "import_job": import_job, "link_job": link_job,
         "request": saisine, "letter": saisine.letters.first(), "document": saisine.documents.first(),
         "person": person92, "exchange": exchange, "attachment": attachment, "appointment": appointment, "agenda": booking.agenda,
@@ -133,6 +138,7 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         "session_id": pick("session"),
         "opening_id": str(10**9 if missing else objects["opening"].pk),
         "absence_id": str(10**9 if missing else objects["absence"].pk),
+        "proposal_id": str(10**9 if missing else objects["proposal"].pk),
         "letter_id": pick("letter"),
         "document_id": pick("document"),
         "name": "transition",

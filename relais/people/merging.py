@@ -26,6 +26,7 @@ from relais.people.models import (
     Person,
     PersonMerge,
     PersonOrganisation,
+    ProposedContact,
     SourceRecord,
 )
 from relais.people.normalization import normalize_name, split_first_names
@@ -242,6 +243,12 @@ def _move_everything(absorbed: Person, kept: Person) -> dict[str, list]:
     movable = [c.pk for c in ContactPoint.objects.filter(person=absorbed) if (c.kind, c.value) not in kept_values]
     moved["contact_points"] = _repoint(ContactPoint.objects.filter(pk__in=movable), kept)
     moved["source_records"] = _repoint(SourceRecord.objects.filter(person=absorbed), kept)
+    # Contact details proposed online still await an agent, now on the kept record.
+    kept_proposed = set(ProposedContact.objects.filter(person=kept, confirmed_at__isnull=True).values_list("kind", "value"))
+    pending = ProposedContact.objects.filter(person=absorbed, confirmed_at__isnull=True)
+    moved["proposed_contacts"] = _repoint(
+        pending.filter(pk__in=[p.pk for p in pending if (p.kind, p.value) not in kept_proposed]), kept
+    )
     kept_organisations = set(PersonOrganisation.objects.filter(person=kept).values_list("organisation_id", flat=True))
     absorbed_organisations = list(PersonOrganisation.objects.filter(person=absorbed).values_list("organisation_id", flat=True))
     added = [org for org in absorbed_organisations if org not in kept_organisations]
@@ -283,6 +290,7 @@ def merge_undo(*, merge: PersonMerge, acting_user: Agent | None) -> PersonMerge:
     HouseholdMember.objects.filter(pk__in=moved.get("household_members", []), person=kept).update(person=absorbed)
     ContactPoint.objects.filter(pk__in=moved.get("contact_points", []), person=kept).update(person=absorbed)
     SourceRecord.objects.filter(pk__in=moved.get("source_records", []), person=kept).update(person=absorbed)
+    ProposedContact.objects.filter(pk__in=moved.get("proposed_contacts", []), person=kept).update(person=absorbed)
     PersonOrganisation.objects.bulk_create(
         [PersonOrganisation(person=absorbed, organisation_id=org) for org in moved.get("organisations_of_absorbed", [])],
         ignore_conflicts=True,

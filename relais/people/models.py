@@ -178,6 +178,39 @@ class ContactPoint(models.Model):
         return phone_display(self.value) if self.kind == self.Kind.PHONE else self.value
 
 
+class ProposedContact(models.Model):
+    """A phone or e-mail given for a known person by an unauthenticated citizen (online request or
+    booking): anyone who knows a name and a birth date could type it, so it joins the person's
+    contact points only once an agent confirms it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="proposed_contacts")
+    kind = models.CharField("nature", max_length=10, choices=ContactPoint.Kind.choices)
+    value = models.CharField("valeur", max_length=254)
+    origin = models.CharField("origine", max_length=100)
+    proposed_at = models.DateTimeField("proposée le", auto_now_add=True)
+    confirmed_at = models.DateTimeField("confirmée le", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "coordonnée proposée en ligne"
+        verbose_name_plural = "coordonnées proposées en ligne"
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "value"], condition=Q(confirmed_at__isnull=True), name="proposed_contact_pending_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_value
+
+    @property
+    def display_value(self) -> str:
+        from relais.people.normalization import phone_display
+
+        return phone_display(self.value) if self.kind == ContactPoint.Kind.PHONE else self.value
+
+
 class Household(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("nom du foyer", max_length=200, blank=True)

@@ -15,7 +15,15 @@ from django.utils.text import capfirst
 
 from relais.core.wording import count_of
 from relais.people.identity_rules import AGAINST, VETO, Finding
-from relais.people.models import ContactPoint, HouseholdMember, MatchPair, Person, PersonMerge, SourceRecord
+from relais.people.models import (
+    ContactPoint,
+    HouseholdMember,
+    MatchPair,
+    Person,
+    PersonMerge,
+    ProposedContact,
+    SourceRecord,
+)
 from relais.people.normalization import (
     name_tokens,
     normalize_email,
@@ -209,6 +217,11 @@ def person_contact_warnings(person: Person) -> list[str]:
         for record in records
         for warning in record.contact_warnings
     ]
+
+
+def person_proposed_contacts(person: Person) -> list[ProposedContact]:
+    """Contact details given online for this person and not yet confirmed by an agent."""
+    return list(person.proposed_contacts.filter(confirmed_at__isnull=True))
 
 
 def person_households(person: Person) -> list[HouseholdMember]:

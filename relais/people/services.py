@@ -10,7 +10,15 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation, SourceRecord
+from relais.people.models import (
+    ContactPoint,
+    Household,
+    HouseholdMember,
+    Person,
+    PersonOrganisation,
+    ProposedContact,
+    SourceRecord,
+)
 from relais.people.normalization import (
     clean_name,
     clean_nir,
@@ -21,6 +29,7 @@ from relais.people.normalization import (
     phone_to_e164,
     split_first_names,
 )
+from relais.people.policies import person_may_edit
 from relais.people.search import person_index
 from relais.territory.models import Agent, Organisation
 from relais.territory.policies import AccessScope
@@ -245,11 +254,12 @@ def household_add_member(*, person: Person, member: Person, role: str, scope: Ac
 
 
 @transaction.atomic
-def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int) -> Person:
+def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int, origin: str = "en ligne") -> Person:
     """For a citizen booking online: reuse the person only on a strong match (same birth name or usage
     name, first name and birth date, and the same e-mail or phone), else create one. Nothing about an
     existing person is ever shown to the booker; doubtful cases become a new record that the merge
-    review (people linkage) will offer to combine."""
+    review (people linkage) will offer to combine. On a match, contact details the record lacks are
+    only proposed (`origin` says where from) until an agent confirms them."""
     data = person_data_clean(data)
     names = {normalize_name(data.birth_name), normalize_name(data.usage_name)} - {""}
     first = name_tokens(data.first_names)[:1]
@@ -268,12 +278,33 @@ def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int)
         _set_contact_points(match, phones=data.phones, emails=data.emails)
         person_index([match])
     else:
+        # Knowing a name, a birth date and one contact point is no proof of being the person: new
+        # contact details wait for an agent (the request or booking uses them for its own messages).
         known = set(match.contact_points.values_list("value", flat=True))
-        position = match.contact_points.count()
         for kind, values in ((ContactPoint.Kind.PHONE, data.phones), (ContactPoint.Kind.EMAIL, data.emails)):
             for value in values:
                 if value not in known:
-                    ContactPoint.objects.create(person=match, kind=kind, value=value, position=position)
-                    position += 1
+                    ProposedContact.objects.get_or_create(
+                        person=match, kind=kind, value=value, confirmed_at=None, defaults={"origin": origin[:100]}
+                    )
     person_link_organisation(person=match, organisation_id=organisation_id)
     return match
+
+
+@transaction.atomic
+def person_confirm_proposed_contact(*, proposal_id: int, person: Person, scope: AccessScope, acting_user: Agent) -> ContactPoint:
+    """An agent confirms a contact detail given online: it joins the person's contact points."""
+    if not person_may_edit(scope, person):
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche.")
+    proposal = (
+        ProposedContact.objects.select_for_update().filter(pk=proposal_id, person=person, confirmed_at__isnull=True).first()
+    )
+    if proposal is None:
+        raise ValidationError("Cette coordonnée a déjà été traitée.")
+    position = person.contact_points.filter(kind=proposal.kind).count()
+    point, _ = ContactPoint.objects.get_or_create(
+        person=person, kind=proposal.kind, value=proposal.value, defaults={"position": position}
+    )
+    proposal.confirmed_at, proposal.confirmed_by = timezone.now(), acting_user
+    proposal.save(update_fields=["confirmed_at", "confirmed_by"])
+    return point

@@ -18,5 +18,10 @@ urlpatterns = [
     path("<uuid:public_id>/historique/", views.timeline, name="timeline"),
     path("<uuid:public_id>/modifier/", views.edit, name="edit"),
     path("<uuid:public_id>/foyer/", views.household_add, name="household_add"),
+    path(
+        "<uuid:public_id>/coordonnees-proposees/<int:proposal_id>/confirmer/",
+        views.proposed_contact_confirm,
+        name="proposed_contact_confirm",
+    ),
     path("<uuid:public_id>/foyer/candidats/", views.household_candidates, name="household_candidates"),
 ]

@@ -25,11 +25,13 @@ from relais.people.selectors import (
     person_get,
     person_households,
     person_merged_into_visible,
+    person_proposed_contacts,
     person_search,
 )
 from relais.people.services import (
     PersonEditConflict,
     household_add_member,
+    person_confirm_proposed_contact,
     person_create,
     person_data_clean,
     person_data_from,
@@ -92,6 +94,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
         "exchange_form": ExchangeForm(scope=scope, agent=request.user),
         "may_edit": scope.may_edit_identity,
         "contact_warnings": person_contact_warnings(person),
+        "proposed_contacts": person_proposed_contacts(person),
     }
     return render(request, "people/detail.html", context)
 
@@ -232,4 +235,25 @@ def household_add(request: AgentRequest, public_id: str) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
     else:
         messages.error(request, "Choisissez la personne à ajouter et son lien avec le foyer.")
+    return redirect("people:detail", public_id=person.public_id)
+
+
+@require_POST
+def proposed_contact_confirm(request: AgentRequest, public_id: str, proposal_id: int) -> HttpResponse:
+    """« Confirmer » a contact detail given online: it joins the person's file (logged as an edit)."""
+    scope = agent_access_scope(request.user)
+    person = person_get(scope=scope, public_id=public_id)
+    try:
+        point = person_confirm_proposed_contact(proposal_id=proposal_id, person=person, scope=scope, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        access_log_record(
+            scope=scope,
+            action=AccessLog.Action.EDIT,
+            persons=[person],
+            request=request,
+            detail="coordonnée proposée en ligne confirmée",
+        )
+        messages.success(request, f"Coordonnée ajoutée à la fiche : {point.display_value}.")
     return redirect("people:detail", public_id=person.public_id)

@@ -207,7 +207,11 @@ def details(request: PublicRequest, hold_id: str) -> HttpResponse:
             form.add_error("postcode", f"Ce motif est réservé aux habitants de : {names}. Indiquez votre code postal.")
         else:
             try:
-                person = person_find_or_create_for_booking(data=form.to_data(), organisation_id=held.agenda.organisation_id)
+                person = person_find_or_create_for_booking(
+                    data=form.to_data(),
+                    organisation_id=held.agenda.organisation_id,
+                    origin=f"rendez-vous en ligne ({held.motive.name})",
+                )
                 appointment_confirm_hold(hold=held, persons=[person])
                 return redirect("portal:confirmed", hold_id=held.public_id)
             except ValidationError as error:
@@ -235,7 +239,11 @@ def session_details(request: PublicRequest, session_id: str) -> HttpResponse:
         if rate_limited(request, bucket="portal-book", limit=10, per_seconds=3600):
             return _too_many(request)
         try:
-            person = person_find_or_create_for_booking(data=form.to_data(), organisation_id=session.agenda.organisation_id)
+            person = person_find_or_create_for_booking(
+                data=form.to_data(),
+                organisation_id=session.agenda.organisation_id,
+                origin=f"réunion en ligne ({session.motive.name})",
+            )
             registration = session_register(session=session, person=person, actor=Actor.citizen())
             return render(request, "portal/session_registered.html", {"session": session, "waiting": registration.waiting})
         except ValidationError as error:

@@ -37,7 +37,9 @@ def submit(request: PublicRequest, code: str) -> HttpResponse:
         if rate_limited(request, bucket="portal-request", limit=10, per_seconds=3600):
             return _too_many(request)
         try:
-            person = person_find_or_create_for_booking(data=form.to_data(), organisation_id=procedure.organisation_id)
+            person = person_find_or_create_for_booking(
+                data=form.to_data(), organisation_id=procedure.organisation_id, origin=f"demande en ligne ({procedure.name})"
+            )
             item = request_register(
                 procedure=procedure, person=person, channel=Request.Channel.ONLINE_FORM, subject=form.cleaned_data["subject"],
                 details=form.cleaned_data.get("details", ""), form_data=form.answers(), contact_email=form.cleaned_data["email"],

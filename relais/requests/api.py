@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from relais.api.pagination import Pagination
-from relais.api.scopes import request_agent, request_scope
+from relais.api.scopes import request_agent, request_scope, request_token
 from relais.people.policies import persons_visible
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
 from relais.requests import workflow
 from relais.requests.models import Procedure, Request
-from relais.requests.policies import may_handle_request, request_content_visible, requests_visible
+from relais.requests.policies import may_file_inbound_email, may_handle_request, request_content_visible, requests_visible
 from relais.requests.selectors import request_get
 from relais.requests.services import (
     InboundFile,
@@ -32,7 +32,6 @@ from relais.requests.services import (
     request_register_from_email,
     request_transition,
 )
-from relais.territory.models import Service
 
 
 def _actor(request: ApiRequest) -> RequestActor:
@@ -225,7 +224,8 @@ class InboundEmailApi(APIView):
     @extend_schema(
         operation_id="inbound_email",
         summary="Courriel reçu par un service : l'enregistrer comme demande",
-        description="Appelé par le serveur de messagerie (jeton de l'organisation). Le champ `from` est l'expéditeur.",
+        description="Appelé par le serveur de messagerie avec le jeton du service destinataire (`create-api-token --service`) : "
+        "un jeton n'accepte que les courriels adressés à son service. Le champ `from` est l'expéditeur.",
         request=InboundEmailInput,
         responses={201: RequestOutput},
     )
@@ -246,8 +246,13 @@ class InboundEmailApi(APIView):
             ]
         except (binascii.Error, ValueError):
             return Response({"attachments": ["Pièce jointe mal encodée (base64 attendu)."]}, status=400)
-        if not Service.objects.filter(email__iexact=data["to"], organisations__in=scope.organisation_ids).exists():
-            return Response({"to": ["Cette adresse n'est celle d'aucun service de l'organisation de ce jeton."]}, status=400)
+        if not may_file_inbound_email(request_token(request), data["to"]):
+            return Response(
+                {
+                    "detail": "Seul le jeton du service destinataire (créé avec --service) peut déposer un courriel à cette adresse."
+                },
+                status=403,
+            )
         item = request_register_from_email(
             to_address=data["to"], from_address=data["from"], display_name=data["display_name"], subject=data["subject"], text=data["text"],
             files=files, received_at=data.get("received_at"),

@@ -45,9 +45,10 @@ def register_rfc822(raw: bytes, *, to_address: str | None = None) -> Request:
     )  # fmt: skip
 
 
-def poll_imap(url: str) -> tuple[int, int]:
+def poll_imap(url: str, *, to_address: str | None = None) -> tuple[int, int]:
     """Read unseen messages of the mailbox (imaps://user:password@host[:port]/FOLDER), register each,
-    and mark it seen only once registered. Returns (registered, refused)."""
+    and mark it seen only once registered. Returns (registered, refused). With `to_address` (the
+    mailbox's service), every message goes to that service whatever its forgeable To header says."""
     parsed = urlparse(url)
     folder = parsed.path.lstrip("/") or "INBOX"
     client_class = imaplib.IMAP4_SSL if parsed.scheme == "imaps" else imaplib.IMAP4
@@ -60,7 +61,7 @@ def poll_imap(url: str) -> tuple[int, int]:
             _, fetched = client.fetch(number, "(BODY.PEEK[])")
             raw = fetched[0][1] if fetched and isinstance(fetched[0], tuple) else b""
             try:
-                register_rfc822(raw)
+                register_rfc822(raw, to_address=to_address)
                 registered += 1
             except ValidationError as error:
                 logger.warning("Courriel %s non enregistré : %s", number, error.messages)

@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from relais.api.models import ApiToken
 from relais.requests.models import Request
 from relais.territory.models import Agent, Membership
 from relais.territory.policies import AccessScope
@@ -33,3 +34,13 @@ def request_indicator_service_ids(agent: Agent) -> frozenset[int]:
             "service_id", flat=True
         )
     )
+
+
+def may_file_inbound_email(token: ApiToken | None, to_address: str) -> bool:
+    """Only the mail server's token of the recipient service may file an e-mail into its mailbox: a
+    token created for that service (`--service`), not an organisation-wide one nor an agent's session,
+    so that one integration cannot drop mail into another service's mailbox."""
+    if token is None or token.service is None or not token.is_active:
+        return False
+    address = (token.service.email or "").strip().lower()
+    return bool(address) and address == to_address.strip().lower()

@@ -21,7 +21,8 @@ from relais.core.wording import count_of
 from relais.exchanges.attachments import check_upload
 from relais.notifications.services import message_queue_email
 from relais.people.models import ContactPoint, Person
-from relais.people.services import person_link_organisation
+from relais.people.search import person_index
+from relais.people.services import PersonData, person_data_clean, person_link_organisation, person_search_fields
 from relais.requests import letters, workflow
 from relais.requests.clock import DelayUnit, MissingDocuments, Regime, implicit_decision
 from relais.requests.models import (
@@ -444,33 +445,69 @@ class InboundFile:
     content: bytes
 
 
+def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Person:
+    """The person an e-mail to `service` comes from, looked up only among the persons the service's
+    organisations already know: an address is no proof of identity, so a match elsewhere never widens
+    who may read that file. It gives a new record, and a pending pair for a duplicate reviewer."""
+    from relais.people.models import MatchPair
+    from relais.people.policies import persons_visible
+
+    organisation_ids = frozenset(service.organisations.values_list("pk", flat=True))
+    by_address = Person.objects.filter(
+        merged_into__isnull=True, contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value=sender
+    ).distinct()
+    within = list(persons_visible(AccessScope(label="courriel", organisation_ids=organisation_ids), by_address)[:2])
+    if len(within) == 1:
+        return within[0]
+    elsewhere = [] if within else list(by_address[:5])
+    words = (display_name or sender.split("@")[0].replace(".", " ")).split()
+    first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("Inconnu", words[0] if words else "Inconnu")
+    data = person_data_clean(PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]))
+    person = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
+    person_search_fields(person)
+    person.full_clean(exclude=["organisations"])
+    person.save()
+    ContactPoint.objects.create(person=person, kind=ContactPoint.Kind.EMAIL, value=sender)
+    person_index([person])
+    if elsewhere:
+        finding = {
+            "code": "inbound_email",
+            "severity": "doubt",
+            "message": f"même adresse e-mail, d'un courriel reçu par {service.name} : même personne ? à vérifier",
+        }
+        MatchPair.objects.bulk_create(
+            [
+                MatchPair(
+                    person_a_id=min(person.pk, other.pk),
+                    person_b_id=max(person.pk, other.pk),
+                    probability=0.5,
+                    explanation={"findings": [finding], "comparisons": []},
+                )
+                for other in elsewhere
+            ],
+            ignore_conflicts=True,
+        )
+    return person
+
+
+@transaction.atomic
 def request_register_from_email(
     *, to_address: str, from_address: str, display_name: str, subject: str, text: str, files: Sequence[InboundFile] = (),
     received_at: dt.datetime | None = None,
 ) -> Request:  # fmt: skip
     """An e-mail to a service's address is a request (L112-8): the service's e-mail procedure, the
-    sender found by their address (or a new person from the display name), acknowledgements sent."""
+    sender found by their address among the persons the service knows (else a new person from the
+    display name), acknowledgements sent to the sender's address."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from relais.people.models import Person as PersonModel
     from relais.people.normalization import normalize_email
-    from relais.people.services import PersonData, person_find_or_create_for_booking
 
     service = Service.objects.filter(email__iexact=to_address.strip()).first()
     procedure = Procedure.objects.filter(service=service, receives_email=True, is_active=True).first() if service else None
-    if procedure is None:
+    if service is None or procedure is None:
         raise ValidationError({"to": [f"Aucun service ne reçoit de demandes à l'adresse « {to_address} »."]})
     sender = normalize_email(from_address)
-    known = PersonModel.objects.filter(contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value=sender).distinct()
-    if known.count() == 1:
-        person = known.get()
-    else:
-        words = (display_name or sender.split("@")[0].replace(".", " ")).split()
-        first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("Inconnu", words[0] if words else "Inconnu")
-        person = person_find_or_create_for_booking(
-            data=PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]),
-            organisation_id=procedure.organisation_id,
-        )
+    person = _inbound_sender(service=service, sender=sender, display_name=display_name)
     uploads = [SimpleUploadedFile(f.name, f.content, content_type=f.content_type) for f in files]
     return request_register(
         procedure=procedure, person=person, channel=Request.Channel.EMAIL, subject=subject or procedure.name, details=text,

@@ -201,3 +201,21 @@ def test_only_a_reviewer_of_one_of_the_records_may_merge_them(world, twin_record
     manager92 = AgentFactory(memberships=[(world.org92, world.accueil92, "manager")])
     merge = persons_merge(kept=kept, absorbed=absorbed, acting_user=manager92, reviewer=duplicate_reviewer(manager92))
     assert merge.merged_by == manager92 and Person.objects.get(pk=absorbed.pk).merged_into_id == kept.pk
+
+
+def test_contacts_proposed_online_follow_a_merge_and_its_undo(world, twin_records):
+    from django.urls import reverse
+
+    from relais.people.models import ProposedContact
+
+    kept, absorbed = twin_records
+    proposal = ProposedContact.objects.create(
+        person=absorbed, kind="email", value="nouvelle@example.fr", origin="demande en ligne"
+    )
+    adoption = reviewer_of(world.adoption_agent)
+    merge = persons_merge(kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=adoption)
+    page = world.client_for(world.agent92).get(reverse("people:detail", args=[kept.public_id])).content.decode()
+    assert "nouvelle@example.fr" in page and "Confirmer" in page
+    merge_undo(merge=merge, acting_user=world.adoption_agent)
+    proposal.refresh_from_db()
+    assert proposal.person == absorbed

@@ -149,9 +149,9 @@ def test_unknown_tracking_links_are_404(client, db):
     assert client.get(reverse("portal_requests:track", args=["x" * 30])).status_code == 404
 
 
-def _token(code="92"):
+def _token(code="92", *service):
     out = StringIO()
-    call_command("create_api_token", "--organisation", code, "--name", "courrier", stdout=out)
+    call_command("create_api_token", "--organisation", code, "--name", "courrier", *service, stdout=out)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
     return client
@@ -180,7 +180,7 @@ def test_api_creates_reads_and_moves_a_request(world, procedure, person92):
 
 
 def test_inbound_email_endpoint_and_rfc822_become_requests(world, procedure, person92):
-    client = _token()
+    client = _token("92", "--service", "92-ACCUEIL")  # the mail server's token of the recipient service
     body = {
         "to": "autonomie@hauts-de-seine.fr", "from": "elodie.martin@example.fr", "subject": "Demande d'APA", "text": "Bonjour…",
         "attachments": [{"filename": "avis.pdf", "content_type": "application/pdf", "content_base64": base64.b64encode(PDF).decode()}],
@@ -189,7 +189,7 @@ def test_inbound_email_endpoint_and_rfc822_become_requests(world, procedure, per
     assert response.status_code == 201, response.json()
     item = Request.objects.get()
     assert item.person == person92 and item.channel == "email" and item.documents.count() == 1  # found by e-mail address
-    assert client.post("/api/v1/inbound-email/", {**body, "to": "inconnu@example.fr"}, format="json").status_code == 400
+    assert client.post("/api/v1/inbound-email/", {**body, "to": "inconnu@example.fr"}, format="json").status_code == 403
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = (
         "Jean Dupuis <jean.dupuis@example.fr>",
