@@ -7,6 +7,7 @@ DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL (see README.md, "Configura
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -15,7 +16,17 @@ VAR_DIR = Path(env.str("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-relais-development-key-change-me")
+# The default is public (it is in the repository): anyone could sign links and sessions with it.
+# Only DEBUG may use it; the demo and the tests set their own key (relais/cli.py, tests/settings.py).
+PUBLIC_DEVELOPMENT_SECRET_KEY = "django-insecure-relais-development-key-change-me"  # noqa: S105 - public on purpose
+SECRET_KEY = env.str("SECRET_KEY", default=PUBLIC_DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY in ("", PUBLIC_DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY n'est pas défini : Relais refuse de démarrer avec la clé de développement publique. "
+        "Définissez la variable d'environnement SECRET_KEY avec une longue chaîne aléatoire gardée secrète, "
+        'par exemple celle que donne : python -c "import secrets; print(secrets.token_urlsafe(50))" '
+        "(ou DEBUG=true sur un poste de développement, jamais en production)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
