@@ -196,8 +196,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# The client address recorded in the access log; behind a reverse proxy, trust its header.
-ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="")
+# The client address (access log, the portal's rate limits). Behind N reverse proxies, each appends
+# the address it saw to X-Forwarded-For: only the N rightmost entries are theirs, the rest the
+# client may have written. 0: no proxy, REMOTE_ADDR is the client (relais/core/requests.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="") or "HTTP_X_FORWARDED_FOR"
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 # Reads (a file or a search result looked at, GET) are logged without waiting for the disk flush
 # (PostgreSQL's asynchronous commit): a crash of the database server may lose the last fraction of a
