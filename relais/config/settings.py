@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "relais.core.middleware.RequestBodyLimitMiddleware",  # first: nothing may read the body before it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,7 +150,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are capped from Content-Length before they are read (RequestBodyLimitMiddleware):
+# ordinary forms and JSON; a form with files (several at most ATTACHMENT_MAX_BYTES each); an e-mail
+# posted by the mail server, its attachments in base64 (a third larger).
+REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=5 * ATTACHMENT_MAX_BYTES + 1024 * 1024)
+INBOUND_EMAIL_MAX_BYTES = UPLOAD_REQUEST_MAX_BYTES * 4 // 3 + 1024 * 1024
+# Django's own cap on what it keeps in memory: a backstop, at the largest body any path accepts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_MAX_BYTES, INBOUND_EMAIL_MAX_BYTES)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- E-mail ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import DatabaseError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.template.defaultfilters import filesizeformat
 
 # PostgreSQL's code for "canceling statement due to statement timeout".
 QUERY_CANCELED = "57014"
@@ -60,3 +61,41 @@ def _reset_statement_timeout() -> None:
             cursor.execute("RESET statement_timeout")
     except DatabaseError:
         connection.close_if_unusable_or_obsolete()
+
+
+def request_body_limit(request: HttpRequest) -> int:
+    """The largest body this request may send, in bytes (see settings, "Uploads")."""
+    if request.path == "/api/v1/inbound-email/":
+        return settings.INBOUND_EMAIL_MAX_BYTES
+    if request.content_type == "multipart/form-data":
+        return settings.UPLOAD_REQUEST_MAX_BYTES
+    return settings.REQUEST_BODY_MAX_BYTES
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses an over-large body from its Content-Length, before anything reads it.
+
+    Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE) leaves out uploaded files: a 300 MB anonymous
+    upload was read and written to disk in full before the form refused it. Django reads no more
+    than Content-Length, so checking it first is enough. 413 with a French page, JSON under /api/.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django then reads nothing
+        limit = request_body_limit(request)
+        if length <= limit:
+            return self.get_response(request)
+        message = (
+            f"L'envoi pèse {filesizeformat(length)} : il dépasse la limite de {filesizeformat(limit)}. "
+            "Envoyez moins de fichiers à la fois, ou des fichiers plus légers."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+        html = loader.get_template("413.html").render({"csrf_token": "", "message": message})
+        return HttpResponse(html, status=413)
