@@ -40,6 +40,7 @@ from relais.people.models import (
 )
 from relais.people.normalization import (
     SEX_CODES,
+    birth_date_problems,
     clean_name,
     clean_nir,
     contact_search_keys,
@@ -55,6 +56,11 @@ from relais.people.search import TokenCounts, person_index_new, token_counts_add
 from relais.territory.models import Organisation
 
 REQUIRED = {"source_id"}
+PERSON_MAX_LENGTHS = {
+    field.name: field.max_length for field in Person._meta.get_fields() if getattr(field, "max_length", None) and field.concrete
+}
+SOURCE_ID_MAX_LENGTH = SourceRecord._meta.get_field("source_id").max_length or 64
+CONTACT_MAX_LENGTH = ContactPoint._meta.get_field("value").max_length or 254
 MAX_REPORTED = 1000
 
 
@@ -119,7 +125,17 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
             report.add(number, column, " ".join(exc.messages))
             return None
 
+    # A NUL byte is refused by PostgreSQL (text and jsonb): reported here, not a crash mid-import.
+    for column, value in values.items():
+        if "\x00" in value:
+            report.add(number, column, "la valeur contient un caractère nul (octet 0) : fichier corrompu ou binaire ?")
     source_id = values.get("source_id", "").strip()
+    if len(source_id) > SOURCE_ID_MAX_LENGTH:
+        report.add(
+            number,
+            "source_id",
+            f"{len(source_id)} caractères : l'identifiant d'origine en compte {SOURCE_ID_MAX_LENGTH} au plus.",
+        )
     if not source_id:
         report.add(number, "source_id", "l'identifiant d'origine est vide.")
     birth_name = clean_name(values.get("birth_name", "")) or clean_name(values.get("usage_name", ""))
@@ -129,8 +145,8 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
     if sex is None:
         report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
     birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))
-    if birth_date and birth_date > timezone.localdate():
-        report.add(number, "birth_date", "la date de naissance est dans le futur.")
+    for problem in birth_date_problems(birth_date, timezone.localdate()):  # the person form's rule
+        report.add(number, "birth_date", problem[0].lower() + problem[1:])
     contacts: dict[str, str] = {}
     set_aside: list[dict[str, str]] = []
     for column, normalize in CONTACT_COLUMNS.items():
@@ -161,6 +177,17 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
         "search_birth_name": normalize_name(birth_name), "search_usage_name": normalize_name(usage_name),
         "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
     }  # fmt: skip
+    # Values longer than their column pass the checks above but would fail the insert (PostgreSQL).
+    for name, value in person.items():
+        limit = PERSON_MAX_LENGTHS.get(name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            column = name if name in COLUMNS else "noms et prénoms"  # a search field made from them
+            report.add(number, column, f"{len(value)} caractères : {limit} au plus pour cette colonne.")
+    for column, value in (("email", email), ("phone", phone)):
+        if len(value) > CONTACT_MAX_LENGTH:
+            report.add(number, column, f"{len(value)} caractères : {CONTACT_MAX_LENGTH} au plus pour cette colonne.")
+    if report.error_count > errors_before:
+        return None
     return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values, set_aside)
 
 

@@ -61,6 +61,14 @@ def test_semicolons_and_windows_1252_from_an_old_excel(world, tmp_path):
         (HEADER + "A1;Petit;;Léa;F;;;;;;;;\n", "séparateurs mélangés"),
         (HEADER + "A1,Petit,,Léa,X,,,,,,06 12,,\n", "sexe attendu F ou M"),
         (HEADER + "A1,Petit,,Léa,F,2099-01-01,,,,,,,\n", "dans le futur"),
+        (
+            HEADER + "A1,Petit,,Léa,F,1800-05-01,,,,,,,\n",
+            "ligne 5, colonne « birth_date » : la date de naissance est antérieure à 1900",
+        ),
+        (HEADER + "A1,Pe\x00tit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : la valeur contient un caractère nul"),
+        (HEADER + f"A1,{'P' * 150},,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : 150 caractères : 100 au plus"),
+        (HEADER + f"A1,Petit,,{'L' * 250},F,,,,,,,,\n", "ligne 5, colonne « first_names » : 250 caractères : 200 au plus"),
+        (HEADER + f"{'9' * 70},Petit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « source_id » : 70 caractères"),
     ],
 )
 def test_bad_files_are_refused_with_a_french_report_and_nothing_imported(world, tmp_path, text, message):
