@@ -16,6 +16,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -327,8 +329,52 @@ def run_import(
     if job is None:
         job = ImportJob.objects.create(
             source=source, organisation=organisation, file_name=path.name, file_sha256=digest, dry_run=dry_run, batch_size=batch_size or 0,
-            created_by=created_by,
+            created_by=created_by, process=this_process(),
         )  # fmt: skip
+    else:
+        job.process = this_process()
+        job.save(update_fields=["process"])
+    try:
+        return _run(job, path, source, organisation, dry_run, batch_size, progress, strict)
+    except Exception as exc:
+        # Whatever crashed (the database, the disk), the job must not stay "running" forever.
+        job.refresh_from_db()
+        resumable = job.status == ImportJob.Status.INTERRUPTED
+        job.finish(
+            ImportJob.Status.INTERRUPTED if resumable else ImportJob.Status.FAILED,
+            problems=[f"Erreur pendant l'import : {type(exc).__name__} : {exc}"[:1000]],
+        )
+        raise
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_is_gone(process: str) -> bool:
+    """True when `process` ("host:pid") ran on this machine and no longer exists."""
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: it cannot be checked from here
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _run(
+    job: ImportJob,
+    path: Path,
+    source: str,
+    organisation: Organisation,
+    dry_run: bool,
+    batch_size: int | None,
+    progress: Callable[[int, int], None] | None,
+    strict: bool,
+) -> ImportJob:
     if not batch_size and not dry_run:
         return _import_in_one_transaction(job, path, source, organisation, progress, strict)
     report = Report()
