@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/relais_bench"
 def setup_django(url: str | None = None) -> None:
     os.environ["DATABASE_URL"] = url or os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     os.environ.setdefault("SMS_BACKEND", "relais.notifications.sms.ConsoleSmsBackend")
     import django
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ def make_file(rows: int) -> Path:
         return path
     OUT.mkdir(exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     import django
 
     django.setup()
@@ -61,6 +63,7 @@ def child(database_url: str, path: Path, baseline_rows: int) -> None:
     """Runs in a subprocess whose DATABASE_URL points at a fresh database."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     import django
 
     django.setup()
@@ -152,6 +155,7 @@ def search_child(database_url: str, path: Path, analyze: bool, queries_count: in
     os.environ["DATABASE_URL"] = database_url
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     import django
 
     django.setup()

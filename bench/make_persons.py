@@ -23,6 +23,7 @@ import csv
 import io
 import os
 import random
+import secrets
 import shutil
 import sys
 import time
@@ -41,6 +42,7 @@ VERSION = 2  # of the generator: cached files of another version are not reused 
 
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     import django
 
     django.setup()

@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -166,6 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "relais.config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(32))  # the public default is refused
     import django
 
     django.setup()

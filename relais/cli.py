@@ -8,6 +8,7 @@ command name are accepted because that is how the product's public interface spe
 
 import os
 import sys
+from pathlib import Path
 
 # Commands that build or inspect the schema themselves: an unmigrated database is not their error.
 _SCHEMA_COMMANDS = {"migrate", "makemigrations", "showmigrations", "sqlmigrate", "squashmigrations", "demo", "test"}
@@ -41,16 +42,32 @@ def _use_demo_database(options: list[str]) -> None:
     the demo's port before that, here, and the environment carries it to the worker the demo starts.
     An explicit SITE_URL still wins (a demo served behind a proxy)."""
     import argparse
-    from pathlib import Path
 
     var_dir = Path(os.environ.get("RELAIS_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'demo.sqlite3'}"
+    os.environ.setdefault("SECRET_KEY", _demo_secret_key(var_dir))
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--port", default="8000")
     port = parser.parse_known_args(options)[0].port
     if port.isdigit():  # anything else is refused by the demo command itself, in French
         os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+
+
+def _demo_secret_key(var_dir: Path) -> str:
+    """The demo's own random key, made once and kept in its var dir: its sessions and links survive
+    a restart, and no two clones share a key (the settings refuse the public one outside DEBUG)."""
+    import secrets
+
+    path = var_dir / "demo-secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:  # an empty file (interrupted first run): make a new key
+        key = secrets.token_urlsafe(50)
+        path.write_text(key, encoding="utf-8")
+    return key
 
 
 def _unmigrated_database() -> str:

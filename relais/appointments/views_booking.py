@@ -40,6 +40,7 @@ from relais.appointments.services import (
     session_unregister,
 )
 from relais.core.http import AgentRequest
+from relais.core.redirects import safe_next
 from relais.people.policies import persons_visible
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
@@ -214,7 +215,7 @@ def set_outcome(request: AgentRequest, public_id: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
         messages.error(request, str(error))
-    return redirect(request.POST.get("next") or reverse("appointments:detail", kwargs={"public_id": public_id}))
+    return redirect(safe_next(request, reverse("appointments:detail", kwargs={"public_id": public_id})))
 
 
 @require_POST

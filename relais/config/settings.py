@@ -7,6 +7,7 @@ DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL (see README.md, "Configura
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -15,7 +16,17 @@ VAR_DIR = Path(env.str("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-relais-development-key-change-me")
+# The default is public (it is in the repository): anyone could sign links and sessions with it.
+# Only DEBUG may use it; the demo and the tests set their own key (relais/cli.py, tests/settings.py).
+PUBLIC_DEVELOPMENT_SECRET_KEY = "django-insecure-relais-development-key-change-me"  # noqa: S105 - public on purpose
+SECRET_KEY = env.str("SECRET_KEY", default=PUBLIC_DEVELOPMENT_SECRET_KEY)
+if not DEBUG and SECRET_KEY in ("", PUBLIC_DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY n'est pas défini : Relais refuse de démarrer avec la clé de développement publique. "
+        "Définissez la variable d'environnement SECRET_KEY avec une longue chaîne aléatoire gardée secrète, "
+        'par exemple celle que donne : python -c "import secrets; print(secrets.token_urlsafe(50))" '
+        "(ou DEBUG=true sur un poste de développement, jamais en production)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "relais.core.views.csrf_failure"
@@ -49,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "relais.core.middleware.RequestBodyLimitMiddleware",  # first: nothing may read the body before it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,7 +151,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are capped from Content-Length before they are read (RequestBodyLimitMiddleware):
+# ordinary forms and JSON; a form with files (several at most ATTACHMENT_MAX_BYTES each); an e-mail
+# posted by the mail server, its attachments in base64 (a third larger).
+REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=5 * ATTACHMENT_MAX_BYTES + 1024 * 1024)
+INBOUND_EMAIL_MAX_BYTES = UPLOAD_REQUEST_MAX_BYTES * 4 // 3 + 1024 * 1024
+# Django's own cap on what it keeps in memory: a backstop, at the largest body any path accepts.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_MAX_BYTES, INBOUND_EMAIL_MAX_BYTES)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -186,8 +205,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# The client address recorded in the access log; behind a reverse proxy, trust its header.
-ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="")
+# The client address (access log, the portal's rate limits). Behind N reverse proxies, each appends
+# the address it saw to X-Forwarded-For: only the N rightmost entries are theirs, the rest the
+# client may have written. 0: no proxy, REMOTE_ADDR is the client (relais/core/requests.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="") or "HTTP_X_FORWARDED_FOR"
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
 # Reads (a file or a search result looked at, GET) are logged without waiting for the disk flush
 # (PostgreSQL's asynchronous commit): a crash of the database server may lose the last fraction of a

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -22,6 +22,8 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # an API client reads JSON, not a page
+        return JsonResponse({"detail": "Requête invalide : elle n'a pas pu être lue."}, status=400)
     return render(request, "400.html", status=400)
 
 

@@ -7,12 +7,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from relais.appointments.selectors import agent_day, agent_usual_site_id, site_day
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
+from relais.core.redirects import safe_next
 from relais.exchanges.forms import ExchangeForm, ExchangeListFilterForm
 from relais.exchanges.models import Topic
 from relais.exchanges.policies import exchange_content_visible
@@ -218,9 +218,4 @@ def close_follow_up(request: AgentRequest, public_id: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
         messages.error(request, str(error))
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("exchanges:my_day")
+    return redirect(safe_next(request, reverse("exchanges:my_day")))

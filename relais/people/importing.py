@@ -16,6 +16,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,6 +42,7 @@ from relais.people.models import (
 )
 from relais.people.normalization import (
     SEX_CODES,
+    birth_date_problems,
     clean_name,
     clean_nir,
     contact_search_keys,
@@ -55,6 +58,11 @@ from relais.people.search import TokenCounts, person_index_new, token_counts_add
 from relais.territory.models import Organisation
 
 REQUIRED = {"source_id"}
+PERSON_MAX_LENGTHS = {
+    field.name: field.max_length for field in Person._meta.get_fields() if getattr(field, "max_length", None) and field.concrete
+}
+SOURCE_ID_MAX_LENGTH = SourceRecord._meta.get_field("source_id").max_length or 64
+CONTACT_MAX_LENGTH = ContactPoint._meta.get_field("value").max_length or 254
 MAX_REPORTED = 1000
 
 
@@ -119,7 +127,17 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
             report.add(number, column, " ".join(exc.messages))
             return None
 
+    # A NUL byte is refused by PostgreSQL (text and jsonb): reported here, not a crash mid-import.
+    for column, value in values.items():
+        if "\x00" in value:
+            report.add(number, column, "la valeur contient un caractère nul (octet 0) : fichier corrompu ou binaire ?")
     source_id = values.get("source_id", "").strip()
+    if len(source_id) > SOURCE_ID_MAX_LENGTH:
+        report.add(
+            number,
+            "source_id",
+            f"{len(source_id)} caractères : l'identifiant d'origine en compte {SOURCE_ID_MAX_LENGTH} au plus.",
+        )
     if not source_id:
         report.add(number, "source_id", "l'identifiant d'origine est vide.")
     birth_name = clean_name(values.get("birth_name", "")) or clean_name(values.get("usage_name", ""))
@@ -129,8 +147,8 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
     if sex is None:
         report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
     birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))
-    if birth_date and birth_date > timezone.localdate():
-        report.add(number, "birth_date", "la date de naissance est dans le futur.")
+    for problem in birth_date_problems(birth_date, timezone.localdate()):  # the person form's rule
+        report.add(number, "birth_date", problem[0].lower() + problem[1:])
     contacts: dict[str, str] = {}
     set_aside: list[dict[str, str]] = []
     for column, normalize in CONTACT_COLUMNS.items():
@@ -161,6 +179,17 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
         "search_birth_name": normalize_name(birth_name), "search_usage_name": normalize_name(usage_name),
         "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
     }  # fmt: skip
+    # Values longer than their column pass the checks above but would fail the insert (PostgreSQL).
+    for name, value in person.items():
+        limit = PERSON_MAX_LENGTHS.get(name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            column = name if name in COLUMNS else "noms et prénoms"  # a search field made from them
+            report.add(number, column, f"{len(value)} caractères : {limit} au plus pour cette colonne.")
+    for column, value in (("email", email), ("phone", phone)):
+        if len(value) > CONTACT_MAX_LENGTH:
+            report.add(number, column, f"{len(value)} caractères : {CONTACT_MAX_LENGTH} au plus pour cette colonne.")
+    if report.error_count > errors_before:
+        return None
     return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values, set_aside)
 
 
@@ -300,8 +329,52 @@ def run_import(
     if job is None:
         job = ImportJob.objects.create(
             source=source, organisation=organisation, file_name=path.name, file_sha256=digest, dry_run=dry_run, batch_size=batch_size or 0,
-            created_by=created_by,
+            created_by=created_by, process=this_process(),
         )  # fmt: skip
+    else:
+        job.process = this_process()
+        job.save(update_fields=["process"])
+    try:
+        return _run(job, path, source, organisation, dry_run, batch_size, progress, strict)
+    except Exception as exc:
+        # Whatever crashed (the database, the disk), the job must not stay "running" forever.
+        job.refresh_from_db()
+        resumable = job.status == ImportJob.Status.INTERRUPTED
+        job.finish(
+            ImportJob.Status.INTERRUPTED if resumable else ImportJob.Status.FAILED,
+            problems=[f"Erreur pendant l'import : {type(exc).__name__} : {exc}"[:1000]],
+        )
+        raise
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_is_gone(process: str) -> bool:
+    """True when `process` ("host:pid") ran on this machine and no longer exists."""
+    host, _, pid = process.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: it cannot be checked from here
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _run(
+    job: ImportJob,
+    path: Path,
+    source: str,
+    organisation: Organisation,
+    dry_run: bool,
+    batch_size: int | None,
+    progress: Callable[[int, int], None] | None,
+    strict: bool,
+) -> ImportJob:
     if not batch_size and not dry_run:
         return _import_in_one_transaction(job, path, source, organisation, progress, strict)
     report = Report()

@@ -359,11 +359,14 @@ class ImportJob(models.Model):
         DONE = "done", "Terminé"
         CHECKED = "checked", "Vérifié (essai à blanc)"
         REFUSED = "refused", "Refusé (erreurs dans le fichier)"
+        FAILED = "failed", "Échoué (erreur pendant l'import)"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField("base d'origine", max_length=32)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField("fichier", max_length=255)
+    # "host:pid" of the process running it: a job still "running" whose process is gone was killed.
+    process = models.CharField("processus", max_length=100, blank=True, default="")
     file_sha256 = models.CharField(max_length=64)
     dry_run = models.BooleanField("essai à blanc", default=False)
     batch_size = models.PositiveIntegerField(default=0)

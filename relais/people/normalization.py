@@ -247,6 +247,20 @@ def nir_key(body13: str) -> int:
     return 97 - int(digits) % 97
 
 
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def birth_date_problems(value: dt.date | None, today: dt.date) -> list[str]:
+    """What is wrong with a birth date, in French: the one rule of the person form and the import."""
+    if value is None:
+        return []
+    if value > today:
+        return ["La date de naissance ne peut pas être dans le futur."]
+    if value.year < EARLIEST_BIRTH_YEAR:
+        return [f"La date de naissance est antérieure à {EARLIEST_BIRTH_YEAR} : vérifiez la saisie."]
+    return []
+
+
 def parse_french_date(raw: str) -> dt.date | None:
     """Accepts YYYY-MM-DD and DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY). Raises ValidationError in French."""
     value = (raw or "").strip()

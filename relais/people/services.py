@@ -20,6 +20,7 @@ from relais.people.models import (
     SourceRecord,
 )
 from relais.people.normalization import (
+    birth_date_problems,
     clean_name,
     clean_nir,
     join_first_names,
@@ -92,10 +93,8 @@ def person_data_clean(data: PersonData, *, today: dt.date | None = None) -> Pers
         errors.setdefault("birth_name", []).append("Le nom de naissance est obligatoire.")
     if not data.first_names:
         errors.setdefault("first_names", []).append("Indiquez au moins un prénom.")
-    if data.birth_date and data.birth_date > today:
-        errors.setdefault("birth_date", []).append("La date de naissance ne peut pas être dans le futur.")
-    if data.birth_date and data.birth_date.year < 1900:
-        errors.setdefault("birth_date", []).append("La date de naissance est antérieure à 1900 : vérifiez la saisie.")
+    if problems := birth_date_problems(data.birth_date, today):
+        errors.setdefault("birth_date", []).extend(problems)
     if data.sex not in ("", "F", "M"):
         errors.setdefault("sex", []).append("Sexe inconnu.")
     if data.nir:

