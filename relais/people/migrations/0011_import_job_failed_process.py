@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0009_merge_person_permission'),
+        ('people', '0010_proposed_contact'),
     ]
 
     operations = [
