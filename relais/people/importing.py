@@ -46,6 +46,7 @@ from relais.people.normalization import (
     clean_name,
     clean_nir,
     contact_search_keys,
+    is_unknown_date_written,
     join_first_names,
     name_tokens,
     normalize_email,
@@ -146,9 +147,16 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
     sex = SEX_CODES.get(values.get("sex", "").strip().upper())
     if sex is None:
         report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
-    birth_date = attempt("birth_date", parse_french_date, values.get("birth_date", ""))
-    for problem in birth_date_problems(birth_date, timezone.localdate()):  # the person form's rule
-        report.add(number, "birth_date", problem[0].lower() + problem[1:])
+    raw_date = values.get("birth_date", "").strip()
+    if raw_date and is_unknown_date_written(raw_date):
+        # A base's convention for "unknown", not a date: the person comes without one (the raw value
+        # stays in the source record), rather than stopping the file or storing 1900 as true.
+        report.warn(number, "birth_date", f"« {raw_date} » : date conventionnelle pour une date inconnue, laissée vide.")
+        birth_date = None
+    else:
+        birth_date = attempt("birth_date", parse_french_date, raw_date)
+        for problem in birth_date_problems(birth_date, timezone.localdate()):  # the person form's rule
+            report.add(number, "birth_date", problem[0].lower() + problem[1:])
     contacts: dict[str, str] = {}
     set_aside: list[dict[str, str]] = []
     for column, normalize in CONTACT_COLUMNS.items():
@@ -180,11 +188,11 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
         "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
     }  # fmt: skip
     # Values longer than their column pass the checks above but would fail the insert (PostgreSQL).
-    for name, value in person.items():
+    for name, field_value in person.items():
         limit = PERSON_MAX_LENGTHS.get(name)
-        if limit and isinstance(value, str) and len(value) > limit:
+        if limit and isinstance(field_value, str) and len(field_value) > limit:
             column = name if name in COLUMNS else "noms et prénoms"  # a search field made from them
-            report.add(number, column, f"{len(value)} caractères : {limit} au plus pour cette colonne.")
+            report.add(number, column, f"{len(field_value)} caractères : {limit} au plus pour cette colonne.")
     for column, value in (("email", email), ("phone", phone)):
         if len(value) > CONTACT_MAX_LENGTH:
             report.add(number, column, f"{len(value)} caractères : {CONTACT_MAX_LENGTH} au plus pour cette colonne.")

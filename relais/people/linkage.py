@@ -20,7 +20,6 @@ Spark when `LINKAGE_BACKEND = "spark"` (see docs/scaling.md). `link_frames` is t
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import logging
 import math
@@ -39,9 +38,11 @@ import pandas as pd
 from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.normalization import (
+    PLACEHOLDER_YEAR,
     SEX_CODES,
     address_key,
     french_phonetic_key,
+    is_placeholder_date,
     name_keys,
     name_without_particles,
     nir_key,
@@ -116,17 +117,6 @@ _PARTIAL_DATES = [
     re.compile(r"(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?:-0{1,2})?"),  # 1985, 1985-04, 1985-04-00, 1985-00-00
     re.compile(r"(?:0{1,2}[/.\-])?(?:(?P<month>\d{1,2})[/.\-])?(?P<year>\d{4})"),  # 04/1985, 00/04/1985, 00/00/1985
 ]
-
-
-# Legacy bases write an unknown birth date 00/00/0000, 01/01/0001, 01/01/1900 or 30/12/1899 (a
-# spreadsheet's day zero): no date at all. Before 1850 no living person and hardly any archived file
-# was born; a real date of 1898 (a deceased person's record) stays a date.
-PLACEHOLDER_YEAR = 1850
-PLACEHOLDER_DAYS = {dt.date(1900, 1, 1), dt.date(1899, 12, 30), dt.date(1899, 12, 31)}
-
-
-def is_placeholder_date(day: dt.date) -> bool:
-    return day.year < PLACEHOLDER_YEAR or day in PLACEHOLDER_DAYS
 
 
 # Year first, as other software exports it: 1985/04/12, 1985.04.12, 19850412 (read as 1985-04-12).

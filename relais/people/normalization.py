@@ -261,6 +261,29 @@ def birth_date_problems(value: dt.date | None, today: dt.date) -> list[str]:
     return []
 
 
+# Legacy bases write an unknown birth date 00/00/0000, 01/01/0001, 01/01/1900 or 30/12/1899 (a
+# spreadsheet's day zero): no date at all. Before 1850 no living person and hardly any archived file
+# was born; a real date of 1898 (a deceased person's record) stays a date for the linkage.
+PLACEHOLDER_YEAR = 1850
+PLACEHOLDER_DAYS = {dt.date(1900, 1, 1), dt.date(1899, 12, 30), dt.date(1899, 12, 31)}
+
+
+def is_placeholder_date(day: dt.date) -> bool:
+    return day.year < PLACEHOLDER_YEAR or day in PLACEHOLDER_DAYS
+
+
+def is_unknown_date_written(raw: str) -> bool:
+    """Whether a birth date as written is a base's way of saying "unknown" (00/00/0000, 01/01/1900…)."""
+    digits = re.sub(r"\D", "", raw)
+    if digits and set(digits) == {"0"}:
+        return True
+    try:
+        day = parse_french_date(raw)
+    except ValidationError:
+        return False
+    return day is not None and is_placeholder_date(day)
+
+
 def parse_french_date(raw: str) -> dt.date | None:
     """Accepts YYYY-MM-DD and DD/MM/YYYY (also DD-MM-YYYY, DD.MM.YYYY). Raises ValidationError in French."""
     value = (raw or "").strip()

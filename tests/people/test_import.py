@@ -62,7 +62,7 @@ def test_semicolons_and_windows_1252_from_an_old_excel(world, tmp_path):
         (HEADER + "A1,Petit,,Léa,X,,,,,,06 12,,\n", "sexe attendu F ou M"),
         (HEADER + "A1,Petit,,Léa,F,2099-01-01,,,,,,,\n", "dans le futur"),
         (
-            HEADER + "A1,Petit,,Léa,F,1800-05-01,,,,,,,\n",
+            HEADER + "A1,Petit,,Léa,F,1875-05-01,,,,,,,\n",
             "ligne 5, colonne « birth_date » : la date de naissance est antérieure à 1900",
         ),
         (HEADER + "A1,Pe\x00tit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : la valeur contient un caractère nul"),
@@ -219,3 +219,14 @@ def test_an_import_left_running_by_a_dead_process_is_reported_and_marked_failed(
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "arrêté avant la fin" in stuck.problems[0]
     assert Person.objects.count() == 3  # the new run itself went through
+
+
+@pytest.mark.parametrize("written", ["00/00/0000", "01/01/1900", "30/12/1899", "0000-00-00", "01/01/1800"])
+def test_a_bases_convention_for_an_unknown_birth_date_imports_the_person_without_one(world, tmp_path, written):
+    _run(_write(tmp_path, HEADER + f"A1,Petit,,Léa,F,{written},,,,,,,\n"))
+    person = Person.objects.get(source_records__source_id="A1")
+    assert person.birth_date is None
+    assert person.source_records.get().data["birth_date"] == written  # kept as it was written
+    job = ImportJob.objects.get()
+    assert job.status == "done" and job.warning_count == 1
+    assert any("date conventionnelle pour une date inconnue" in warning for warning in job.warnings)
