@@ -55,6 +55,6 @@ def test_the_inbound_email_endpoint_takes_an_attachment_up_to_the_documented_lim
         "to": "autonomie@hauts-de-seine.fr", "from": "elodie.martin@example.fr", "subject": "Demande d'APA",
         "attachments": [{"filename": "avis.pdf", "content_type": "application/pdf", "content_base64": base64.b64encode(attachment).decode()}],
     }  # fmt: skip
-    response = _token().post("/api/v1/inbound-email/", body, format="json")
+    response = _token("92", "--service", "92-ACCUEIL").post("/api/v1/inbound-email/", body, format="json")
     assert response.status_code == 201, response.content[:300]
     assert Request.objects.get().documents.get().size == len(attachment)
