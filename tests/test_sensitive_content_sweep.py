@@ -96,9 +96,9 @@ def _extra_pages(world, pmi, booking) -> list[str]:
 
 def _body(response) -> bytes:
     if response.streaming:
-        content = b"".join(response.streaming_content)
-        response.close()
-        return content
+        # Read to the end, not closed by hand: close() sends request_finished again, whose handler
+        # closes a PostgreSQL connection left inside the test's transaction.
+        return b"".join(response.streaming_content)
     return response.content
 
 

@@ -27,7 +27,9 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         timeout = settings.DB_STATEMENT_TIMEOUT_MS
-        if connection.vendor != "postgresql" or not timeout:
+        # Inside an enclosing transaction (a test's, or a caller's atomic block) a session setting
+        # would be undone by its rollback, and resetting it could fail there: leave the session as it is.
+        if connection.vendor != "postgresql" or not timeout or connection.in_atomic_block:
             return self.get_response(request)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(int(timeout))])
@@ -53,14 +55,14 @@ def is_statement_timeout(exception: BaseException) -> bool:
 
 def _reset_statement_timeout() -> None:
     # A persistent connection (CONN_MAX_AGE) must not carry the web's timeout into the next use;
-    # a closed or broken one has nothing to reset.
-    if connection.connection is None or connection.needs_rollback:
+    # a closed or broken one has nothing to reset (Django's request_finished handler closes it).
+    if connection.connection is None or connection.needs_rollback or connection.in_atomic_block:
         return
     try:
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")
     except DatabaseError:
-        connection.close_if_unusable_or_obsolete()
+        pass
 
 
 def request_body_limit(request: HttpRequest) -> int:
