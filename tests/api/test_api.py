@@ -196,3 +196,15 @@ def test_reads_are_logged_without_waiting_for_the_disk_but_exports_wait(world, p
     assert synchronous_commit_after(AccessLog.Action.EXPORT, "get") == "on"
     assert synchronous_commit_after(AccessLog.Action.EDIT, "post") == "on"
     assert synchronous_commit_after(AccessLog.Action.VIEW, "get") == "off"
+
+
+def test_a_rotated_token_answers_to_its_new_secret_only(world, person92):
+    from relais.api.services import api_token_create, api_token_rotate
+
+    token, old = api_token_create(organisation=world.org92, name="démonstration")
+    new = api_token_rotate(token)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {old}")
+    assert client.get("/api/v1/persons/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {new}")
+    assert client.get("/api/v1/persons/").status_code == 200

@@ -66,14 +66,11 @@ DEMO_API_TOKEN_NAME = "démonstration"  # noqa: S105 — the name of the integra
 
 def demo_api_token(organisation_code: str = "92") -> tuple[ApiToken, str]:
     """The demo's API token for an organisation, with a new secret (the old one stops working)."""
-    from relais.api.models import TOKEN_PREFIX_LENGTH, ApiToken, generate_token, hash_token
-    from relais.api.services import api_token_create
+    from relais.api.models import ApiToken
+    from relais.api.services import api_token_create, api_token_rotate
 
     organisation = Organisation.objects.get(code=organisation_code)
     token = ApiToken.objects.filter(organisation=organisation, name=DEMO_API_TOKEN_NAME).first()
     if token is None:
         return api_token_create(organisation=organisation, name=DEMO_API_TOKEN_NAME)
-    raw = generate_token()
-    token.prefix, token.key_hash, token.revoked_at = raw[: TOKEN_PREFIX_LENGTH + 4], hash_token(raw), None
-    token.save(update_fields=["prefix", "key_hash", "revoked_at"])
-    return token, raw
+    return token, api_token_rotate(token)
