@@ -175,11 +175,14 @@ class AppointmentOutput(serializers.Serializer):
         return appointment.notes if appointment_content_visible(self.context["scope"], appointment) else None
 
 
-def _output(request: Request, appointments: list[Appointment]) -> list[dict] | dict:
+def _output(request: Request, appointments: list[Appointment], *, log_read: bool = False) -> list[dict] | dict:
+    """The appointments as the caller may see them; `log_read` records the persons shown in the access log."""
     scope = request_scope(request)
     person_ids = {p.person_id for a in appointments for p in a.participants.all()}
-    visible = set(persons_visible(scope).filter(pk__in=person_ids).values_list("pk", flat=True))
-    context = {"scope": scope, "visible_person_ids": visible}
+    visible = list(persons_visible(scope).filter(pk__in=person_ids))
+    if log_read:
+        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=visible, request=request, detail="API rendez-vous")
+    context = {"scope": scope, "visible_person_ids": {person.pk for person in visible}}
     return AppointmentOutput(appointments, many=True, context=context).data
 
 
@@ -236,7 +239,7 @@ class AppointmentListApi(APIView):
         )
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
-        return paginator.get_paginated_response(_output(request, page))
+        return paginator.get_paginated_response(_output(request, page, log_read=True))
 
     @extend_schema(
         operation_id="appointments_create",
@@ -339,7 +342,7 @@ class AppointmentDetailApi(APIView):
     @extend_schema(operation_id="appointments_retrieve", summary="Lire un rendez-vous", responses=AppointmentOutput)
     def get(self, request: Request, public_id: str) -> Response:
         appointment = appointment_get(scope=request_scope(request), public_id=public_id)
-        return Response(_output(request, [appointment])[0])
+        return Response(_output(request, [appointment], log_read=True)[0])
 
     @extend_schema(
         operation_id="appointments_partial_update",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -17,6 +18,7 @@ from relais.appointments.availability import epoch, raw_rows
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
 from relais.appointments.policies import RESTRICTED_LABEL, appointments_visible
+from relais.people.models import Person
 from relais.people.policies import persons_visible_filter
 from relais.territory.models import Agent, Commune, Membership, Organisation, Site
 from relais.territory.policies import AccessScope
@@ -295,6 +297,11 @@ def appointments_between(
 
 def visible_participants(appointment: Appointment) -> list[Participant]:
     return list(getattr(appointment, "visible_participants", []))
+
+
+def persons_shown(appointments: Iterable[Appointment]) -> list[Person]:
+    """The persons a list of appointments names to its reader (for the access log)."""
+    return [participant.person for appointment in appointments for participant in visible_participants(appointment)]
 
 
 def person_appointments(*, scope: AccessScope, person_id: int) -> QuerySet[Appointment]:

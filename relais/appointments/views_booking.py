@@ -83,6 +83,7 @@ def book_choose_motive(request: AgentRequest, person_id: str) -> HttpResponse:
     ]
     own = [m for m in motives if m.service_id in scope.member_service_ids]
     partners = [m for m in motives if m.service_id not in scope.member_service_ids]
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="prise de rendez-vous")
     return render(request, "appointments/book_motive.html", {"person": person, "own": own, "partners": partners, "nav": "people"})
 
 
@@ -92,6 +93,7 @@ def book_choose_slot(request: AgentRequest, person_id: str, motive_id: str) -> H
     motive = motive_get(public_id=motive_id, audience=Audience.AGENT)
     if not may_book_motive(scope, motive):
         raise Http404("Motif inconnu.")
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="prise de rendez-vous")
     site_id = _int_or_none(request.GET.get("site"))
     context = {"person": person, "motive": motive, "nav": "people", "site_id": site_id}
     if motive.is_collective:

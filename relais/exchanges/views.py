@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from relais.appointments.selectors import agent_day, agent_usual_site_id, site_day
+from relais.appointments.selectors import agent_day, agent_usual_site_id, persons_shown, site_day
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next
@@ -56,6 +56,9 @@ def my_day(request: AgentRequest) -> HttpResponse:
         "my_appointments": mine, "site": site, "site_appointments": others, "partner_visits": at_site.partner_visits,
         "site_count": len(others) + len(at_site.partner_visits),
     }  # fmt: skip
+    shown = [link.person for exchange in (*due, *context["recent"]) for link in exchange.visible_person_links]
+    shown += persons_shown([*mine, *others])
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="ma journée")
     return render(request, "exchanges/my_day.html", context)
 
 
@@ -121,6 +124,8 @@ def list_view(request: AgentRequest) -> HttpResponse:
     form = ExchangeListFilterForm(request.GET or None, scope=scope)
     filters = form.to_list_filters(request.user)
     page = Paginator(exchange_list(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
+    persons = [link.person for exchange in page for link in exchange.visible_person_links]
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=persons, request=request, detail="liste des échanges")
     query = request.GET.copy()
     query.pop("page", None)
     context = {"nav": "exchanges", "form": form, "page": page, "scope": scope, "query_string": query.urlencode()}

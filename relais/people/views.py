@@ -55,6 +55,8 @@ def search(request: AgentRequest) -> HttpResponse:
         url = reverse("requests:detail", kwargs={"public_id": found.public_id})
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     results = list(person_search(scope=scope, query=query)) if query else []
+    # Each person listed is a read: names, birth dates, phones and e-mails are on the results.
+    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=results, request=request, detail="recherche")
     context = {"nav": "people", "search_query": query, "results": results, "may_create": person_may_create(scope)}
     if request.htmx:
         return render(request, "people/includes/search_results.html", context)
@@ -213,6 +215,9 @@ def household_candidates(request: AgentRequest, public_id: str) -> HttpResponse:
     person = person_get(scope=scope, public_id=public_id)
     query = request.GET.get("q", "").strip()
     results = [p for p in person_search(scope=scope, query=query, limit=10) if p.pk != person.pk] if len(query) >= 2 else []
+    access_log_record(
+        scope=scope, action=AccessLog.Action.VIEW, persons=results, request=request, detail="recherche d'un membre du foyer"
+    )
     roles = [choice for choice in HouseholdMember.Role.choices if choice[0] != HouseholdMember.Role.REFERENCE]
     context = {"person": person, "results": results, "query": query, "roles": roles}
     return render(request, "people/includes/household_candidates.html", context)

@@ -41,6 +41,10 @@ def review_queue(request: AgentRequest) -> HttpResponse:
     job = _job_filter(request)
     pairs = match_pairs_to_review(reviewer=reviewer, job_id=job.pk if job else None)
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [person for pair in page for person in (pair.person_a, pair.person_b)]
+    access_log_record(
+        scope=reviewer.scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="doublons à examiner"
+    )
     context = {"nav": "people", "page": page, "job": job, "first": page.object_list[0] if page.object_list else None}
     return render(request, "people/review_queue.html", context)
 
@@ -160,6 +164,10 @@ def merges(request: AgentRequest) -> HttpResponse:
         except ValueError:
             raise Http404("Aucune fusion ne correspond.") from None
     page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [person for merge in page for person in (merge.kept, merge.absorbed)]
+    access_log_record(
+        scope=_reviewer(request).scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="fusions"
+    )
     return render(request, "people/merges.html", {"nav": "people", "page": page, "one": bool(one)})
 
 

@@ -60,7 +60,7 @@ def access_log_record(
             ip_address=ip,
             user_agent=agent_string,
         )
-        for person in persons
+        for person in {person.pk: person for person in persons}.values()  # a list names a person once
     ]
     key = access_log_key()
     for entry in entries:

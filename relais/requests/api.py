@@ -114,6 +114,13 @@ class RequestListApi(APIView):
                 return Response({"person": ["Identifiant d'usager invalide."]}, status=400)
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
+        access_log_record(
+            scope=scope,
+            action=AccessLog.Action.VIEW,
+            persons=[item.person for item in page],
+            request=request,
+            detail="API demandes",
+        )
         return paginator.get_paginated_response(RequestOutput(page, many=True, context={"scope": scope}).data)
 
     @extend_schema(

@@ -73,6 +73,13 @@ def queue(request: AgentRequest) -> HttpResponse:
         reference=searched,
     )
     page = Paginator(request_queue(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
+    access_log_record(
+        scope=scope,
+        action=AccessLog.Action.VIEW,
+        persons=[item.person for item in page],
+        request=request,
+        detail="file des demandes",
+    )
     agents = (
         Agent.objects.filter(memberships__service_id__in=scope.loggable_service_ids, memberships__is_active=True)
         .distinct()
@@ -275,6 +282,8 @@ def register(request: AgentRequest, person_id: str) -> HttpResponse:
     person = person_get(scope=scope, public_id=person_id)
     procedures = Procedure.objects.filter(is_active=True, organisation_id__in=scope.organisation_ids).order_by("name")
     form = RegisterForm(request.POST or None, request.FILES or None, procedures=procedures)
+    if request.method == "GET":
+        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="nouvelle demande")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         received_at = (
