@@ -56,7 +56,7 @@ def my_day(request: AgentRequest) -> HttpResponse:
         "my_appointments": mine, "site": site, "site_appointments": others, "partner_visits": at_site.partner_visits,
         "site_count": len(others) + len(at_site.partner_visits),
     }  # fmt: skip
-    shown = [link.person for exchange in (*due, *context["recent"]) for link in exchange.visible_person_links]
+    shown = [person for exchange in [*due, *context["recent"]] for person in exchange_visible_persons(exchange)]
     shown += persons_shown([*mine, *others])
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="ma journée")
     return render(request, "exchanges/my_day.html", context)
@@ -124,7 +124,7 @@ def list_view(request: AgentRequest) -> HttpResponse:
     form = ExchangeListFilterForm(request.GET or None, scope=scope)
     filters = form.to_list_filters(request.user)
     page = Paginator(exchange_list(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
-    persons = [link.person for exchange in page for link in exchange.visible_person_links]
+    persons = [person for exchange in page for person in exchange_visible_persons(exchange)]
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=persons, request=request, detail="liste des échanges")
     query = request.GET.copy()
     query.pop("page", None)
