@@ -39,12 +39,13 @@ def my_day(request: AgentRequest) -> HttpResponse:
     scope = agent_access_scope(request.user)
     today = timezone.localdate()
     due = list(follow_ups_due(scope=scope, agent=request.user))
+    recent = list(recent_exchanges_by(scope=scope, agent=request.user))
     context = {
         "nav": "my_day",
         "today": today,
         "follow_ups": due,
         "overdue_count": sum(1 for exchange in due if exchange.follow_up_due and exchange.follow_up_due < today),
-        "recent": list(recent_exchanges_by(scope=scope, agent=request.user)),
+        "recent": recent,
         "scope": scope,
     }
     # The day's appointments: the agent's own, then the others received at their usual site.
@@ -56,7 +57,7 @@ def my_day(request: AgentRequest) -> HttpResponse:
         "my_appointments": mine, "site": site, "site_appointments": others, "partner_visits": at_site.partner_visits,
         "site_count": len(others) + len(at_site.partner_visits),
     }  # fmt: skip
-    shown = [person for exchange in [*due, *context["recent"]] for person in exchange_visible_persons(exchange)]
+    shown = [person for exchange in [*due, *recent] for person in exchange_visible_persons(exchange)]
     shown += persons_shown([*mine, *others])
     access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="ma journée")
     return render(request, "exchanges/my_day.html", context)
