@@ -51,8 +51,8 @@ def may_manage_agenda(scope: AccessScope, agenda: Agenda) -> bool:
 
 
 def may_manage_appointment(scope: AccessScope, appointment: Appointment) -> bool:
-    """Move or cancel: the agenda's service, or whoever booked it from their site (the mediator)."""
+    """Move or cancel: the agenda's service (the partner), or the mediators of the France services
+    point it was booked from — not every agent of the point's organisation."""
     if may_manage_agenda(scope, appointment.agenda):
         return True
-    site = appointment.booked_from_site
-    return site is not None and site.organisation_id in scope.organisation_ids
+    return appointment.booked_from_site_id is not None and appointment.booked_from_site_id in scope.site_ids

@@ -21,7 +21,9 @@ def request_content_visible(scope: AccessScope, request: Request) -> bool:
 
 
 def may_handle_request(scope: AccessScope, request: Request) -> bool:
-    return request.service_id in scope.loggable_service_ids
+    """The competent service instructs and decides; a sensitive service's requests only by whoever
+    may read them (never by an organisation-wide token that cannot)."""
+    return request.service_id in scope.loggable_service_ids and request_content_visible(scope, request)
 
 
 def request_indicator_service_ids(agent: Agent) -> frozenset[int]:

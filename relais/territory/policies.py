@@ -29,6 +29,8 @@ class AccessScope:
     # Services on whose behalf exchanges may be recorded.
     loggable_service_ids: frozenset[int] = field(default_factory=frozenset)
     nir_service_ids: frozenset[int] = field(default_factory=frozenset)
+    # The sites the agent works at (a France services point's mediators): appointments booked from them.
+    site_ids: frozenset[int] = field(default_factory=frozenset)
     # Partners read what concerns them; only the départements and the EPI maintain identities.
     may_edit_identity: bool = False
     agent_id: int | None = None
@@ -65,6 +67,7 @@ def _scope_from_memberships(*, label: str, memberships: list[Membership], agent_
         member_service_ids=frozenset(services),
         loggable_service_ids=frozenset(services),
         nir_service_ids=frozenset(nir_services),
+        site_ids=frozenset(m.site_id for m in memberships if m.site_id is not None),
         may_edit_identity=any(not m.organisation.is_partner for m in memberships),
         agent_id=agent_id,
     )
@@ -102,11 +105,14 @@ def integration_access_scope(*, token_id: int, label: str, organisation, service
             nir_services.add(service.pk)
         if not organisation.is_partner:
             organisations.update(org.pk for org in service.organisations.all() if not org.is_partner)
+    # A token without a service records for any of its organisation's services, but not for a
+    # sensitive one (PMI): its members alone read and decide on its files, and so must a token.
+    loggable = services if service is not None else {s.pk for s in organisation.services.all() if not s.is_sensitive}
     return AccessScope(
         label=label,
         organisation_ids=frozenset(organisations),
         member_service_ids=frozenset(services),
-        loggable_service_ids=frozenset(services) if service is not None else frozenset(s.pk for s in organisation.services.all()),
+        loggable_service_ids=frozenset(loggable),
         nir_service_ids=frozenset(nir_services),
         may_edit_identity=not organisation.is_partner,
         api_token_id=token_id,

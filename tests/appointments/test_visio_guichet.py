@@ -79,3 +79,54 @@ def test_an_agent_outside_a_point_may_book_a_visio_for_someone_at_home(world, vi
     assert appointment.booked_from_site is None
     email = OutgoingMessage.objects.get(channel="email", kind="appointment_confirmation")
     assert "Lieu : en visio" in email.body and "France services" not in email.body
+
+
+def _booked_from_the_point(world, visio, person92):
+    motive, agenda, point, mediator = visio
+    slot = next_free_slots(motive=motive, audience=Audience.PARTNER, count=1)[0]
+    params = {"start": slot.start.isoformat(), "agenda": agenda.public_id, "booked_from_site": point.pk}
+    world.client_for(mediator).post(_confirm_url(person92, motive), params)
+    return Appointment.objects.get()
+
+
+@pytest.mark.parametrize("who", ["agent92", "manager92"])
+def test_other_agents_of_the_points_organisation_may_not_cancel_or_move_a_partner_visio(world, visio, person92, who):
+    """The 92's other agents see the visio booked at its point, but only the point's mediators and
+    the partner move or cancel it (a colleague in another building cannot empty a CAF agenda)."""
+    appointment = _booked_from_the_point(world, visio, person92)
+    agent = world.agent92 if who == "agent92" else AgentFactory(memberships=[(world.org92, world.accueil92, "manager")])
+    client = world.client_for(agent)
+    page = client.get(reverse("appointments:detail", args=[appointment.public_id]))
+    assert page.status_code == 200 and not page.context["may_manage"]
+    client.post(reverse("appointments:cancel", args=[appointment.public_id]), {"reason": "Absent"})
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert client.get(reverse("appointments:move", args=[appointment.public_id])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["mediator", "caf_agent"])
+def test_the_points_mediator_and_the_partner_cancel_a_visio(world, visio, person92, who):
+    appointment = _booked_from_the_point(world, visio, person92)
+    agent = visio[3] if who == "mediator" else world.caf_agent
+    client = world.client_for(agent)
+    assert client.get(reverse("appointments:detail", args=[appointment.public_id])).context["may_manage"]
+    client.post(reverse("appointments:cancel", args=[appointment.public_id]), {"reason": "Empêchement"})
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled_by_agency"
+
+
+def test_an_organisation_token_may_not_cancel_a_visio_booked_at_its_point(world, visio, person92):
+    from rest_framework.test import APIClient
+
+    from relais.api.services import api_token_create
+
+    appointment = _booked_from_the_point(world, visio, person92)
+    _, raw = api_token_create(organisation=world.org92, name="logiciel du 92")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    url = f"/api/v1/appointments/{appointment.public_id}/"
+    assert client.get(url).status_code == 200
+    refused = client.patch(url, {"status": "cancelled_by_agency", "cancel_reason": "x"}, format="json")
+    assert refused.status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"

@@ -151,7 +151,8 @@ def test_unknown_tracking_links_are_404(client, db):
 
 def _token(code="92", *service):
     out = StringIO()
-    call_command("create_api_token", "--organisation", code, "--name", "courrier", *service, stdout=out)
+    name = f"courrier {service[-1]}" if service else "courrier"
+    call_command("create_api_token", "--organisation", code, "--name", name, *service, stdout=out)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
     return client
@@ -233,3 +234,39 @@ def test_online_form_and_agent_pages_render(world, procedure, person92, client):
     item = _register(procedure, person92)
     assert agent.get(reverse("requests:detail", args=[item.public_id])).status_code == 200
     assert agent.get(reverse("people:detail", args=[person92.public_id])).status_code == 200
+
+
+def test_a_token_without_the_pmi_service_neither_reads_nor_decides_its_requests(world, person92):
+    """An organisation-wide token of the 92 sees that a PMI request exists but not its subject, so it
+    may not reject it either: decisions on a sensitive service's requests need that service's scope."""
+    from relais.requests.models import Procedure
+
+    pmi = Procedure.objects.create(
+        code="92-PMI-AGREMENT", name="Agrément d'assistant maternel", organisation=world.org92, service=world.pmi92,
+        regime="acceptance", delay_value=3,
+    )  # fmt: skip
+    item = _register(pmi, person92, subject="Suivi de grossesse")
+    url = f"/api/v1/requests/{item.public_id}/transitions/"
+    organisation_token = _token("92")
+    read = organisation_token.get(f"/api/v1/requests/{item.public_id}/").json()
+    assert read["subject"] is None
+    refused = organisation_token.post(url, {"to": "rejected", "note": "Non"}, format="json")
+    assert refused.status_code == 403 and "service compétent" in refused.json()["detail"]
+    item.refresh_from_db()
+    assert item.status == "received"
+    pmi_token = _token("92", "--service", "92-PMI")
+    assert pmi_token.post(url, {"to": "under_review"}, format="json").json()["status"] == "under_review"
+
+
+def test_an_organisation_token_does_not_record_exchanges_for_a_sensitive_service(world, person92):
+    client = _token("92")
+    body = {
+        "persons": [str(person92.public_id)],
+        "channel": "call_in",
+        "occurred_at": timezone.now().isoformat(),
+        "summary": "Appel",
+    }
+    refused = client.post("/api/v1/exchanges/", {**body, "service": world.pmi92.code}, format="json")
+    assert refused.status_code == 400
+    accepted = client.post("/api/v1/exchanges/", {**body, "service": world.accueil92.code}, format="json")
+    assert accepted.status_code == 201, accepted.json()
