@@ -229,6 +229,8 @@ class Appointment(models.Model):
     blocked_until = models.DateTimeField("agenda occupé jusqu'à")  # end + the motive's buffer
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.BOOKED)
     hold_expires_at = models.DateTimeField("fin de la réservation temporaire", null=True, blank=True)
+    # Who took an online hold: a keyed hash of their address (never the address), to cap live holds.
+    hold_owner = models.CharField("origine de la réservation temporaire", max_length=64, blank=True, editable=False)
     capacity = models.PositiveIntegerField("places", default=1, validators=[MinValueValidator(1)])
     title = models.CharField("titre", max_length=200, blank=True)
     persons = models.ManyToManyField(Person, through="Participant", related_name="appointments", verbose_name="participants")
@@ -264,6 +266,7 @@ class Appointment(models.Model):
             models.Index(fields=["site", "start"], name="appointment_site_start_idx"),
             # Slot searches subtract the holds of online bookers: a handful of rows, found at once.
             models.Index(fields=["start"], condition=Q(status="held"), name="appointment_held_start_idx"),
+            models.Index(fields=["hold_owner"], condition=Q(status="held"), name="appointment_held_owner_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="appointment_start_before_end"),

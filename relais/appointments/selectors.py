@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from relais.appointments.availability import epoch, raw_rows
+from relais.appointments.availability import BUSY_STATUSES, epoch, raw_rows
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
 from relais.appointments.policies import RESTRICTED_LABEL, appointments_visible
@@ -237,7 +237,21 @@ def slot_refusal_reason(
     inside = AgendaWindow.objects.filter(agenda=agenda, opening__motives=motive, start__lte=start, end__gte=end).exists()
     if not inside:
         return "Ce créneau est en dehors des plages d'ouverture de l'agenda pour ce motif."
+    # Only the starts the agenda offers (its slot grid, which resumes after each appointment): a hold
+    # at 09:07 would otherwise straddle the 09:00 and 09:30 slots and take both from everyone.
+    # A start the grid offered but someone just booked is reported as taken by the caller, with the
+    # next free slots.
+    if not FreeSlot.objects.filter(agenda=agenda, motive=motive, start=start).exists() and not _overlaps_a_booking(
+        agenda, start, end + dt.timedelta(minutes=motive.buffer_minutes)
+    ):
+        return "Cet horaire ne fait pas partie des créneaux proposés : choisissez l'une des heures affichées."
     return None
+
+
+def _overlaps_a_booking(agenda: Agenda, start: dt.datetime, blocked_until: dt.datetime) -> bool:
+    return Appointment.objects.filter(
+        agenda=agenda, status__in=BUSY_STATUSES, start__lt=blocked_until, blocked_until__gt=start
+    ).exists()
 
 
 def motives_bookable(audience: str) -> QuerySet[Motive]:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from relais.appointments.availability import refresh_for_appointment, refresh_free_slots, refresh_whole_agenda
@@ -301,14 +301,27 @@ def appointment_book(
     return appointment
 
 
+class TooManyHolds(Exception):
+    """One client address already holds as many slots as it may: it finishes or drops one first."""
+
+
 @transaction.atomic
-def appointment_hold(*, motive: Motive, agenda: Agenda, start: dt.datetime, now: dt.datetime | None = None) -> Appointment:
-    """Hold a slot for an online booker while they fill in the form; nobody else can take it until it expires."""
+def appointment_hold(
+    *, motive: Motive, agenda: Agenda, start: dt.datetime, owner: str = "", now: dt.datetime | None = None
+) -> Appointment:
+    """Hold a slot for an online booker while they fill in the form; nobody else can take it until it
+    expires. `owner` (a pseudonym of the client's address) caps the holds one client keeps alive."""
     now = now or timezone.now()
     if motive.bookable_by != Motive.BookableBy.PUBLIC:
         raise PermissionDenied("Ce motif ne se réserve pas en ligne.")
     _validate_slot(motive, agenda, start, Audience.PUBLIC, now)
+    if owner and live_holds_of(owner, now).count() >= settings.ONLINE_HOLDS_PER_ADDRESS:
+        raise TooManyHolds(
+            "Plusieurs créneaux sont déjà réservés depuis votre connexion. Terminez ces réservations ou attendez "
+            f"{settings.ONLINE_HOLD_MINUTES} minutes qu'elles expirent, puis choisissez de nouveau."
+        )
     appointment = _new_appointment(motive, agenda, start, None)
+    appointment.hold_owner = owner
     appointment.status = Appointment.Status.HELD
     appointment.hold_expires_at = now + dt.timedelta(minutes=settings.ONLINE_HOLD_MINUTES)
     appointment.booked_online = True
@@ -323,6 +336,34 @@ class HoldExpired(Exception):
     pass
 
 
+def live_holds_of(owner: str, now: dt.datetime) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(status=Appointment.Status.HELD, hold_owner=owner, hold_expires_at__gt=now)
+
+
+def holds_release(*, public_ids: Sequence[str], now: dt.datetime | None = None) -> int:
+    """Give back holds a visitor no longer needs (they chose another slot): free for everyone at once."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(public_id__in=public_ids, status=Appointment.Status.HELD, hold_expires_at__gt=now).update(
+        status=Appointment.Status.EXPIRED
+    )
+
+
+def _check_online_bookings_of(persons: Sequence[Person], now: dt.datetime) -> None:
+    """A person books a handful of upcoming appointments online, not a whole agenda."""
+    for person in persons:
+        upcoming = Appointment.objects.filter(
+            booked_online=True, status=Appointment.Status.BOOKED, start__gt=now, participants__person=person,
+            participants__status=Participant.Status.REGISTERED,
+        ).count()  # fmt: skip
+        if upcoming >= settings.ONLINE_BOOKINGS_PER_PERSON:
+            raise ValidationError({
+                NON_FIELD_ERRORS: [
+                    f"Vous avez déjà {upcoming} rendez-vous à venir pris en ligne : c'est le maximum. Pour en changer, "
+                    "utilisez le lien personnel reçu avec leur confirmation ; pour un autre besoin, appelez le service."
+                ]
+            })  # fmt: skip
+
+
 @transaction.atomic
 def appointment_confirm_hold(*, hold: Appointment, persons: Sequence[Person], now: dt.datetime | None = None) -> Appointment:
     """Turn a citizen's hold into a booking, if it has not expired (or been taken back meanwhile)."""
@@ -332,6 +373,7 @@ def appointment_confirm_hold(*, hold: Appointment, persons: Sequence[Person], no
         return hold  # the form was submitted twice: one appointment
     if hold.status != Appointment.Status.HELD or (hold.hold_expires_at and hold.hold_expires_at <= now):
         raise HoldExpired("Le créneau n'a été réservé pour vous que dix minutes : choisissez-en un autre.")
+    _check_online_bookings_of(persons, now)
     hold.status = Appointment.Status.BOOKED
     hold.hold_expires_at = None
     hold.save(update_fields=["status", "hold_expires_at", "updated_at"])

@@ -181,6 +181,10 @@ VISIO_PROVIDER = env.str("VISIO_PROVIDER", default="relais.appointments.visio.Ji
 VISIO_BASE_URL = env.str("VISIO_BASE_URL", default="https://meet.jit.si")
 REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=48)
 ONLINE_HOLD_MINUTES = env.int("ONLINE_HOLD_MINUTES", default=10)
+# Live online holds from one client address (a family or a France services point shares one), and
+# upcoming appointments one person may book online: an anonymous visitor cannot blank an agenda.
+ONLINE_HOLDS_PER_ADDRESS = env.int("ONLINE_HOLDS_PER_ADDRESS", default=4)
+ONLINE_BOOKINGS_PER_PERSON = env.int("ONLINE_BOOKINGS_PER_PERSON", default=3)
 BOOKING_HORIZON_DAYS = env.int("BOOKING_HORIZON_DAYS", default=190)
 
 # --- Requests (saisines) --------------------------------------------------------------------

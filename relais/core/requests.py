@@ -1,5 +1,7 @@
 """Small helpers about the HTTP request shared by the pages and the API."""
 
+import hashlib
+import hmac
 import ipaddress
 
 from django.conf import settings
@@ -27,3 +29,10 @@ def _valid_ip(value: str) -> str | None:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return None
+
+
+def client_key(request: HttpRequest) -> str:
+    """A stable pseudonym of the client's address (keyed hash): enough to count what one client
+    holds, without storing the address next to the data."""
+    address = client_ip(request) or "unknown"
+    return hmac.new(settings.SECRET_KEY.encode(), b"client\n" + address.encode(), hashlib.sha256).hexdigest()

@@ -37,15 +37,18 @@ from relais.appointments.services import (
     Actor,
     HoldExpired,
     SlotTaken,
+    TooManyHolds,
     appointment_cancel,
     appointment_confirm_hold,
     appointment_hold,
     appointment_move,
+    holds_release,
     session_register,
     session_unregister,
 )
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
+from relais.core.requests import client_key
 from relais.people.services import person_find_or_create_for_booking
 from relais.portal.communes import communes_sorted
 from relais.portal.forms import BookerForm, CancelForm, PlaceForm
@@ -143,8 +146,11 @@ def hold(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
         raise Http404("Créneau inconnu.") from None
     if timezone.is_naive(start):
         raise Http404("Créneau inconnu.")
+    # A visitor holds one slot at a time: choosing another gives the previous one back at once.
+    previous = request.session.get(SESSION_HOLDS, [])
+    holds_release(public_ids=previous)
     try:
-        held = appointment_hold(motive=motive, agenda=agenda, start=start)
+        held = appointment_hold(motive=motive, agenda=agenda, start=start, owner=client_key(request))
     except SlotTaken as taken:
         site = Site.objects.get(pk=site_id)
         context = {
@@ -156,7 +162,7 @@ def hold(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
             "previous_from": "",
         }
         return render(request, "portal/slots.html", context, status=409)
-    except (ValidationError, PermissionDenied) as error:
+    except (ValidationError, PermissionDenied, TooManyHolds) as error:
         site = Site.objects.get(pk=site_id)
         reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
         context = {
@@ -167,7 +173,7 @@ def hold(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
             "next_from": "",
             "previous_from": "",
         }
-        return render(request, "portal/slots.html", context, status=422)
+        return render(request, "portal/slots.html", context, status=429 if isinstance(error, TooManyHolds) else 422)
     request.session[SESSION_HOLDS] = [*request.session.get(SESSION_HOLDS, [])[-9:], str(held.public_id)]
     return redirect("portal:details", hold_id=held.public_id)
 

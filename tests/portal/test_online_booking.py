@@ -299,3 +299,58 @@ def test_the_confirmation_page_gives_the_personal_link_and_says_when_no_message_
     assert "ni adresse e-mail ni téléphone portable" in text and "Un message de confirmation vous est envoyé" not in text
     link = page.context["manage_path"]
     assert client.get(link).context["appointment"] == Appointment.objects.get(status="booked")
+
+
+def test_a_hold_off_the_slot_grid_is_refused_and_blanks_nothing(world, booking, client):
+    """09:07 would straddle the 09:00 and 09:30 slots: only the starts the agenda offers are held."""
+    slot = _first_slot(client, booking)
+    off_grid = slot.start + dt.timedelta(minutes=7)
+    response = client.post(
+        reverse("portal:hold", args=[booking.motive.public_id, booking.site.pk]),
+        {"start": off_grid.isoformat(), "agenda": slot.agenda_public_id},
+    )
+    assert response.status_code == 422
+    assert "ne fait pas partie des créneaux proposés" in html.unescape(response.content.decode())
+    assert not Appointment.objects.exists()
+    assert _first_slot(client, booking).start == slot.start  # still offered to everyone
+
+
+def test_choosing_another_slot_gives_the_previous_one_back(world, booking, client):
+    first, second = client.get(
+        reverse("portal:slots", args=[booking.motive.public_id, booking.site.pk]), {"du": booking.day.isoformat()}
+    ).context["days"][0][1][:2]
+    _hold(client, booking, first)
+    _hold(client, booking, second)
+    assert list(Appointment.objects.filter(status="held").values_list("start", flat=True)) == [second.start]
+
+
+def test_live_holds_are_capped_per_client_address(world, booking, settings):
+    """Fresh browsers (no session) from one address cannot hold more than the cap at once."""
+    from django.test import Client
+
+    settings.ONLINE_HOLDS_PER_ADDRESS = 3
+    slots = (
+        Client()
+        .get(reverse("portal:slots", args=[booking.motive.public_id, booking.site.pk]), {"du": booking.day.isoformat()})
+        .context["days"][0][1]
+    )
+    answers = [_hold(Client(), booking, slot).status_code for slot in slots[:4]]
+    assert answers == [302, 302, 302, 429]
+    assert Appointment.objects.filter(status="held").count() == 3
+    other_address = Client(REMOTE_ADDR="203.0.113.9")
+    assert _hold(other_address, booking, slots[4]).status_code == 302
+
+
+def test_one_person_books_only_a_few_upcoming_appointments_online(world, booking, client, settings):
+    settings.ONLINE_BOOKINGS_PER_PERSON = 2
+    slots = client.get(
+        reverse("portal:slots", args=[booking.motive.public_id, booking.site.pk]), {"du": booking.day.isoformat()}
+    ).context["days"][0][1]
+    for slot in slots[:2]:
+        response = _hold(client, booking, slot)
+        assert client.post(response["Location"], IDENTITY).status_code == 302
+    response = _hold(client, booking, slots[2])
+    refused = client.post(response["Location"], IDENTITY)
+    assert refused.status_code == 422
+    assert "Vous avez déjà 2 rendez-vous à venir pris en ligne" in html.unescape(refused.content.decode())
+    assert Appointment.objects.filter(status="booked").count() == 2
