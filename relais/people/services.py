@@ -14,6 +14,7 @@ from relais.people.models import (
     ContactPoint,
     Household,
     HouseholdMember,
+    MatchPair,
     Person,
     PersonOrganisation,
     ProposedContact,
@@ -30,7 +31,7 @@ from relais.people.normalization import (
     phone_to_e164,
     split_first_names,
 )
-from relais.people.policies import person_may_edit
+from relais.people.policies import person_may_edit, persons_visible
 from relais.people.search import person_index
 from relais.territory.models import Agent, Organisation
 from relais.territory.policies import AccessScope
@@ -255,10 +256,12 @@ def household_add_member(*, person: Person, member: Person, role: str, scope: Ac
 @transaction.atomic
 def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int, origin: str = "en ligne") -> Person:
     """For a citizen booking online: reuse the person only on a strong match (same birth name or usage
-    name, first name and birth date, and the same e-mail or phone), else create one. Nothing about an
-    existing person is ever shown to the booker; doubtful cases become a new record that the merge
-    review (people linkage) will offer to combine. On a match, contact details the record lacks are
-    only proposed (`origin` says where from) until an agent confirms them."""
+    name, first name and birth date, and the same e-mail or phone) among the persons the organisation
+    already knows, else create one. A form anyone can fill in must not hand a file kept by another
+    organisation to this one: a strong match elsewhere gives a new record and a pending duplicate
+    pair for a reviewer. Nothing about an existing person is ever shown to the booker. On a match,
+    contact details the record lacks are only proposed (`origin` says where from) until an agent
+    confirms them."""
     data = person_data_clean(data)
     names = {normalize_name(data.birth_name), normalize_name(data.usage_name)} - {""}
     first = name_tokens(data.first_names)[:1]
@@ -268,14 +271,27 @@ def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int,
     )
     if first:
         candidates = candidates.filter(search_names__contains=f" {first[0]} ")
-    match = candidates.filter(contact_points__value__in=contacts).distinct().first() if contacts and data.birth_date else None
+    strong = (
+        candidates.filter(merged_into__isnull=True, contact_points__value__in=contacts).distinct()
+        if contacts and data.birth_date
+        else Person.objects.none()
+    )
+    organisation = AccessScope(label=origin, organisation_ids=frozenset({organisation_id}))
+    match = persons_visible(organisation, strong).first()
     if match is None:
+        elsewhere = list(strong[:5])
         match = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
         person_search_fields(match)
         match.full_clean(exclude=["organisations"])
         match.save()
         _set_contact_points(match, phones=data.phones, emails=data.emails)
         person_index([match])
+        pending_duplicate_pairs(
+            match,
+            elsewhere,
+            code="online_form",
+            message=f"même identité et même coordonnée, saisies en ligne ({origin}) : à vérifier",
+        )
     else:
         # Knowing a name, a birth date and one contact point is no proof of being the person: new
         # contact details wait for an agent (the request or booking uses them for its own messages).
@@ -288,6 +304,24 @@ def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int,
                     )
     person_link_organisation(person=match, organisation_id=organisation_id)
     return match
+
+
+def pending_duplicate_pairs(person: Person, others: list[Person], *, code: str, message: str) -> None:
+    """Queue `person` with each of `others` for a duplicate reviewer, saying why (never merged by itself)."""
+    finding = {"code": code, "severity": "doubt", "message": message}
+    MatchPair.objects.bulk_create(
+        [
+            MatchPair(
+                person_a_id=min(person.pk, other.pk),
+                person_b_id=max(person.pk, other.pk),
+                probability=0.5,
+                explanation={"findings": [finding], "comparisons": []},
+            )
+            for other in others
+            if other.pk != person.pk
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic

@@ -449,8 +449,8 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
     """The person an e-mail to `service` comes from, looked up only among the persons the service's
     organisations already know: an address is no proof of identity, so a match elsewhere never widens
     who may read that file. It gives a new record, and a pending pair for a duplicate reviewer."""
-    from relais.people.models import MatchPair
     from relais.people.policies import persons_visible
+    from relais.people.services import pending_duplicate_pairs
 
     organisation_ids = frozenset(service.organisations.values_list("pk", flat=True))
     by_address = Person.objects.filter(
@@ -469,24 +469,10 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
     person.save()
     ContactPoint.objects.create(person=person, kind=ContactPoint.Kind.EMAIL, value=sender)
     person_index([person])
-    if elsewhere:
-        finding = {
-            "code": "inbound_email",
-            "severity": "doubt",
-            "message": f"même adresse e-mail, d'un courriel reçu par {service.name} : même personne ? à vérifier",
-        }
-        MatchPair.objects.bulk_create(
-            [
-                MatchPair(
-                    person_a_id=min(person.pk, other.pk),
-                    person_b_id=max(person.pk, other.pk),
-                    probability=0.5,
-                    explanation={"findings": [finding], "comparisons": []},
-                )
-                for other in elsewhere
-            ],
-            ignore_conflicts=True,
-        )
+    pending_duplicate_pairs(
+        person, elsewhere, code="inbound_email",
+        message=f"même adresse e-mail, d'un courriel reçu par {service.name} : même personne ? à vérifier",
+    )  # fmt: skip
     return person
 
 

@@ -88,3 +88,37 @@ def test_an_online_booking_leaves_the_persons_contacts_alone(world, booking, per
     assert Appointment.objects.get().persons.get() == person92
     assert set(person92.contact_points.values_list("value", flat=True)) == {"+33612345678", "elodie.martin@example.fr"}
     assert [p.value for p in person92.proposed_contacts.all()] == ["+33611223344"]
+
+
+def test_an_online_booking_never_brings_another_organisations_file_into_reach(world, booking, client):
+    """Léa is known to the 78 only. Someone books at a 92 agenda with her name, birth date and phone:
+    the 92 gets a record of its own (and a pair for a reviewer), never the 78's file."""
+    from relais.people.models import MatchPair, Person
+    from relais.people.policies import persons_visible
+    from tests.people.factories import PersonFactory
+
+    known = PersonFactory(
+        birth_name="Durand", first_names="Léa", birth_date=dt.date(1990, 2, 3), organisations=[world.org78],
+        phones=["+33611223344"], emails=["lea.durand@example.fr"],
+    )  # fmt: skip
+    response = _hold(client, booking, _first_slot(client, booking))
+    assert client.post(response["Location"], IDENTITY).status_code == 302
+    booked = Appointment.objects.get(status="booked").participants.get().person
+    assert booked != known
+    assert list(known.organisations.values_list("code", flat=True)) == ["78"]
+    assert not persons_visible(agent_access_scope(world.agent92)).filter(pk=known.pk).exists()
+    pair = MatchPair.objects.get()
+    assert {pair.person_a, pair.person_b} == {known, booked}
+    assert Person.objects.count() == 2
+
+
+def test_an_online_request_to_the_92_does_not_reuse_a_file_only_the_78_keeps(world, procedure, person78, client):
+    person78.birth_date = dt.date(1985, 6, 1)
+    person78.save()
+    person78.contact_points.create(kind="phone", value="+33699887766")
+    item = _file_request(
+        client, procedure,
+        {"birth_name": "N'Diaye", "first_names": "Moussa", "birth_date": "01/06/1985", "phone": "06 99 88 77 66", "consent": "on"},
+    )  # fmt: skip
+    assert item.person != person78
+    assert not person78.organisations.filter(code="92").exists()
