@@ -26,6 +26,22 @@ hypothesis_settings.load_profile("relais")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate limits and throttles start afresh in each test. The cache is a database table: a test
+    in a rolled-back transaction leaves nothing behind, a committing one (transactional_db) clears
+    it before and after. A test without the database cannot count anything there."""
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    from django.core.cache import cache
+
+    request.getfixturevalue("transactional_db")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -33,9 +49,6 @@ def _fast_and_isolated(settings, tmp_path):
     settings.SMS_BACKEND = "relais.notifications.sms.FileSmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
     settings.ACCESS_LOG_ANCHOR_FILE = str(tmp_path / "access-log-anchors.log")
-    from django.core.cache import cache
-
-    cache.clear()  # rate limits and throttles start afresh in each test
 
 
 @dataclass

@@ -29,7 +29,8 @@ def test_password_reset_mail_is_delivered_by_the_worker_over_smtp_and_the_link_w
         {"new_password1": "Une-phrase-de-passe-2026", "new_password2": "Une-phrase-de-passe-2026"},
     )
     assert done.status_code == 302
-    assert client.login(email="agent92@hauts-de-seine.fr", password="Une-phrase-de-passe-2026")
+    login = client.post(reverse("login"), {"username": "agent92@hauts-de-seine.fr", "password": "Une-phrase-de-passe-2026"})
+    assert login.status_code == 302 and login["Location"] == reverse("exchanges:my_day")
 
 
 def test_unknown_address_sends_nothing_and_says_the_same(transactional_db, world, client, smtp_server, run_worker):
