@@ -148,7 +148,8 @@ AXES_HANDLER = "relais.territory.throttling.LoginLockoutHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: LoginLockoutHandler relies on it
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_CLIENT_IP_CALLABLE = "relais.territory.throttling.login_client_ip"
 AXES_USERNAME_CALLABLE = "relais.territory.throttling.login_username"
 AXES_LOCKOUT_CALLABLE = "relais.territory.throttling.lockout_response"
