@@ -141,7 +141,7 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 # An account is locked after AXES_FAILURE_LIMIT failed logins within AXES_COOLOFF_MINUTES,
 # whatever the address; an address after LOGIN_ADDRESS_FAILURE_LIMIT failures, whatever the
 # accounts. Each failure during a lockout starts the cool-off again. An administrator unlocks
-# from the admin ("Tentatives d'accès", delete the line) or with `relais axes_reset_username …`
+# from the admin ("Tentatives de connexion", delete the line) or with `relais axes_reset_username …`
 # / `relais axes_reset_ip …`.
 AXES_ENABLED = True
 AXES_HANDLER = "relais.territory.throttling.LoginLockoutHandler"

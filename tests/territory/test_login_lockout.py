@@ -92,6 +92,7 @@ def test_an_administrator_unlocks_an_account_from_the_admin(world, password, set
     _lock_out_agent92(settings)
     admin = Client()
     admin.force_login(Agent.objects.create_superuser(email="admin@example.fr", password="x", first_name="A", last_name="B"))
+    assert "Tentatives de connexion" in admin.get("/admin/").content.decode()
     listing = admin.get("/admin/axes/accessattempt/")
     assert listing.status_code == 200 and "agent92@hauts-de-seine.fr" in listing.content.decode()
 
