@@ -27,15 +27,20 @@ hypothesis_settings.load_profile("relais")
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
-    """Rate limits and throttles start afresh in each test. The cache is a database table: a test
+    """Rate limits and throttles start afresh in each test. In the database (the default), a test
     in a rolled-back transaction leaves nothing behind, a committing one (transactional_db) clears
-    it before and after. A test without the database cannot count anything there."""
-    if "transactional_db" not in request.fixturenames:
+    the table before and after, and a test without the database cannot count anything there.
+    Redis (REDIS_URL set) is cleared around every test."""
+    from django.core.cache import cache, caches
+
+    from relais.core.cache import DatabaseCache
+
+    in_database = isinstance(caches["default"], DatabaseCache)
+    if in_database and "transactional_db" not in request.fixturenames:
         yield
         return
-    from django.core.cache import cache
-
-    request.getfixturevalue("transactional_db")
+    if in_database:
+        request.getfixturevalue("transactional_db")
     cache.clear()
     yield
     cache.clear()
