@@ -26,6 +26,27 @@ hypothesis_settings.load_profile("relais")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate limits and throttles start afresh in each test. In the database (the default), a test
+    in a rolled-back transaction leaves nothing behind, a committing one (transactional_db) clears
+    the table before and after, and a test without the database cannot count anything there.
+    Redis (REDIS_URL set) is cleared around every test."""
+    from django.core.cache import cache, caches
+
+    from relais.core.cache import DatabaseCache
+
+    in_database = isinstance(caches["default"], DatabaseCache)
+    if in_database and "transactional_db" not in request.fixturenames:
+        yield
+        return
+    if in_database:
+        request.getfixturevalue("transactional_db")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -33,9 +54,6 @@ def _fast_and_isolated(settings, tmp_path):
     settings.SMS_BACKEND = "relais.notifications.sms.FileSmsBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.log")
     settings.ACCESS_LOG_ANCHOR_FILE = str(tmp_path / "access-log-anchors.log")
-    from django.core.cache import cache
-
-    cache.clear()  # rate limits and throttles start afresh in each test
 
 
 @dataclass

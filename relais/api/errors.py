@@ -15,4 +15,15 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(detail="Ressource introuvable.")
+    elif isinstance(exc, exceptions.Throttled):
+        wait = exc.wait  # already rounded up to whole seconds; kept for the Retry-After header
+        exc = exceptions.Throttled(detail=_throttled_detail(wait))
+        exc.wait = wait
     return drf_exception_handler(exc, context)
+
+
+def _throttled_detail(wait: float | None) -> str:
+    if wait is None:
+        return "Trop de requêtes : réessayez plus tard."
+    seconds = max(1, int(wait))
+    return f"Trop de requêtes : réessayez dans {seconds} seconde{'s' if seconds > 1 else ''}."

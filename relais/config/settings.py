@@ -4,6 +4,7 @@ The defaults run the demo on SQLite with e-mails printed to the console. Product
 DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and EMAIL_URL (see README.md, "Configuration").
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "relais.core.middleware.StatementTimeoutMiddleware",
     "relais.core.headers.PrivateResponseHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a refused login into the lockout page
 ]
 
 ROOT_URLCONF = "relais.config.urls"
@@ -131,6 +134,36 @@ LOGIN_REDIRECT_URL = "exchanges:my_day"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
+# Axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# --- Login lockout and password reset (relais/territory/throttling.py) ----------------------
+# An account is locked after AXES_FAILURE_LIMIT failed logins within AXES_COOLOFF_MINUTES,
+# whatever the address; an address after LOGIN_ADDRESS_FAILURE_LIMIT failures, whatever the
+# accounts. Each failure during a lockout starts the cool-off again. An administrator unlocks
+# from the admin ("Tentatives de connexion", delete the line) or with `relais axes_reset_username …`
+# / `relais axes_reset_ip …`.
+AXES_ENABLED = True
+AXES_HANDLER = "relais.territory.throttling.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: LoginLockoutHandler relies on it
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "relais.territory.throttling.login_client_ip"
+AXES_USERNAME_CALLABLE = "relais.territory.throttling.login_username"
+AXES_LOCKOUT_CALLABLE = "relais.territory.throttling.lockout_response"
+AXES_COOLOFF_MESSAGE = "Connexion bloquée après trop de tentatives échouées : réessayez plus tard."
+AXES_PERMALOCK_MESSAGE = "Connexion bloquée après trop de tentatives échouées : demandez à un administrateur de la débloquer."
+# Successful logins are not copied into axes' own log: the access log already records what agents
+# do, and this table would keep every address and browser forever.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every command; failures and lockouts are still logged
+# Reset links: at most this many per hour for one e-mail address, and from one client address.
+# The page answers the same either way, and a refused request sends nothing.
+PASSWORD_RESET_MAX_PER_ACCOUNT = env.int("PASSWORD_RESET_MAX_PER_ACCOUNT", default=3)
+PASSWORD_RESET_MAX_PER_CLIENT = env.int("PASSWORD_RESET_MAX_PER_CLIENT", default=20)
+
 # --- Locale ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
@@ -138,6 +171,22 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 PHONENUMBER_DEFAULT_REGION = "FR"
+
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every worker and server: rate limits and API throttles count there. The database by
+# default (its table is created by `migrate`); Redis when REDIS_URL is set (redis://host:6379/0).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "relais.core.cache.DatabaseCache",
+            "LOCATION": "relais_cache",  # relais.core.cache.CACHE_TABLE
+            # Django's default (300 entries) would cull live rate-limit counts under a busy hour.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -239,8 +288,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "relais.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"api_token": env.str("API_THROTTLE_RATE", default="6000/hour")},
-    "DEFAULT_THROTTLE_CLASSES": ["relais.api.throttling.ApiTokenThrottle"],
+    # Per integration token, and per agent using the API from their browser session.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("API_THROTTLE_RATE", default="6000/hour"),
+        "api_agent": env.str("API_AGENT_THROTTLE_RATE", default="1200/hour"),
+    },
+    "DEFAULT_THROTTLE_CLASSES": ["relais.api.throttling.ApiTokenThrottle", "relais.api.throttling.AgentSessionThrottle"],
     "EXCEPTION_HANDLER": "relais.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

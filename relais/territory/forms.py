@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
 from relais.notifications.services import message_queue_email
+from relais.territory.throttling import password_reset_throttled
 
 
 class AgentAuthenticationForm(AuthenticationForm):
@@ -16,9 +17,15 @@ class AgentAuthenticationForm(AuthenticationForm):
 
 
 class AgentPasswordResetForm(PasswordResetForm):
-    """Same as Django's, but the e-mail goes through the recorded, retried outgoing queue."""
+    """Same as Django's, but throttled, and the e-mail goes through the recorded, retried outgoing queue."""
 
     email = forms.EmailField(label="Adresse e-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def save(self, *args, request=None, **kwargs):  # type: ignore[no-untyped-def,override]
+        # A throttled request sends nothing, and the view still shows the usual neutral answer.
+        if request is not None and password_reset_throttled(request, self.cleaned_data["email"]):
+            return
+        super().save(*args, request=request, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):  # type: ignore[no-untyped-def,override]
         subject = "Relais — choisir un nouveau mot de passe"

@@ -208,3 +208,21 @@ def test_a_rotated_token_answers_to_its_new_secret_only(world, person92):
     assert client.get("/api/v1/persons/").status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Token {new}")
     assert client.get("/api/v1/persons/").status_code == 200
+
+
+def test_an_agent_session_is_throttled_on_the_api_with_a_french_answer(world, monkeypatch, settings):
+    from relais.api.throttling import AgentSessionThrottle
+
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_agent"] == "1200/hour"
+    monkeypatch.setattr(AgentSessionThrottle, "rate", "3/hour", raising=False)  # DRF reads the rates once, at import
+    client = APIClient()
+    client.force_login(world.agent78)
+    assert [client.get("/api/v1/persons/").status_code for _ in range(3)] == [200, 200, 200]
+
+    refused = client.get("/api/v1/persons/")
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.json()["detail"].startswith("Trop de requêtes : réessayez dans ")
+    colleague = APIClient()  # counted per agent
+    colleague.force_login(world.agent92)
+    assert colleague.get("/api/v1/persons/").status_code == 200

@@ -35,7 +35,7 @@ def test_behind_proxies_the_address_is_taken_from_the_right(settings, hops, forw
     assert client_ip(_request(forwarded=forwarded)) == expected
 
 
-def test_a_spoofed_header_does_not_escape_the_portals_rate_limit(settings, client):
+def test_a_spoofed_header_does_not_escape_the_portals_rate_limit(db, settings, client):
     from relais.core.ratelimit import rate_limited
 
     settings.TRUSTED_PROXY_COUNT = 1
