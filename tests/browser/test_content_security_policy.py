@@ -132,3 +132,21 @@ def test_the_browser_enforces_the_policy(page, console, world):
     assert page.evaluate("window.inlineRan") is None
     assert any("CSP violation: style-src-attr" in message for message in console)
     assert any("CSP violation: script-src-elem" in message for message in console)
+
+
+def test_htmx_keeps_no_copy_of_the_pages_in_the_browser(page, console, world, person92):
+    """Pages are sent no-store; htmx's history cache would keep them in sessionStorage anyway (after a
+    logout, the back button would show them): it is off, and going back reloads from the server."""
+    login(page, "agent92@hauts-de-seine.fr")
+    page.goto("/usagers/")
+    page.get_by_label("Nom, prénom, commune, téléphone, e-mail ou date de naissance").fill("06 12 34")
+    person = page.locator("#search-results").get_by_role("link", name="MARTIN-DUPONT Élodie (née Lefèvre)")
+    person.wait_for()
+    page.wait_for_url(re.compile(r"q=06"))  # htmx pushed the search into the history
+    person.click()
+    page.get_by_role("heading", name="MARTIN-DUPONT Élodie (née Lefèvre)", level=1).wait_for()
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+    page.go_back()
+    page.locator("#search-results").get_by_role("link", name="MARTIN-DUPONT Élodie (née Lefèvre)").wait_for()
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+    assert console == []
