@@ -45,6 +45,9 @@ from relais.territory.policies import AccessScope, agent_access_scope
 
 DAY_START, DAY_END = 8, 19  # hours shown on the grid
 ROW_MINUTES = 15
+# The grid places cells with classes (cal-row-N, cal-span-N in relais.css, no style attribute under the
+# Content-Security-Policy): a block spans at most a day's rows.
+MAX_SPAN = 24 * 60 // ROW_MINUTES
 
 
 def _day_param(request: HttpRequest) -> dt.date:
@@ -105,7 +108,7 @@ def calendar(request: AgentRequest) -> HttpResponse:
         for appointment in items:
             local_start, local_end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
             row = max(1, (local_start.hour - DAY_START) * 60 // ROW_MINUTES + local_start.minute // ROW_MINUTES + 1)
-            span = max(1, int((local_end - local_start).total_seconds() // 60) // ROW_MINUTES)
+            span = min(MAX_SPAN, max(1, int((local_end - local_start).total_seconds() // 60) // ROW_MINUTES))
             blocks.append({"appointment": appointment, "row": row, "span": span})
         columns.append({"day": column_day, "appointments": items, "blocks": blocks, "column": index + 2})
     context = {
@@ -114,7 +117,7 @@ def calendar(request: AgentRequest) -> HttpResponse:
         "sites": Site.objects.filter(organisation_id__in=scope.organisation_ids, is_active=True).order_by("name"),
         "services": Service.objects.filter(pk__in=scope.member_service_ids).order_by("name"),
         "previous": first - dt.timedelta(days=1 if view == "day" else 7), "next": first + dt.timedelta(days=1 if view == "day" else 7),
-        "hours": [(f"{h:02d}:00", 2 + i * 60 // ROW_MINUTES) for i, h in enumerate(range(DAY_START, DAY_END))], "grid_rows": (DAY_END - DAY_START) * 60 // ROW_MINUTES,
+        "hours": [(f"{h:02d}:00", 2 + i * 60 // ROW_MINUTES) for i, h in enumerate(range(DAY_START, DAY_END))],
         "query": _query_without(request, "date"), "scope": scope,
     }  # fmt: skip
     template = "appointments/includes/calendar_body.html" if request.htmx else "appointments/calendar.html"

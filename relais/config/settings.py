@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "relais.core.middleware.RequestBodyLimitMiddleware",  # first: nothing may read the body before it
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (below, "Security")
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -258,6 +259,21 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): only Relais' own scripts, styles, fonts and images; no inline
+# script, style attribute or event handler, no eval, no framing, forms posting only to Relais. A visio
+# opens the partner's tool in its own window (a link), so no frame-src. CSP_REPORT_ONLY=true sends it
+# as Content-Security-Policy-Report-Only instead (browsers report violations, block nothing): for a
+# rollout. No view relaxes it, not even the API console (relais/api/urls.py); docs/security.md.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"], "connect-src": ["'self'"], "frame-ancestors": ["'none'"], "form-action": ["'self'"],
+        "base-uri": ["'self'"], "object-src": ["'none'"],
+    }
+}  # fmt: skip
+_CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+CONTENT_SECURITY_POLICY = None if _CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if _CSP_REPORT_ONLY else None
 # The client address (access log, the portal's rate limits). Behind N reverse proxies, each appends
 # the address it saw to X-Forwarded-For: only the N rightmost entries are theirs, the rest the
 # client may have written. 0: no proxy, REMOTE_ADDR is the client (relais/core/requests.py).
@@ -307,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from validator.swagger.io (a third party; the Content-Security-Policy refuses it anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choices are listed with each field; the generated "* `value` - label" lines repeat them in English style.

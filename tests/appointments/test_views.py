@@ -78,10 +78,14 @@ def test_calendar_week_grid_and_table_show_the_agenda(world, booking, person92):
     shown = [a for column in response.context["columns"] for a in column["appointments"]]
     assert shown == [appointment]
     assert "MARTIN-DUPONT Élodie" in response.content.decode()
+    # Placed by classes, not style attributes (Content-Security-Policy): Tuesday's column, 9:00 is the
+    # 5th quarter-hour row below the day names, 30 minutes span two rows.
+    assert "calendar-grid__item--booked cal-col-3 cal-row-6 cal-span-2" in response.content.decode()
+    assert 'class="calendar-grid" ' in response.content.decode()
     day = client.get(
         reverse("appointments:calendar"), {"agenda": booking.agenda.public_id, "date": booking.day.isoformat(), "vue": "jour"}
     )
-    assert len(day.context["columns"]) == 1
+    assert len(day.context["columns"]) == 1 and 'class="calendar-grid calendar-grid--day"' in day.content.decode()
 
 
 def test_agents_of_another_departement_do_not_see_the_calendar(world, booking, person92):
