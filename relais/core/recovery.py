@@ -26,7 +26,7 @@ from relais.core.processes import process_is_gone, process_is_here
 
 logger = logging.getLogger(__name__)
 
-# Functions `(now) -> list` that re-enqueue an app's work left without a live task, and what that
+# Functions `(now, restarting_worker_id) -> list` that re-enqueue an app's work left without a live task, and what that
 # work is called in the logs and `relais recover-tasks`.
 SWEEPS: dict[str, str] = {"relais.notifications.services.messages_requeue_stranded": "messages non envoyés"}
 
@@ -39,13 +39,24 @@ def task_lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
 
 
+def worker_is_gone(worker_id: str, *, restarting_worker_id: str = "") -> bool | None:
+    """True when the worker ("host:pid") is known to be gone, False when it is known to run, None
+    when that cannot be told from here (another machine's, or no id)."""
+    if not worker_id:
+        return None
+    if worker_id == restarting_worker_id:
+        return True  # a worker starting runs nothing yet: work under its id is its previous life's
+    if process_is_here(worker_id):
+        return process_is_gone(worker_id)
+    return None
+
+
 def task_is_stale(task: DBTaskResult, *, now: dt.datetime, restarting_worker_id: str = "") -> bool:
-    """Whether a RUNNING task's worker is gone (see the module's docstring)."""
-    worker = task.worker_ids[-1] if task.worker_ids else ""
-    if worker and worker == restarting_worker_id:
-        return True  # a worker starting runs nothing yet: that task is its previous life's
-    if worker and process_is_here(worker):
-        return process_is_gone(worker)  # checked, so a long task of a live worker is left alone
+    """Whether a RUNNING task was abandoned: its worker is gone, or cannot be checked and the task
+    has run longer than the lease. A long task of a live worker of this machine is left alone."""
+    gone = worker_is_gone(task.worker_ids[-1] if task.worker_ids else "", restarting_worker_id=restarting_worker_id)
+    if gone is not None:
+        return gone
     return task.started_at is None or task.started_at < now - task_lease()
 
 
@@ -83,5 +94,5 @@ def recover_stranded_work(*, now: dt.datetime | None = None, restarting_worker_i
     now = now or timezone.now()
     recovery = Recovery(tasks=tasks_recover_stale(now=now, restarting_worker_id=restarting_worker_id))
     for path, label in SWEEPS.items():
-        recovery.requeued[label] = import_string(path)(now=now)
+        recovery.requeued[label] = import_string(path)(now=now, restarting_worker_id=restarting_worker_id)
     return recovery

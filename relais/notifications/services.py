@@ -2,9 +2,11 @@
 
 Each message is one row. Sending is three short steps: claim the row (a transaction of its own that
 marks it "sending"), send with no transaction open, record the outcome. A task run twice never sends
-twice; a worker killed mid-send leaves a claim that expires after TASK_LEASE_SECONDS, and the
-message is sent again (at least once; the provider sees the same idempotency key). A `dedupe_key`
-makes queuing itself idempotent (one reminder per appointment and channel). An SMS that keeps failing falls back to the e-mail recorded with it.
+twice; a worker killed mid-send leaves a claim that expires when its process is found gone, or
+after TASK_LEASE_SECONDS, and the message is sent again: at least once, with the same idempotency
+key (Message-ID, SMS reference) so a duplicate can be recognised. A `dedupe_key` makes queuing
+itself idempotent (one reminder per appointment and channel). An SMS that keeps failing falls back
+to the e-mail recorded with it.
 """
 
 from __future__ import annotations
@@ -175,34 +177,47 @@ def _max_attempts(message: OutgoingMessage) -> int:
     return settings.SMS_MAX_ATTEMPTS if message.channel == OutgoingMessage.Channel.SMS else settings.TASK_MAX_ATTEMPTS
 
 
+def _claim_expired(message: OutgoingMessage, *, now: dt.datetime, restarting_worker_id: str = "") -> bool:
+    """Whether a "sending" message's attempt died with its worker: that process is gone, or the
+    lease has run out without an outcome (a worker elsewhere, or one that hangs)."""
+    from relais.core.recovery import worker_is_gone
+
+    if worker_is_gone(message.claimed_by, restarting_worker_id=restarting_worker_id):
+        return True
+    return message.claimed_at is None or message.claimed_at < now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+
 def message_claim(*, message_id: int, now: dt.datetime | None = None) -> OutgoingMessage | None:
-    """Take the message for one attempt, in a short transaction of its own: marked "sending", its
-    attempt counted. None when there is nothing to send: already sent or failed, or being sent by a
-    worker whose lease (TASK_LEASE_SECONDS) is still running. A claim never recorded (its worker
-    died) expires with the lease and the message is taken again: delivery is at least once."""
+    """Take the message for one attempt, in a short transaction of its own: marked "sending" by this
+    process, its attempt counted. None when there is nothing to send: already sent or failed, or
+    being sent by a live worker. An attempt whose worker died is taken again (see _claim_expired):
+    delivery is at least once."""
+    from relais.core.processes import this_process
+
     now = now or timezone.now()
-    lease_start = now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    claimable = Q(status__in=[OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.RETRYING]) | Q(
-        status=OutgoingMessage.Status.SENDING, claimed_at__lt=lease_start
-    )
+    pending = [OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.RETRYING, OutgoingMessage.Status.SENDING]
     with transaction.atomic():
         # skip_locked: a row another worker is claiming right now is theirs.
-        message = OutgoingMessage.objects.select_for_update(skip_locked=True).filter(claimable, pk=message_id).first()
+        message = OutgoingMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id, status__in=pending).first()
         if message is None:
             return None
-        if message.status == OutgoingMessage.Status.SENDING and message.attempts >= _max_attempts(message):
-            # Every attempt died with its worker: stop rather than let one message stop workers forever.
-            logger.warning("Message %s : chaque essai d'envoi a été interrompu, abandon", message.pk)
-            message.status = OutgoingMessage.Status.FAILED
-            message.provider_response = "Envoi interrompu à chaque essai (le processus d'envoi s'est arrêté)."
-            message.save(update_fields=["status", "provider_response"])
-            if message.fallback:
-                _queue_fallback(message)
-            return None
+        if message.status == OutgoingMessage.Status.SENDING:
+            if not _claim_expired(message, now=now):
+                return None
+            if message.attempts >= _max_attempts(message):
+                # Every attempt died with its worker: stop rather than let one message stop workers forever.
+                logger.warning("Message %s : chaque essai d'envoi a été interrompu, abandon", message.pk)
+                message.status = OutgoingMessage.Status.FAILED
+                message.provider_response = "Envoi interrompu à chaque essai (le processus d'envoi s'est arrêté)."
+                message.save(update_fields=["status", "provider_response"])
+                if message.fallback:
+                    _queue_fallback(message)
+                return None
         message.status = OutgoingMessage.Status.SENDING
         message.attempts += 1
         message.claimed_at = now
-        message.save(update_fields=["status", "attempts", "claimed_at"])
+        message.claimed_by = this_process()[-100:]
+        message.save(update_fields=["status", "attempts", "claimed_at", "claimed_by"])
     return message
 
 
@@ -254,26 +269,34 @@ def _record_failure(attempt: OutgoingMessage, error: str) -> OutgoingMessage:
     return message
 
 
-def messages_requeue_stranded(*, now: dt.datetime | None = None) -> list[int]:
+def messages_requeue_stranded(*, now: dt.datetime | None = None, restarting_worker_id: str = "") -> list[int]:
     """Enqueue again the messages left unsent with no live task: a worker killed while sending, or a
-    process that died between saving a message and enqueuing its task. A lease's wait first, so a
-    message just queued or being sent is left to its own task. Returns their ids."""
+    process that died between saving a message and enqueuing its task. A message just queued, or
+    being sent by a live worker, is left to its own task. Returns their ids."""
     from relais.core.recovery import task_is_stale
     from relais.notifications.tasks import send_message
 
     now = now or timezone.now()
     lease_start = now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
-    in_progress = [OutgoingMessage.Status.RETRYING, OutgoingMessage.Status.SENDING]
-    stranded = OutgoingMessage.objects.filter(
-        Q(status=OutgoingMessage.Status.QUEUED, created_at__lt=lease_start)
-        | Q(status__in=in_progress, claimed_at__lt=lease_start)
-        | Q(status__in=in_progress, claimed_at__isnull=True, created_at__lt=lease_start)
-    ).values_list("pk", flat=True)
+    candidates = OutgoingMessage.objects.filter(
+        Q(status=OutgoingMessage.Status.SENDING)
+        | Q(status=OutgoingMessage.Status.QUEUED, created_at__lt=lease_start)
+        | (
+            Q(status=OutgoingMessage.Status.RETRYING)
+            & (Q(claimed_at__lt=lease_start) | Q(claimed_at__isnull=True, created_at__lt=lease_start))
+        )
+    ).only("status", "claimed_at", "claimed_by")
+    stranded = [
+        message.pk
+        for message in candidates
+        if message.status != OutgoingMessage.Status.SENDING
+        or _claim_expired(message, now=now, restarting_worker_id=restarting_worker_id)
+    ]
     waiting = set()  # messages a task will still send: ready (maybe later), or running in a live worker
     for task in DBTaskResult.objects.filter(
         task_path=send_message.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
     ).only("status", "args_kwargs", "worker_ids", "started_at"):
-        if task.status == TaskResultStatus.READY or not task_is_stale(task, now=now):
+        if task.status == TaskResultStatus.READY or not task_is_stale(task, now=now, restarting_worker_id=restarting_worker_id):
             waiting.update(task.args_kwargs["args"][:1])
     requeued = [pk for pk in stranded if pk not in waiting]
     for pk in requeued:
