@@ -26,8 +26,8 @@ from relais.core.processes import process_is_gone, process_is_here
 
 logger = logging.getLogger(__name__)
 
-# Functions `(now, restarting_worker_id) -> list` that re-enqueue an app's work left without a live task, and what that
-# work is called in the logs and `relais recover-tasks`.
+# Functions `(now, restarting_worker_id) -> list` that re-enqueue an app's work left without a live
+# task, and what that work is called in the logs and `relais recover-tasks`.
 SWEEPS: dict[str, str] = {"relais.notifications.services.messages_requeue_stranded": "messages non envoyés"}
 
 

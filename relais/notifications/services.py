@@ -26,6 +26,8 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from relais.core.processes import this_process
+from relais.core.recovery import task_is_stale, worker_is_gone
 from relais.notifications.models import OutgoingMessage
 from relais.notifications.sms import sms_backend
 
@@ -180,8 +182,6 @@ def _max_attempts(message: OutgoingMessage) -> int:
 def _claim_expired(message: OutgoingMessage, *, now: dt.datetime, restarting_worker_id: str = "") -> bool:
     """Whether a "sending" message's attempt died with its worker: that process is gone, or the
     lease has run out without an outcome (a worker elsewhere, or one that hangs)."""
-    from relais.core.recovery import worker_is_gone
-
     if worker_is_gone(message.claimed_by, restarting_worker_id=restarting_worker_id):
         return True
     return message.claimed_at is None or message.claimed_at < now - dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
@@ -192,8 +192,6 @@ def message_claim(*, message_id: int, now: dt.datetime | None = None) -> Outgoin
     process, its attempt counted. None when there is nothing to send: already sent or failed, or
     being sent by a live worker. An attempt whose worker died is taken again (see _claim_expired):
     delivery is at least once."""
-    from relais.core.processes import this_process
-
     now = now or timezone.now()
     pending = [OutgoingMessage.Status.QUEUED, OutgoingMessage.Status.RETRYING, OutgoingMessage.Status.SENDING]
     with transaction.atomic():
@@ -273,7 +271,6 @@ def messages_requeue_stranded(*, now: dt.datetime | None = None, restarting_work
     """Enqueue again the messages left unsent with no live task: a worker killed while sending, or a
     process that died between saving a message and enqueuing its task. A message just queued, or
     being sent by a live worker, is left to its own task. Returns their ids."""
-    from relais.core.recovery import task_is_stale
     from relais.notifications.tasks import send_message
 
     now = now or timezone.now()
