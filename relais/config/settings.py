@@ -247,6 +247,10 @@ REQUESTS_IMAP_URL = env.str("REQUESTS_IMAP_URL", default="")
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=6)
+# A message taken for sending and not recorded sent or failed within this time is sent again (its
+# worker died); a task still "running" that long on another machine is taken for abandoned. Keep it
+# well above EMAIL_TIMEOUT and SMS_TIMEOUT, or a slow send could be made twice.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=300)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,6 +27,8 @@ class Periodic:
 
 
 SCHEDULE: list[Periodic] = [
+    # Tasks left running by a killed worker, and the messages they were sending (core/recovery.py).
+    Periodic("relais.core.tasks.recover_stranded_tasks", dt.timedelta(minutes=5)),
     Periodic("relais.privacy.tasks.seal_access_log", dt.timedelta(minutes=5)),
     Periodic("relais.privacy.tasks.purge_access_log", dt.timedelta(days=1)),
     Periodic("relais.privacy.tasks.email_access_log_head", dt.timedelta(days=1)),

@@ -12,6 +12,7 @@ class OutgoingMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "En attente"
+        SENDING = "sending", "Envoi en cours"
         SENT = "sent", "Envoyé"
         RETRYING = "retrying", "Nouvel essai prévu"
         FAILED = "failed", "Échec"
@@ -33,6 +34,11 @@ class OutgoingMessage(models.Model):
     request = models.ForeignKey("requests.Request", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField("essais", default=0)
+    # When and by which worker process ("host:pid") the last attempt took the message (status
+    # "sending"): once that process is gone, or TASK_LEASE_SECONDS have passed without an outcome,
+    # the attempt died with its worker and the message may be taken again.
+    claimed_at = models.DateTimeField("dernier essai", null=True, blank=True)
+    claimed_by = models.CharField("processus d'envoi", max_length=100, blank=True)
     provider_response = models.TextField("réponse du prestataire", blank=True)
     provider_message_id = models.CharField("identifiant chez le prestataire", max_length=100, blank=True)
     # One logical message is queued once: reminders and confirmations carry a key such as

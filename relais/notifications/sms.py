@@ -6,6 +6,8 @@
   SMS_SENDER, optionally SMS_API_URL).
 
 A backend returns a SmsResult or raises SmsError; the caller records either on the message.
+`reference` is the same at every attempt of one message: the provider's record of a duplicate
+(a worker killed after the provider accepted the SMS, before it was recorded) carries it too.
 """
 
 from __future__ import annotations
@@ -35,32 +37,36 @@ class SmsResult:
 
 
 class ConsoleSmsBackend:
-    def send(self, *, to: str, text: str) -> SmsResult:
+    def send(self, *, to: str, text: str, reference: str = "") -> SmsResult:
         logger.info("SMS à %s : %s", to, text)
         return SmsResult(provider_message_id="", response="affiché dans le journal (développement)")
 
 
 class FileSmsBackend:
-    def send(self, *, to: str, text: str) -> SmsResult:
+    def send(self, *, to: str, text: str, reference: str = "") -> SmsResult:
         path = Path(settings.SMS_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
+        line = {"at": timezone.now().isoformat(), "to": to, "text": text, "reference": reference}
         with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"at": timezone.now().isoformat(), "to": to, "text": text}, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         return SmsResult(provider_message_id="", response=f"écrit dans {path}")
 
 
 class BrevoSmsBackend:
-    """POST {sender, recipient, content, type} to Brevo's /v3/transactionalSMS/sms with the api-key header."""
+    """POST {sender, recipient, content, type, tag} to Brevo's /v3/transactionalSMS/sms with the api-key
+    header. Brevo takes no idempotency key: the message's reference goes in `tag`, so a duplicate
+    can at least be found in Brevo's logs."""
 
     def __init__(self) -> None:
         self.url = settings.SMS_API_URL or "https://api.brevo.com/v3/transactionalSMS/sms"
         self.api_key = settings.SMS_API_KEY
         self.sender = settings.SMS_SENDER
 
-    def send(self, *, to: str, text: str) -> SmsResult:
-        payload = json.dumps(
-            {"sender": self.sender, "recipient": to.lstrip("+"), "content": text, "type": "transactional"}
-        ).encode()
+    def send(self, *, to: str, text: str, reference: str = "") -> SmsResult:
+        fields = {"sender": self.sender, "recipient": to.lstrip("+"), "content": text, "type": "transactional"}
+        if reference:
+            fields["tag"] = reference
+        payload = json.dumps(fields).encode()
         request = urllib.request.Request(  # noqa: S310 - the URL comes from settings, not from users
             self.url,
             data=payload,

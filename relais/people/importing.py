@@ -16,8 +16,6 @@ import csv
 import hashlib
 import io
 import json
-import os
-import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
+from relais.core.processes import this_process
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.models import (
     ContactPoint,
@@ -353,24 +352,6 @@ def run_import(
             problems=[f"Erreur pendant l'import : {type(exc).__name__} : {exc}"[:1000]],
         )
         raise
-
-
-def this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def process_is_gone(process: str) -> bool:
-    """True when `process` ("host:pid") ran on this machine and no longer exists."""
-    host, _, pid = process.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's: it cannot be checked from here
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _run(

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.people.importing import print_progress, process_is_gone, run_import
+from relais.core.processes import process_is_gone
+from relais.people.importing import print_progress, run_import
 from relais.people.models import ImportJob
 from relais.territory.models import Organisation
 
