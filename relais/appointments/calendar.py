@@ -11,13 +11,9 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-import holidays
-
-PARIS = ZoneInfo("Europe/Paris")
+from relais.core.calendar import PARIS, is_holiday
 
 
 @dataclass(frozen=True)
@@ -52,15 +48,6 @@ class AbsenceSpan:
             if self.repeat_weekly_until is None or (start_local.date() + dt.timedelta(weeks=week + 1)) > self.repeat_weekly_until:
                 return
             week += 1
-
-
-@cache
-def french_holidays(year: int) -> frozenset[dt.date]:
-    return frozenset(holidays.France(years=year).keys())
-
-
-def is_holiday(day: dt.date) -> bool:
-    return day in french_holidays(day.year)
 
 
 def expand_opening(opening: Opening, first_day: dt.date, last_day: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "relais.requests",
     "relais.portal",
     "relais.api",
+    "relais.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,15 @@
 """Request types for views behind the login middleware (for type checkers and readers alike)."""
 
-from django.http import HttpRequest
-from django_htmx.middleware import HtmxDetails
+from __future__ import annotations
 
-from relais.territory.models import Agent
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:  # types only: core lies beneath territory
+    from django_htmx.middleware import HtmxDetails
+
+    from relais.territory.models import Agent
 
 
 class AgentRequest(HttpRequest):

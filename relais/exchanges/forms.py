@@ -4,27 +4,12 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
+from relais.core.forms import MultipleFileField
 from relais.exchanges.models import Channel
 from relais.exchanges.selectors import ExchangeFilters, services_in_scope, topics_for_services
 from relais.people.forms import DATE_INPUT_FORMATS
 from relais.territory.models import Agent, Service, Site
 from relais.territory.policies import AccessScope
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class ExchangeForm(forms.Form):

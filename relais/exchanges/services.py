@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from relais.exchanges.attachments import check_upload
+from relais.core.uploads import check_upload
 from relais.exchanges.models import Attachment, Channel, Exchange, ExchangePerson, Topic
 from relais.exchanges.policies import exchange_may_log_for_service
 from relais.people.models import Person

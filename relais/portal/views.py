@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from relais.appointments.calendar import PARIS
 from relais.appointments.links import InvalidLink, ManageLink, manage_token, read_manage_token, read_short_code
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, Motive
 from relais.appointments.notifications import person_reachable
@@ -46,12 +45,14 @@ from relais.appointments.services import (
     session_register,
     session_unregister,
 )
+from relais.core.calendar import PARIS
 from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
 from relais.core.requests import client_key
+from relais.people.citizen_form import CitizenIdentityForm
 from relais.people.services import person_find_or_create_for_booking
 from relais.portal.communes import communes_sorted
-from relais.portal.forms import BookerForm, CancelForm, PlaceForm
+from relais.portal.forms import CancelForm, PlaceForm
 from relais.territory.models import Site
 
 SESSION_HOLDS = "portal_holds"
@@ -201,7 +202,7 @@ def details(request: PublicRequest, hold_id: str) -> HttpResponse:
     expired = held.status != Appointment.Status.HELD or (
         held.hold_expires_at is not None and held.hold_expires_at <= timezone.now()
     )
-    form = BookerForm(request.POST or None)
+    form = CitizenIdentityForm(request.POST or None)
     if request.method == "POST" and not expired and form.is_valid():
         if rate_limited(request, bucket="portal-book", limit=10, per_seconds=3600):
             return _too_many(request)
@@ -240,7 +241,7 @@ def session_details(request: PublicRequest, session_id: str) -> HttpResponse:
     )
     if session is None or session.status != Appointment.Status.BOOKED or session.start <= timezone.now():
         raise Http404("Réunion introuvable ou close.")
-    form = BookerForm(request.POST or None)
+    form = CitizenIdentityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if rate_limited(request, bucket="portal-book", limit=10, per_seconds=3600):
             return _too_many(request)

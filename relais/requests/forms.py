@@ -4,9 +4,9 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
-from relais.exchanges.forms import MultipleFileField
+from relais.core.forms import MultipleFileField
+from relais.people.citizen_form import CitizenIdentityForm
 from relais.people.forms import DATE_INPUT_FORMATS
-from relais.portal.forms import BookerForm
 from relais.requests.models import Procedure, Request
 from relais.requests.workflow import next_choices
 from relais.territory.models import Agent, Organisation
@@ -116,7 +116,7 @@ class MessageForm(forms.Form):
     body = forms.CharField(label="Message", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class OnlineRequestForm(BookerForm):
+class OnlineRequestForm(CitizenIdentityForm):
     """A citizen's request: who they are, the procedure's own questions, and documents."""
 
     subject = forms.CharField(label="Objet de votre demande", max_length=255)

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from relais.appointments.calendar import is_holiday
+from relais.core.calendar import is_holiday
+from relais.core.uploads import check_upload
 from relais.core.wording import count_of
-from relais.exchanges.attachments import check_upload
 from relais.notifications.services import message_queue_email
 from relais.people.models import ContactPoint, Person
 from relais.people.search import person_index

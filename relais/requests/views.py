@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from relais.appointments.calendar import PARIS
+from relais.core.calendar import PARIS
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next

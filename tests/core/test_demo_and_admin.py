@@ -1,7 +1,7 @@
 from django.urls import reverse
 
-from relais.core.demo import load_demo
-from relais.core.demo.world import demo_logins
+from relais.demo.loading import load_demo
+from relais.demo.world import demo_logins
 from relais.exchanges.models import Channel, Exchange
 from relais.people.models import Person
 from relais.people.normalization import phone_to_e164

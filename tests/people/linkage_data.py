@@ -15,7 +15,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from relais.core.demo import names
+from relais.demo import names
 from relais.people.csvformat import COLUMNS
 
 SPECIAL_A = [

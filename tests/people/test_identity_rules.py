@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relais.core.demo.names import make_nir
+from relais.demo.names import make_nir
 from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS
 from relais.people.identity_rules import AGAINST, DOUBT, VETO

@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from relais.appointments.calendar import is_holiday
+from relais.core.calendar import is_holiday
 from relais.requests.clock import DelayUnit, MissingDocuments, Regime, implicit_decision
 from relais.requests.models import Procedure
 

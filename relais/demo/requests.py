@@ -7,9 +7,9 @@ import random
 
 from django.utils import timezone
 
-from relais.core.demo.names import ascii_slug
-from relais.core.demo.population import DemoPerson
-from relais.core.demo.world import World
+from relais.demo.names import ascii_slug
+from relais.demo.population import DemoPerson
+from relais.demo.world import World
 from relais.requests.models import Procedure
 from relais.requests.services import (
     RequestActor,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import holidays
 from django.utils import timezone
 
-from relais.core.demo.names import (
+from relais.demo.names import (
     BIRTH_PLACES,
     COMPLEMENTS,
     STREETS,
@@ -22,7 +22,7 @@ from relais.core.demo.names import (
     pick_first_names,
     pick_surname,
 )
-from relais.core.demo.world import World
+from relais.demo.world import World
 from relais.exchanges.models import Channel, Exchange, ExchangePerson
 from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation, SourceRecord
 from relais.people.normalization import join_first_names

@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from relais.core.demo.appointments import build_appointments
-from relais.core.demo.duplicates import build_duplicates
-from relais.core.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
-from relais.core.demo.requests import build_requests
-from relais.core.demo.world import build_world, demo_logins
+from relais.demo.appointments import build_appointments
+from relais.demo.duplicates import build_duplicates
+from relais.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
+from relais.demo.requests import build_requests
+from relais.demo.world import build_world, demo_logins
 from relais.territory.models import Organisation
 
 if TYPE_CHECKING:

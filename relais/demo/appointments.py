@@ -12,12 +12,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from relais.appointments.availability import refresh_whole_agenda
-from relais.appointments.calendar import PARIS, is_holiday
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, AppointmentEvent, Motive, OpeningPeriod, Participant
 from relais.appointments.services import agenda_rebuild_windows
 from relais.appointments.visio import JitsiProvider
-from relais.core.demo.population import DemoPerson
-from relais.core.demo.world import World
+from relais.core.calendar import PARIS, is_holiday
+from relais.demo.population import DemoPerson
+from relais.demo.world import World
 from relais.people.models import PersonOrganisation
 
 # service, name, minutes, channel, bookable by, collective capacity (0 = individual), instructions

@@ -14,9 +14,9 @@ import datetime as dt
 import random
 import unicodedata
 
-from relais.core.demo.names import STREETS, pick_surname
-from relais.core.demo.population import DemoPerson
-from relais.core.demo.world import World
+from relais.demo.names import STREETS, pick_surname
+from relais.demo.population import DemoPerson
+from relais.demo.world import World
 from relais.people.linking import persons_link
 from relais.people.models import ContactPoint, Person, PersonOrganisation, SourceRecord
 from relais.people.search import person_index

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from relais.core.demo import demo_api_token, demo_is_loaded, forget_demo_outbox, load_demo
-from relais.core.demo.world import demo_logins
 from relais.core.processes import die_with_parent
+from relais.demo.loading import demo_api_token, demo_is_loaded, forget_demo_outbox, load_demo
+from relais.demo.world import demo_logins
 
 
 class Command(BaseCommand):

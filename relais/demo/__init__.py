@@ -1,0 +1,1 @@
+"""The demonstration: realistic data for both départements (`relais demo`)."""
