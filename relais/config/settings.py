@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "relais.notifications",
     "relais.appointments",
     "relais.requests",
+    "relais.person_file",
+    "relais.workspace",
     "relais.portal",
     "relais.api",
     "relais.demo",
@@ -132,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "exchanges:my_day"
+LOGIN_REDIRECT_URL = "workspace:my_day"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 

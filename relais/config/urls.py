@@ -5,9 +5,10 @@ from relais.core import views as core_views
 from relais.portal import views as portal_views
 
 urlpatterns = [
+    path("", include("relais.workspace.urls")),
     path("", include("relais.exchanges.urls")),
     path("", include("relais.appointments.urls")),
-    path("usagers/", include("relais.people.urls")),
+    path("usagers/", include("relais.person_file.urls")),
     path("compte/", include("relais.territory.urls")),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("api/", include("relais.api.urls")),

@@ -4,7 +4,6 @@ from relais.exchanges import views
 
 app_name = "exchanges"
 urlpatterns = [
-    path("", views.my_day, name="my_day"),
     path("echanges/", views.list_view, name="list"),
     path("echanges/export.csv", views.export_csv, name="export"),
     path("echanges/<uuid:public_id>/", views.detail, name="detail"),

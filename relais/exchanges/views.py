@@ -1,4 +1,4 @@
-"""Agents' pages about exchanges: my day, log an exchange, the list and its export, attachments."""
+"""Agents' pages about exchanges: log an exchange, the list and its export, attachments."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from relais.appointments.selectors import agent_day, agent_usual_site_id, persons_shown, site_day
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next
@@ -21,46 +20,16 @@ from relais.exchanges.selectors import (
     exchange_get,
     exchange_list,
     exchange_visible_persons,
-    follow_ups_due,
-    recent_exchanges_by,
 )
 from relais.exchanges.services import ExchangeData, exchange_close_follow_up, exchange_create
 from relais.people.models import Person
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
-from relais.territory.models import Membership, Site
+from relais.territory.models import Membership
 from relais.territory.policies import agent_access_scope
 
 EXPORT_MAX_ROWS = 100_000
-
-
-def my_day(request: AgentRequest) -> HttpResponse:
-    scope = agent_access_scope(request.user)
-    today = timezone.localdate()
-    due = list(follow_ups_due(scope=scope, agent=request.user))
-    recent = list(recent_exchanges_by(scope=scope, agent=request.user))
-    context = {
-        "nav": "my_day",
-        "today": today,
-        "follow_ups": due,
-        "overdue_count": sum(1 for exchange in due if exchange.follow_up_due and exchange.follow_up_due < today),
-        "recent": recent,
-        "scope": scope,
-    }
-    # The day's appointments: the agent's own, then the others received at their usual site.
-    mine = agent_day(scope=scope, agent=request.user, day=today)
-    site = Site.objects.filter(pk=agent_usual_site_id(request.user) or 0).first()
-    at_site = site_day(scope=scope, site=site, day=today)
-    others = [appointment for appointment in at_site.appointments if appointment not in mine]
-    context |= {
-        "my_appointments": mine, "site": site, "site_appointments": others, "partner_visits": at_site.partner_visits,
-        "site_count": len(others) + len(at_site.partner_visits),
-    }  # fmt: skip
-    shown = [person for exchange in [*due, *recent] for person in exchange_visible_persons(exchange)]
-    shown += persons_shown([*mine, *others])
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="ma journée")
-    return render(request, "exchanges/my_day.html", context)
 
 
 @require_POST
@@ -224,4 +193,4 @@ def close_follow_up(request: AgentRequest, public_id: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except PermissionDenied as error:
         messages.error(request, str(error))
-    return redirect(safe_next(request, reverse("exchanges:my_day")))
+    return redirect(safe_next(request, reverse("workspace:my_day")))

@@ -43,7 +43,7 @@ def test_demo_world_is_realistic_and_its_logins_work(db, client, settings):
     for _, email, _ in demo_logins():
         response = client.post(reverse("login"), {"username": email, "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, email
-        assert client.get(reverse("exchanges:my_day")).status_code == 200
+        assert client.get(reverse("workspace:my_day")).status_code == 200
         client.logout()
 
 

@@ -31,7 +31,7 @@ def test_closing_a_follow_up_stays_on_the_site(world, person92, target):
     response = world.client_for(world.agent92).post(
         reverse("exchanges:close_follow_up", args=[exchange.public_id]), {"next": target}
     )
-    assert response["Location"] == reverse("exchanges:my_day")
+    assert response["Location"] == reverse("workspace:my_day")
 
 
 @pytest.mark.parametrize("target", OFF_SITE)

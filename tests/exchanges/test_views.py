@@ -159,10 +159,10 @@ def test_my_day_lists_my_due_follow_ups_and_closing_one_removes_it(world, person
         follow_up_due=today + dt.timedelta(days=30),
     )
     client = world.client_for(world.agent92)
-    response = client.get(reverse("exchanges:my_day"))
+    response = client.get(reverse("workspace:my_day"))
     assert response.context["follow_ups"] == [due] and response.context["overdue_count"] == 1
     client.post(reverse("exchanges:close_follow_up", args=[due.public_id]))
-    assert client.get(reverse("exchanges:my_day")).context["follow_ups"] == []
+    assert client.get(reverse("workspace:my_day")).context["follow_ups"] == []
 
 
 def test_exchange_list_filters_and_counts_queries(world, person92, django_assert_max_num_queries):
@@ -197,7 +197,7 @@ def test_my_day_lists_my_appointments_and_those_of_my_site(world, booking, perso
     )  # fmt: skip
     monkeypatch.setattr("relais.exchanges.views.timezone.localdate", lambda *args: booking.day)
 
-    response = world.client_for(world.agent92).get(reverse("exchanges:my_day"))
+    response = world.client_for(world.agent92).get(reverse("workspace:my_day"))
     assert response.context["my_appointments"] == [mine]
     assert response.context["site_appointments"] == [theirs]
     page = response.content.decode()

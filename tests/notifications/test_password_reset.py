@@ -30,7 +30,7 @@ def test_password_reset_mail_is_delivered_by_the_worker_over_smtp_and_the_link_w
     )
     assert done.status_code == 302
     login = client.post(reverse("login"), {"username": "agent92@hauts-de-seine.fr", "password": "Une-phrase-de-passe-2026"})
-    assert login.status_code == 302 and login["Location"] == reverse("exchanges:my_day")
+    assert login.status_code == 302 and login["Location"] == reverse("workspace:my_day")
 
 
 def test_unknown_address_sends_nothing_and_says_the_same(transactional_db, world, client, smtp_server, run_worker):

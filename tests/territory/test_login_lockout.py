@@ -18,7 +18,7 @@ def _login(client, email, password, address="203.0.113.9", **extra):
 
 
 def _logged_in(client) -> bool:
-    return client.get(reverse("exchanges:my_day")).status_code == 200
+    return client.get(reverse("workspace:my_day")).status_code == 200
 
 
 def test_sixty_wrong_passwords_then_the_right_one_is_refused_with_the_french_lockout_page(world, client, password, settings):

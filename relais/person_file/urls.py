@@ -1,10 +1,14 @@
+"""Every page about persons, under /usagers/ and the `people:` names: the person file's pages
+(search, file, history) and the people app's own (create, edit, households, duplicates, merges)."""
+
 from django.urls import path
 
 from relais.people import views, views_review
+from relais.person_file import views as file_views
 
 app_name = "people"
 urlpatterns = [
-    path("", views.search, name="search"),
+    path("", file_views.search, name="search"),
     path("nouveau/", views.create, name="create"),
     path("doublons/", views_review.review_queue, name="review_queue"),
     path("doublons/<uuid:public_id>/", views_review.review_pair, name="review_pair"),
@@ -14,8 +18,8 @@ urlpatterns = [
     path("traitements/", views_review.jobs, name="jobs"),
     path("traitements/imports/<uuid:public_id>/", views_review.import_job, name="import_job"),
     path("traitements/rapprochements/<uuid:public_id>/", views_review.link_job, name="link_job"),
-    path("<uuid:public_id>/", views.detail, name="detail"),
-    path("<uuid:public_id>/historique/", views.timeline, name="timeline"),
+    path("<uuid:public_id>/", file_views.detail, name="detail"),
+    path("<uuid:public_id>/historique/", file_views.timeline, name="timeline"),
     path("<uuid:public_id>/modifier/", views.edit, name="edit"),
     path("<uuid:public_id>/foyer/", views.household_add, name="household_add"),
     path(
