@@ -2,22 +2,26 @@
 
 The kept record takes, field by field, the value chosen (by the reviewer, or its own unless empty)
 and remembers where each value came from. Everything that pointed to the absorbed record —
-exchanges, appointments, requests, household links, contact points, provenance, the organisations
-that know the person — moves to the kept one, and the ids of what moved are stored. The absorbed
-record is not deleted but marked: undoing moves back exactly what moved, so an exchange added to
-the merged person afterwards stays where it was added.
+exchanges, appointments, requests, messages sent, household links, contact points, provenance, the
+organisations that know the person — moves to the kept one, and the ids of what moved are stored.
+Each app says how its own rows move, and move back, through `merge_registry`: this module knows
+no app but people. The absorbed record is not deleted but marked: undoing moves back exactly what
+moved, so an exchange added to the merged person afterwards stays where it was added.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from relais.people import merge_registry
+from relais.people.merge_registry import Moved, repoint, repoint_back
 from relais.people.models import (
     ContactPoint,
     HouseholdMember,
@@ -215,40 +219,15 @@ def persons_merge(
 
 
 def _move_everything(absorbed: Person, kept: Person) -> dict[str, list]:
-    """Point at `kept` what pointed at `absorbed`; return the ids moved (and the duplicates dropped)."""
-    from relais.appointments.models import Participant
-    from relais.exchanges.models import ExchangePerson
-    from relais.requests.models import Request
-
+    """Point at `kept` what pointed at `absorbed`, app by app (merge_registry); return the ids moved
+    (and the duplicates dropped), each handler under its own keys."""
     moved: dict[str, list] = {}
-    # Links that would become duplicates (both records on the same exchange) are dropped, and kept in
-    # the record to be recreated on undo.
-    kept_exchanges = set(ExchangePerson.objects.filter(person=kept).values_list("exchange_id", flat=True))
-    duplicate_links = ExchangePerson.objects.filter(person=absorbed, exchange_id__in=kept_exchanges)
-    moved["dropped_exchange_links"] = list(duplicate_links.values_list("exchange_id", flat=True))
-    duplicate_links.delete()
-    moved["exchange_links"] = _repoint(ExchangePerson.objects.filter(person=absorbed), kept)
-    kept_appointments = set(
-        Participant.objects.filter(person=kept).exclude(status="cancelled").values_list("appointment_id", flat=True)
-    )
-    moved["participants"] = _repoint(
-        Participant.objects.filter(person=absorbed).exclude(appointment_id__in=kept_appointments), kept
-    )
-    moved["requests"] = _repoint(Request.objects.filter(person=absorbed), kept)
-    kept_households = set(HouseholdMember.objects.filter(person=kept).values_list("household_id", flat=True))
-    moved["household_members"] = _repoint(
-        HouseholdMember.objects.filter(person=absorbed).exclude(household_id__in=kept_households), kept
-    )
-    kept_values = set(ContactPoint.objects.filter(person=kept).values_list("kind", "value"))
-    movable = [c.pk for c in ContactPoint.objects.filter(person=absorbed) if (c.kind, c.value) not in kept_values]
-    moved["contact_points"] = _repoint(ContactPoint.objects.filter(pk__in=movable), kept)
-    moved["source_records"] = _repoint(SourceRecord.objects.filter(person=absorbed), kept)
-    # Contact details proposed online still await an agent, now on the kept record.
-    kept_proposed = set(ProposedContact.objects.filter(person=kept, confirmed_at__isnull=True).values_list("kind", "value"))
-    pending = ProposedContact.objects.filter(person=absorbed, confirmed_at__isnull=True)
-    moved["proposed_contacts"] = _repoint(
-        pending.filter(pk__in=[p.pk for p in pending if (p.kind, p.value) not in kept_proposed]), kept
-    )
+    for handler in merge_registry.merge_handlers():
+        done = handler.move(absorbed, kept)
+        if clash := moved.keys() & done.keys():
+            raise ImproperlyConfigured(f"Two merge handlers record under the same key: {', '.join(sorted(clash))}")
+        moved.update(done)
+    # The organisations that know the person: the kept record gains the absorbed one's.
     kept_organisations = set(PersonOrganisation.objects.filter(person=kept).values_list("organisation_id", flat=True))
     absorbed_organisations = list(PersonOrganisation.objects.filter(person=absorbed).values_list("organisation_id", flat=True))
     added = [org for org in absorbed_organisations if org not in kept_organisations]
@@ -259,19 +238,87 @@ def _move_everything(absorbed: Person, kept: Person) -> dict[str, list]:
     return moved
 
 
-def _repoint(queryset, kept: Person) -> list[int]:  # type: ignore[no-untyped-def]
-    ids = list(queryset.values_list("pk", flat=True))
-    queryset.model.objects.filter(pk__in=ids).update(person=kept)
-    return ids
+# The people app's own rows. Other apps register theirs from their own merging.py.
+
+
+def _move_household_members(absorbed: Person, kept: Person) -> dict[str, list]:
+    kept_households = set(HouseholdMember.objects.filter(person=kept).values_list("household_id", flat=True))
+    movable = HouseholdMember.objects.filter(person=absorbed).exclude(household_id__in=kept_households)
+    return {"household_members": repoint(movable, kept)}
+
+
+def _move_contact_points(absorbed: Person, kept: Person) -> dict[str, list]:
+    kept_values = set(ContactPoint.objects.filter(person=kept).values_list("kind", "value"))
+    movable = [c.pk for c in ContactPoint.objects.filter(person=absorbed) if (c.kind, c.value) not in kept_values]
+    return {"contact_points": repoint(ContactPoint.objects.filter(pk__in=movable), kept)}
+
+
+def _move_source_records(absorbed: Person, kept: Person) -> dict[str, list]:
+    return {"source_records": repoint(SourceRecord.objects.filter(person=absorbed), kept)}
+
+
+def _move_proposed_contacts(absorbed: Person, kept: Person) -> dict[str, list]:
+    # Contact details proposed online still await an agent, now on the kept record.
+    kept_proposed = set(ProposedContact.objects.filter(person=kept, confirmed_at__isnull=True).values_list("kind", "value"))
+    pending = ProposedContact.objects.filter(person=absorbed, confirmed_at__isnull=True)
+    movable = [p.pk for p in pending if (p.kind, p.value) not in kept_proposed]
+    return {"proposed_contacts": repoint(ProposedContact.objects.filter(pk__in=movable), kept)}
+
+
+def _undo_by_key(model: type[models.Model], key: str) -> Callable[[Person, Person, Moved], None]:
+    def undo(kept: Person, absorbed: Person, moved: Moved) -> None:
+        repoint_back(model, moved.get(key, []), kept, absorbed)
+
+    return undo
+
+
+def register() -> None:
+    """Called by PeopleConfig.ready()."""
+    merge_registry.register(
+        relations=["people.HouseholdMember.person"],
+        move=_move_household_members,
+        undo=_undo_by_key(HouseholdMember, "household_members"),
+    )
+    merge_registry.register(
+        relations=["people.ContactPoint.person"], move=_move_contact_points, undo=_undo_by_key(ContactPoint, "contact_points")
+    )
+    merge_registry.register(
+        relations=["people.SourceRecord.person"], move=_move_source_records, undo=_undo_by_key(SourceRecord, "source_records")
+    )
+    merge_registry.register(
+        relations=["people.ProposedContact.person"],
+        move=_move_proposed_contacts,
+        undo=_undo_by_key(ProposedContact, "proposed_contacts"),
+    )
+    merge_registry.leave_alone(
+        "people.PersonOrganisation.person",
+        reason="moved by persons_merge itself after every handler: on undo an organisation the merge brought "
+        "stays with the kept record while a handler's deals_with says it still deals with them",
+    )
+    merge_registry.leave_alone(
+        "people.NameToken.person",
+        reason="search tokens: the absorbed record's are deleted and the kept one re-indexed; undo re-indexes both",
+    )
+    merge_registry.leave_alone(
+        "people.MatchPair.person_a",
+        "people.MatchPair.person_b",
+        reason="a candidate pair names the two records compared; the pair merged is marked so, and pending again on undo",
+    )
+    merge_registry.leave_alone(
+        "people.PersonMerge.kept",
+        "people.PersonMerge.absorbed",
+        reason="the merge record itself, and earlier merges as they were",
+    )
+    merge_registry.leave_alone(
+        "people.Person.merged_into",
+        reason="records merged earlier into the absorbed one keep pointing at it (the chain leads to the kept one); "
+        "undoing that earlier merge needs this one undone first",
+    )
 
 
 @transaction.atomic
 def merge_undo(*, merge: PersonMerge, acting_user: Agent | None) -> PersonMerge:
     """Put back exactly what the merge moved; what was added to the merged person since stays."""
-    from relais.appointments.models import Participant
-    from relais.exchanges.models import ExchangePerson
-    from relais.requests.models import Request
-
     merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at:
         raise MergeRefused("Cette fusion a déjà été annulée.")
@@ -280,17 +327,8 @@ def merge_undo(*, merge: PersonMerge, acting_user: Agent | None) -> PersonMerge:
     if kept.merged_into_id:
         raise MergeRefused("La fiche conservée a depuis été fusionnée dans une autre : annulez d'abord cette fusion-là.")
     moved = merge.moved
-    ExchangePerson.objects.filter(pk__in=moved.get("exchange_links", []), person=kept).update(person=absorbed)
-    ExchangePerson.objects.bulk_create(
-        [ExchangePerson(exchange_id=exchange_id, person=absorbed) for exchange_id in moved.get("dropped_exchange_links", [])],
-        ignore_conflicts=True,
-    )
-    Participant.objects.filter(pk__in=moved.get("participants", []), person=kept).update(person=absorbed)
-    Request.objects.filter(pk__in=moved.get("requests", []), person=kept).update(person=absorbed)
-    HouseholdMember.objects.filter(pk__in=moved.get("household_members", []), person=kept).update(person=absorbed)
-    ContactPoint.objects.filter(pk__in=moved.get("contact_points", []), person=kept).update(person=absorbed)
-    SourceRecord.objects.filter(pk__in=moved.get("source_records", []), person=kept).update(person=absorbed)
-    ProposedContact.objects.filter(pk__in=moved.get("proposed_contacts", []), person=kept).update(person=absorbed)
+    for handler in merge_registry.merge_handlers():
+        handler.undo(kept, absorbed, moved)
     PersonOrganisation.objects.bulk_create(
         [PersonOrganisation(person=absorbed, organisation_id=org) for org in moved.get("organisations_of_absorbed", [])],
         ignore_conflicts=True,
@@ -327,15 +365,7 @@ def merge_undo(*, merge: PersonMerge, acting_user: Agent | None) -> PersonMerge:
 
 def _still_related(person: Person, organisation_id: int) -> bool:
     """Whether the organisation deals with the person through something the merge did not bring."""
-    from relais.appointments.models import Participant
-    from relais.exchanges.models import ExchangePerson
-    from relais.requests.models import Request
-
-    return (
-        ExchangePerson.objects.filter(person=person, exchange__organisation_id=organisation_id).exists()
-        or Participant.objects.filter(person=person, appointment__agenda__organisation_id=organisation_id).exists()
-        or Request.objects.filter(person=person, organisation_id=organisation_id).exists()
-    )
+    return any(handler.deals_with(person, organisation_id) for handler in merge_registry.merge_handlers() if handler.deals_with)
 
 
 def person_start_editing(*, person: Person, agent: Agent) -> None:
