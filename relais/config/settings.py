@@ -233,6 +233,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relais.api.permissions.IsAgentOrApiToken"],
     "DEFAULT_PAGINATION_CLASS": "relais.api.pagination.Pagination",
+    # The API speaks JSON only, as its schema says; any other body is refused with 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"api_token": env.str("API_THROTTLE_RATE", default="6000/hour")},
@@ -254,6 +256,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choices are listed with each field; the generated "* `value` - label" lines repeat them in English style.
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    # Every operation documents the errors it really answers with (401, 403, 404, 429…): relais/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "relais.api.schema.document_error_responses",
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------------------
