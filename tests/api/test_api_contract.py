@@ -32,19 +32,10 @@ pytestmark = [pytest.mark.contract, pytest.mark.django_db]
 MAX_EXAMPLES = 8
 
 
-class _InProcessApp:
-    """Django's WSGI handler, without the request signals that close the database connection:
-    the test's transaction must survive every request, as with Django's test client."""
-
-    def __init__(self) -> None:
-        self.handler = WSGIHandler()
-
-    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
-        return self.handler(environ, start_response)
-
-
 @pytest.fixture
 def _keep_connection():
+    """Django's WSGI handler closes the database connection after each request, as in production;
+    the test's transaction must survive every request, as with Django's test client."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -111,7 +102,7 @@ def tokens(world, booking, procedure, person92, person78):
 schema = schemathesis.openapi.from_dict(
     json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
 )
-schema.app = _InProcessApp()
+schema.app = WSGIHandler()  # called in-process, no server
 
 
 # Requests the schema cannot tell apart from good ones, refused with a French field error (400):

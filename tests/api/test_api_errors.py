@@ -37,7 +37,9 @@ def test_wrongly_typed_inputs_are_refused(world, person92):
     assert client.get("/api/v1/persons/", {"q": "Martin", "page_size": "0"}).status_code == 400
     created = client.post("/api/v1/persons/", {"birth_name": "Petit", "first_names": "Léa", "city": 0}, format="json")
     assert created.status_code == 400 and created.json() == {"city": ["Chaîne de caractères attendue."]}
-    assert client.post("/api/v1/persons/", "birth_name=Petit", content_type="application/x-www-form-urlencoded").status_code == 415
+    assert (
+        client.post("/api/v1/persons/", "birth_name=Petit", content_type="application/x-www-form-urlencoded").status_code == 415
+    )
 
 
 def test_the_schema_documents_paginated_lists_and_errors():
