@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,7 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from relais.api.pagination import Pagination
+from relais.api.schema import DATE_OR_DATETIME, UUID_OR_EMPTY
 from relais.api.scopes import request_acting_organisation, request_agent, request_scope, request_token
+from relais.api.serializers import StrictInput
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, IdempotencyKey, Motive
 from relais.appointments.policies import RESTRICTED_LABEL, appointment_content_visible, may_book_motive
@@ -52,8 +55,12 @@ MAX_SLOT_RANGE = dt.timedelta(days=31)
 
 
 def _motive_for(request: Request, public_id: str) -> Motive:
+    if not public_id:
+        raise serializers.ValidationError({"motive": ["Ce paramètre est obligatoire : l'identifiant du motif."]})
+    if not _is_uuid(public_id):
+        raise serializers.ValidationError({"motive": ["Identifiant de motif invalide."]})
     scope = request_scope(request)
-    motive = motives_bookable(Audience.AGENT).filter(public_id=public_id).first() if public_id else None
+    motive = motives_bookable(Audience.AGENT).filter(public_id=public_id).first()
     if motive is None or not may_book_motive(scope, motive):
         raise Http404
     return motive
@@ -110,10 +117,12 @@ class SlotListApi(APIView):
         operation_id="slots_list",
         summary="Créneaux libres d'un motif",
         parameters=[
-            OpenApiParameter("motive", str, required=True, description="Identifiant du motif"),
+            OpenApiParameter("motive", OpenApiTypes.UUID, required=True, description="Identifiant du motif"),
             OpenApiParameter("site", int, description="Lieu (facultatif)"),
-            OpenApiParameter("start", str, description="Début (AAAA-MM-JJ ou date-heure ISO 8601) ; défaut : maintenant"),
-            OpenApiParameter("end", str, description="Fin ; défaut : début + 7 jours ; 31 jours au plus"),
+            OpenApiParameter(
+                "start", DATE_OR_DATETIME, description="Début (AAAA-MM-JJ ou date-heure ISO 8601) ; défaut : maintenant"
+            ),
+            OpenApiParameter("end", DATE_OR_DATETIME, description="Fin ; défaut : début + 7 jours ; 31 jours au plus"),
         ],
         responses=SlotOutput(many=True),
     )
@@ -127,7 +136,10 @@ class SlotListApi(APIView):
         if end <= start or end - start > MAX_SLOT_RANGE:
             return Response({"detail": "La période doit être positive et durer 31 jours au plus."}, status=400)
         site = request.query_params.get("site")
-        site_ids = [int(site)] if site and site.isdigit() else None
+        try:
+            site_ids = [int(site)] if site else None
+        except ValueError:
+            return Response({"site": ["Identifiant de lieu invalide : nombre entier attendu."]}, status=400)
         audience = Actor.for_scope(request_scope(request), motive).audience
         slots = free_slots(motive=motive, start=start, end=end, audience=audience, site_ids=site_ids)
         agendas = dict(Agenda.objects.filter(pk__in={s.agenda_id for s in slots}).values_list("pk", "public_id"))
@@ -186,7 +198,7 @@ def _output(request: Request, appointments: list[Appointment], *, log_read: bool
     return AppointmentOutput(appointments, many=True, context=context).data
 
 
-class BookingInput(serializers.Serializer):
+class BookingInput(StrictInput):
     motive = serializers.UUIDField()
     agenda = serializers.UUIDField()
     start = serializers.DateTimeField()
@@ -209,13 +221,15 @@ def _actor_key(request: Request) -> str:
 
 
 class AppointmentListApi(APIView):
+    pagination_class = Pagination  # documents the list as paginated (count, next, previous, results)
+
     @extend_schema(
         operation_id="appointments_list",
         summary="Rendez-vous visibles",
         parameters=[
-            OpenApiParameter("person", str, description="Identifiant de l'usager"),
-            OpenApiParameter("start", str, description="À partir de (AAAA-MM-JJ)"),
-            OpenApiParameter("end", str, description="Jusqu'à (AAAA-MM-JJ)"),
+            OpenApiParameter("person", UUID_OR_EMPTY, description="Identifiant de l'usager"),
+            OpenApiParameter("start", DATE_OR_DATETIME, description="À partir de (AAAA-MM-JJ)"),
+            OpenApiParameter("end", DATE_OR_DATETIME, description="Jusqu'à (AAAA-MM-JJ)"),
         ],
         responses=AppointmentOutput(many=True),
     )
@@ -329,7 +343,7 @@ class AppointmentListApi(APIView):
         return 201, _output(request, [appointment])[0]
 
 
-class AppointmentPatch(serializers.Serializer):
+class AppointmentPatch(StrictInput):
     status = serializers.ChoiceField(
         choices=["cancelled_by_person", "cancelled_by_agency", "honoured", "no_show", "booked"], required=False
     )
@@ -398,7 +412,7 @@ class SessionListApi(APIView):
     @extend_schema(
         operation_id="sessions_list",
         summary="Réunions collectives à venir d'un motif",
-        parameters=[OpenApiParameter("motive", str, required=True)],
+        parameters=[OpenApiParameter("motive", OpenApiTypes.UUID, required=True, description="Identifiant du motif")],
         responses=SessionOutput(many=True),
     )
     def get(self, request: Request) -> Response:

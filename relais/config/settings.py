@@ -309,6 +309,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relais.api.permissions.IsAgentOrApiToken"],
     "DEFAULT_PAGINATION_CLASS": "relais.api.pagination.Pagination",
+    # The API speaks JSON only, as its schema says; any other body is refused with 415.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per integration token, and per agent using the API from their browser session.
@@ -336,6 +338,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choices are listed with each field; the generated "* `value` - label" lines repeat them in English style.
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    # Every operation documents the errors it really answers with (401, 403, 404, 429…): relais/api/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "relais.api.schema.document_error_responses",
+    ],
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -29,16 +29,23 @@ def bad_request(request: HttpRequest, exception: BaseException | None = None) ->
 
 @login_not_required
 def permission_denied(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _reason(exception) or "Accès refusé."}, status=403)
     return render(request, "403.html", {"reason": _reason(exception)}, status=403)
 
 
 @login_not_required
 def page_not_found(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    # Under /api/ too when no route matches, e.g. a malformed identifier in the path (`<uuid:…>`).
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Ressource introuvable."}, status=404)
     return render(request, "404.html", {"reason": _reason(exception)}, status=404)
 
 
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Erreur interne du serveur. L'équipe technique a été prévenue."}, status=500)
     # No request context: the database or a context processor may be what failed.
     return HttpResponse(loader.get_template("500.html").render({"csrf_token": ""}), status=500)
 

@@ -8,7 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from relais.api.pagination import Pagination
+from relais.api.schema import DATE_OR_EMPTY, UUID_OR_EMPTY
 from relais.api.scopes import request_acting_organisation, request_agent, request_scope, request_token
+from relais.api.serializers import StrictInput
 from relais.exchanges.models import Channel, Topic
 from relais.exchanges.policies import exchange_content_visible
 from relais.exchanges.selectors import ExchangeFilters, exchange_list, exchange_visible_persons
@@ -56,7 +58,7 @@ class ExchangeOutput(serializers.Serializer):
         return exchange.follow_up_due.isoformat() if exchange.follow_up_due and self._readable(exchange) else None
 
 
-class ExchangeInput(serializers.Serializer):
+class ExchangeInput(StrictInput):
     persons = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=20)
     channel = serializers.ChoiceField(choices=Channel.choices)
     occurred_at = serializers.DateTimeField()
@@ -69,15 +71,17 @@ class ExchangeInput(serializers.Serializer):
 
 
 class ExchangeListApi(APIView):
+    pagination_class = Pagination  # documents the list as paginated (count, next, previous, results)
+
     @extend_schema(
         operation_id="exchanges_list",
         summary="Lister les échanges visibles",
         parameters=[
-            OpenApiParameter("person", str, description="Identifiant (UUID) de l'usager"),
+            OpenApiParameter("person", UUID_OR_EMPTY, description="Identifiant (UUID) de l'usager"),
             OpenApiParameter("channel", str, enum=Channel.values),
             OpenApiParameter("service", str, description="Code du service"),
-            OpenApiParameter("since", str, description="Date de début AAAA-MM-JJ"),
-            OpenApiParameter("until", str, description="Date de fin AAAA-MM-JJ"),
+            OpenApiParameter("since", DATE_OR_EMPTY, description="Date de début AAAA-MM-JJ"),
+            OpenApiParameter("until", DATE_OR_EMPTY, description="Date de fin AAAA-MM-JJ"),
         ],
         responses=ExchangeOutput(many=True),
     )

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from relais.api.pagination import Pagination
 from relais.api.scopes import request_agent, request_scope, request_token
+from relais.api.serializers import StrictInput
 from relais.people.models import ContactPoint, Person
 from relais.people.policies import persons_visible
 from relais.people.selectors import person_get, person_search
@@ -59,7 +60,7 @@ def _output_many(persons: list[Person], scope: AccessScope) -> list[dict]:
     return list((PersonOutputWithNir if scope.may_see_nir else PersonOutput)(persons, many=True).data)
 
 
-class PersonInput(serializers.Serializer):
+class PersonInput(StrictInput):
     birth_name = serializers.CharField(max_length=100)
     first_names = serializers.CharField(max_length=200)
     usage_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -77,6 +78,8 @@ class PersonInput(serializers.Serializer):
 
 
 class PersonListApi(APIView):
+    pagination_class = Pagination  # documents the list as paginated (count, next, previous, results)
+
     @extend_schema(
         operation_id="persons_list",
         summary="Rechercher ou lister les usagers visibles",
@@ -94,6 +97,7 @@ class PersonListApi(APIView):
         query = request.query_params.get("q", "").strip()
         paginator: Pagination | None = None
         if query:
+            Pagination().check_query(request)  # one page of at most 100 results
             page = list(person_search(scope=scope, query=query, limit=100))
         else:
             paginator = Pagination()

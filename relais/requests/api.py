@@ -14,7 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from relais.api.pagination import Pagination
+from relais.api.schema import UUID_OR_EMPTY
 from relais.api.scopes import request_agent, request_scope, request_token
+from relais.api.serializers import StrictInput
 from relais.people.policies import persons_visible
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
@@ -82,7 +84,7 @@ class RequestOutput(serializers.Serializer):
         return [*workflow.TRANSITIONS.get(item.status, ())]
 
 
-class RequestInput(serializers.Serializer):
+class RequestInput(StrictInput):
     procedure = serializers.SlugField()
     person = serializers.UUIDField()
     channel = serializers.ChoiceField(choices=Request.Channel.choices)
@@ -93,10 +95,16 @@ class RequestInput(serializers.Serializer):
 
 
 class RequestListApi(APIView):
+    pagination_class = Pagination  # documents the list as paginated (count, next, previous, results)
+
     @extend_schema(
         operation_id="requests_list",
         summary="Demandes visibles",
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("procedure", str), OpenApiParameter("person", str)],
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("procedure", str),
+            OpenApiParameter("person", UUID_OR_EMPTY),
+        ],
         responses=RequestOutput(many=True),
     )
     def get(self, request: ApiRequest) -> Response:
@@ -164,7 +172,7 @@ class RequestDetailApi(APIView):
         return Response(RequestOutput(item, context={"scope": scope}).data)
 
 
-class TransitionInput(serializers.Serializer):
+class TransitionInput(StrictInput):
     to = serializers.ChoiceField(choices=[*Request.Status.choices, ("documents_received", "Pièces reçues")])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     items = serializers.CharField(required=False, help_text="Pour « incomplete » : pièces manquantes, une par ligne")
@@ -209,7 +217,7 @@ class RequestTransitionApi(APIView):
         return Response(RequestOutput(item, context={"scope": scope}).data)
 
 
-class InboundEmailInput(serializers.Serializer):
+class InboundEmailInput(StrictInput):
     to = serializers.EmailField()
     sender = serializers.EmailField(help_text="L'expéditeur, sous le nom « from » dans la requête")
     display_name = serializers.CharField(required=False, allow_blank=True, default="")

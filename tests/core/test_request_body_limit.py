@@ -42,10 +42,17 @@ def test_an_over_large_api_body_gets_a_413_in_json(world):
 
 def test_an_unreadable_api_request_gets_a_400_in_json(world):
     fields = "&".join(f"champ{n}=1" for n in range(1200))  # over Django's DATA_UPLOAD_MAX_NUMBER_FIELDS
-    response = _token().post("/api/v1/requests/", data=fields, content_type="application/x-www-form-urlencoded")
+    response = _token().get(f"/api/v1/requests/?{fields}")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"].startswith("Requête invalide")
+
+
+def test_the_api_takes_json_only_and_says_so_in_json(world):
+    fields = "&".join(f"champ{n}=1" for n in range(10))
+    response = _token().post("/api/v1/requests/", data=fields, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response["Content-Type"] == "application/json"
 
 
 def test_the_inbound_email_endpoint_takes_an_attachment_up_to_the_documented_limit(world, procedure, person92, settings):
