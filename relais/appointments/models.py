@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -206,27 +207,27 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
     """The status sets of Appointment, by what they mean: every query says `.live(now)` or `.real()`
     instead of listing statuses."""
 
-    def busy(self) -> AppointmentQuerySet:
+    def busy(self) -> Self:
         """Booked, honoured or no-show: they occupy their agenda for good (holds come and go with the clock)."""
         return self.filter(status__in=Appointment.BUSY_STATUSES)
 
-    def live(self, now: dt.datetime | None = None) -> AppointmentQuerySet:
+    def live(self, now: dt.datetime | None = None) -> Self:
         """What occupies its agenda right now: the busy ones, and the holds not yet expired."""
         now = now or timezone.now()
         return self.filter(Q(status__in=Appointment.BUSY_STATUSES) | Q(status=Appointment.Status.HELD, hold_expires_at__gt=now))
 
-    def real(self) -> AppointmentQuerySet:
+    def real(self) -> Self:
         """Appointments proper, cancelled ones included: not the slots held (or once held) for an online booker."""
         return self.exclude(status__in=Appointment.HOLD_STATUSES)
 
-    def not_cancelled(self) -> AppointmentQuerySet:
+    def not_cancelled(self) -> Self:
         return self.exclude(status__in=Appointment.CANCELLED_STATUSES)
 
-    def live_holds(self, now: dt.datetime) -> AppointmentQuerySet:
+    def live_holds(self, now: dt.datetime) -> Self:
         """Slots held for an online booker that have not expired yet."""
         return self.filter(status=Appointment.Status.HELD, hold_expires_at__gt=now)
 
-    def expired_holds(self, now: dt.datetime) -> AppointmentQuerySet:
+    def expired_holds(self, now: dt.datetime) -> Self:
         """Holds whose time is up but still marked held (until the release task or a booking marks them expired)."""
         return self.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
 
