@@ -33,3 +33,13 @@ def test_the_detector_finds_a_literal_set():
     assert STATUS_SET.search('BUSY_STATUSES = ("booked", "honoured", "no_show")')
     assert not STATUS_SET.search('status="held"')
     assert not STATUS_SET.search('for name in ("total", "honoured", "no_show"):')
+
+
+def test_request_sets_agree_with_the_lifecycle():
+    from relais.requests import workflow
+
+    # The legal clock runs exactly while the request is open, and a finished request goes nowhere but closed.
+    assert set(workflow.CLOCK_RUNNING) == set(Request.Status.values) - set(Request.FINISHED_STATUSES)
+    for status in Request.FINISHED_STATUSES:
+        assert set(workflow.TRANSITIONS[status]) <= {Request.Status.CLOSED}
+    assert set(Request.DECIDED_STATUSES) == {*Request.EXPLICITLY_DECIDED_STATUSES, *Request.IMPLICITLY_DECIDED_STATUSES}
