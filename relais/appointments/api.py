@@ -23,6 +23,7 @@ from relais.api.pagination import Pagination
 from relais.api.schema import DATE_OR_DATETIME, UUID_OR_EMPTY
 from relais.api.scopes import request_acting_organisation, request_agent, request_scope, request_token
 from relais.api.serializers import StrictInput
+from relais.appointments import workflow
 from relais.appointments.calendar import PARIS
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, IdempotencyKey, Motive
 from relais.appointments.policies import RESTRICTED_LABEL, appointment_content_visible, may_book_motive
@@ -235,7 +236,7 @@ class AppointmentListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope = request_scope(request)
-        queryset = appointments_visible(scope).exclude(status__in=("held", "expired"))
+        queryset = appointments_visible(scope).real()
         try:
             if request.query_params.get("start"):
                 queryset = queryset.filter(start__gte=_parse_moment(request.query_params["start"]))
@@ -345,7 +346,7 @@ class AppointmentListApi(APIView):
 
 class AppointmentPatch(StrictInput):
     status = serializers.ChoiceField(
-        choices=["cancelled_by_person", "cancelled_by_agency", "honoured", "no_show", "booked"], required=False
+        choices=[status.value for status in (*Appointment.CANCELLED_STATUSES, *workflow.OUTCOMES)], required=False
     )
     cancel_reason = serializers.CharField(required=False, allow_blank=True, default="")
     start = serializers.DateTimeField(required=False, help_text="Nouvel horaire (déplacement)")
@@ -383,11 +384,11 @@ class AppointmentDetailApi(APIView):
                 appointment = appointment_move(appointment=appointment, start=data["start"], agenda=agenda, actor=actor)
             except SlotTaken as taken:
                 return Response({"detail": str(taken)}, status=409)
-        elif data.get("status") in ("cancelled_by_person", "cancelled_by_agency"):
+        elif data.get("status") in Appointment.CANCELLED_STATUSES:
             appointment = appointment_cancel(
                 appointment=appointment,
                 actor=actor,
-                by_person=data["status"] == "cancelled_by_person",
+                by_person=data["status"] == Appointment.Status.CANCELLED_BY_PERSON,
                 reason=data.get("cancel_reason", ""),
             )
         elif data.get("status"):

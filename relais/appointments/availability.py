@@ -23,7 +23,6 @@ from django.db.models.functions import Cast, Extract
 from relais.appointments.calendar import PARIS, free_starts
 from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive
 
-BUSY_STATUSES = ("booked", "honoured", "no_show")  # holds are subtracted at query time
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -68,7 +67,8 @@ def refresh_free_slots(agenda: Agenda, days: Iterable[dt.date]) -> int:
     ):
         motives_of[motive.opening_id].append(motive)  # type: ignore[attr-defined]
     busy = raw_rows(
-        Appointment.objects.filter(agenda=agenda, status__in=BUSY_STATUSES, start__gte=first - ONE_DAY, start__lt=last + ONE_DAY)
+        Appointment.objects.busy()  # holds are subtracted at query time
+        .filter(agenda=agenda, start__gte=first - ONE_DAY, start__lt=last + ONE_DAY)
         .annotate(start_s=epoch("start"), blocked_s=epoch("blocked_until"))
         .values_list("start_s", "blocked_s")
         .order_by("start")

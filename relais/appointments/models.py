@@ -1,12 +1,17 @@
 """Agendas, their openings and absences, motives, appointments (individual or collective)."""
 
+from __future__ import annotations
+
+import datetime as dt
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from relais.people.models import Person
 from relais.territory.models import Commune, Organisation, Service, Site
@@ -198,6 +203,35 @@ class FreeSlot(models.Model):
         return f"{self.agenda_id} {self.motive_id} {self.start:%Y-%m-%d %H:%M}"
 
 
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    """The status sets of Appointment, by what they mean: every query says `.live(now)` or `.real()`
+    instead of listing statuses."""
+
+    def busy(self) -> Self:
+        """Booked, honoured or no-show: they occupy their agenda for good (holds come and go with the clock)."""
+        return self.filter(status__in=Appointment.BUSY_STATUSES)
+
+    def live(self, now: dt.datetime | None = None) -> Self:
+        """What occupies its agenda right now: the busy ones, and the holds not yet expired."""
+        now = now or timezone.now()
+        return self.filter(Q(status__in=Appointment.BUSY_STATUSES) | Q(status=Appointment.Status.HELD, hold_expires_at__gt=now))
+
+    def real(self) -> Self:
+        """Appointments proper, cancelled ones included: not the slots held (or once held) for an online booker."""
+        return self.exclude(status__in=Appointment.HOLD_STATUSES)
+
+    def not_cancelled(self) -> Self:
+        return self.exclude(status__in=Appointment.CANCELLED_STATUSES)
+
+    def live_holds(self, now: dt.datetime) -> Self:
+        """Slots held for an online booker that have not expired yet."""
+        return self.filter(status=Appointment.Status.HELD, hold_expires_at__gt=now)
+
+    def expired_holds(self, now: dt.datetime) -> Self:
+        """Holds whose time is up but still marked held (until the release task or a booking marks them expired)."""
+        return self.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+
+
 class Appointment(models.Model):
     """An individual appointment, or a collective session (capacity > 1) with registrations.
 
@@ -215,8 +249,10 @@ class Appointment(models.Model):
         CANCELLED_BY_AGENCY = "cancelled_by_agency", "Annulé par le service"
         EXPIRED = "expired", "Réservation temporaire expirée"
 
-    LIVE_STATUSES = ("held", "booked", "honoured", "no_show")
-    CANCELLED_STATUSES = ("cancelled_by_person", "cancelled_by_agency")
+    # The status sets, declared once; queries use AppointmentQuerySet's methods, transitions are in workflow.py.
+    BUSY_STATUSES = (Status.BOOKED, Status.HONOURED, Status.NO_SHOW)
+    HOLD_STATUSES = (Status.HELD, Status.EXPIRED)
+    CANCELLED_STATUSES = (Status.CANCELLED_BY_PERSON, Status.CANCELLED_BY_AGENCY)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     motive = models.ForeignKey(Motive, on_delete=models.PROTECT, related_name="appointments", verbose_name="motif")
@@ -256,6 +292,8 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
+    objects = AppointmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = "rendez-vous"
         verbose_name_plural = "rendez-vous"
@@ -286,6 +324,11 @@ class Appointment(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status in self.CANCELLED_STATUSES
+
+    @property
+    def occupies_agenda(self) -> bool:
+        """Booked, honoured or no-show (see AppointmentQuerySet.busy)."""
+        return self.status in self.BUSY_STATUSES
 
 
 class Participant(models.Model):
@@ -331,23 +374,22 @@ class Participant(models.Model):
 class AppointmentEvent(models.Model):
     """History of an appointment: who booked, moved, cancelled or marked it, and when."""
 
+    class Kind(models.TextChoices):
+        BOOKED = "booked", "Réservé"
+        MOVED = "moved", "Déplacé"
+        CANCELLED = "cancelled", "Annulé"
+        OUTCOME = "outcome", "Statut modifié"
+        SESSION_CREATED = "session_created", "Réunion programmée"
+        REGISTERED = "registered", "Inscription"
+        WAITING_LISTED = "waiting_listed", "Inscription en liste d'attente"
+        UNREGISTERED = "unregistered", "Désinscription"
+        PROMOTED = "promoted", "Sortie de liste d'attente"
+
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     actor_label = models.CharField(max_length=254)
     details = models.JSONField(default=dict, blank=True)
-
-    LABELS = {
-        "booked": "Réservé",
-        "moved": "Déplacé",
-        "cancelled": "Annulé",
-        "outcome": "Statut modifié",
-        "session_created": "Réunion programmée",
-        "registered": "Inscription",
-        "waiting_listed": "Inscription en liste d'attente",
-        "unregistered": "Désinscription",
-        "promoted": "Sortie de liste d'attente",
-    }
 
     class Meta:
         ordering = ["at", "pk"]
@@ -357,7 +399,7 @@ class AppointmentEvent(models.Model):
 
     @property
     def label(self) -> str:
-        return self.LABELS.get(self.kind, self.kind)
+        return self.get_kind_display()
 
 
 class IdempotencyKey(models.Model):

@@ -1,8 +1,8 @@
 """Who sees which appointments and who may book or manage them."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
-from relais.appointments.models import Agenda, Appointment, Motive
+from relais.appointments.models import Agenda, Appointment, AppointmentQuerySet, Motive
 from relais.territory.policies import AccessScope
 
 
@@ -14,7 +14,7 @@ def appointments_visible_filter(scope: AccessScope) -> Q:
     return Q(agenda__organisation_id__in=scope.organisation_ids) | Q(booked_from_site__organisation_id__in=scope.organisation_ids)
 
 
-def appointments_visible(scope: AccessScope) -> QuerySet[Appointment]:
+def appointments_visible(scope: AccessScope) -> AppointmentQuerySet:
     return Appointment.objects.filter(appointments_visible_filter(scope))
 
 

@@ -14,9 +14,18 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from relais.appointments.availability import BUSY_STATUSES, epoch, raw_rows
+from relais.appointments.availability import epoch, raw_rows
 from relais.appointments.calendar import PARIS
-from relais.appointments.models import Agenda, AgendaWindow, Appointment, FreeSlot, Motive, OpeningPeriod, Participant
+from relais.appointments.models import (
+    Agenda,
+    AgendaWindow,
+    Appointment,
+    AppointmentQuerySet,
+    FreeSlot,
+    Motive,
+    OpeningPeriod,
+    Participant,
+)
 from relais.appointments.policies import RESTRICTED_LABEL, appointments_visible
 from relais.people.models import Person
 from relais.people.policies import persons_visible_filter
@@ -48,12 +57,6 @@ class Slot(NamedTuple):
     @property
     def local_start(self) -> dt.datetime:
         return self.start.astimezone(PARIS)
-
-
-def live_filter(now: dt.datetime | None = None) -> Q:
-    """Appointments that occupy their agenda: booked, honoured, no-show, or held and not yet expired."""
-    now = now or timezone.now()
-    return Q(status__in=("booked", "honoured", "no_show")) | Q(status="held", hold_expires_at__gt=now)
 
 
 def booking_bounds(motive: Motive, audience: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -138,7 +141,7 @@ def _live_holds(
     *, now: dt.datetime, start: dt.datetime, end: dt.datetime, agenda_ids: list[int] | None
 ) -> dict[int, list[tuple[int, int]]]:
     """Slots held for online bookers right now, by agenda (a handful at any time)."""
-    holds = Appointment.objects.filter(status="held", hold_expires_at__gt=now, start__lt=end + ONE_DAY, blocked_until__gt=start)
+    holds = Appointment.objects.live_holds(now).filter(start__lt=end + ONE_DAY, blocked_until__gt=start)
     if agenda_ids is not None:
         holds = holds.filter(agenda_id__in=agenda_ids)
     found: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -249,9 +252,7 @@ def slot_refusal_reason(
 
 
 def _overlaps_a_booking(agenda: Agenda, start: dt.datetime, blocked_until: dt.datetime) -> bool:
-    return Appointment.objects.filter(
-        agenda=agenda, status__in=BUSY_STATUSES, start__lt=blocked_until, blocked_until__gt=start
-    ).exists()
+    return Appointment.objects.busy().filter(agenda=agenda, start__lt=blocked_until, blocked_until__gt=start).exists()
 
 
 def motives_bookable(audience: str) -> QuerySet[Motive]:
@@ -284,10 +285,10 @@ def appointment_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Appoin
 def appointments_between(
     *, scope: AccessScope, start: dt.datetime, end: dt.datetime, agenda_ids: list[int] | None = None, site_id: int | None = None,
     service_id: int | None = None, include_cancelled: bool = False,
-) -> QuerySet[Appointment]:  # fmt: skip
-    queryset = appointments_visible(scope).filter(start__lt=end, end__gt=start).exclude(status__in=("held", "expired"))
+) -> AppointmentQuerySet:  # fmt: skip
+    queryset = appointments_visible(scope).real().filter(start__lt=end, end__gt=start)
     if not include_cancelled:
-        queryset = queryset.exclude(status__in=Appointment.CANCELLED_STATUSES)
+        queryset = queryset.not_cancelled()
     if agenda_ids is not None:
         queryset = queryset.filter(agenda_id__in=agenda_ids)
     if site_id:
@@ -318,11 +319,11 @@ def persons_shown(appointments: Iterable[Appointment]) -> list[Person]:
     return [participant.person for appointment in appointments for participant in visible_participants(appointment)]
 
 
-def person_appointments(*, scope: AccessScope, person_id: int) -> QuerySet[Appointment]:
+def person_appointments(*, scope: AccessScope, person_id: int) -> AppointmentQuerySet:
     return (
         appointments_visible(scope)
+        .real()
         .filter(participants__person_id=person_id)
-        .exclude(status__in=("held", "expired"))
         .select_related("motive__service", "agenda", "site")
         .distinct()
         .order_by("-start")
@@ -363,7 +364,7 @@ def appointment_indicators(*, scope: AccessScope, start: dt.date, end: dt.date, 
             start__gte=dt.datetime.combine(start, dt.time.min, PARIS),
             start__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, PARIS),
         )
-        .exclude(status__in=("held", "expired"))
+        .real()
     )
     # A sensitive service's motives are named to its members only; others count them under a neutral label.
     grouping = [field, "motive__service_id", "motive__service__is_sensitive"] if group_by == "motive" else [field]
@@ -436,8 +437,8 @@ def site_day(*, scope: AccessScope, site: Site | None, day: dt.date) -> SiteDay:
     partner_visits = []
     if site.kind == Site.Kind.SERVICE_POINT:
         partner_visits = list(
-            Appointment.objects.filter(booked_from_site=site, start__gte=start, start__lt=end)
-            .exclude(status__in=("held", "expired"))
+            Appointment.objects.real()
+            .filter(booked_from_site=site, start__gte=start, start__lt=end)
             .select_related("motive__service", "agenda")
             .order_by("start")
         )

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from relais.appointments import workflow
 from relais.appointments.availability import refresh_for_appointment, refresh_free_slots, refresh_whole_agenda
 from relais.appointments.calendar import PARIS, AbsenceSpan, Opening, windows_for
 from relais.appointments.models import (
@@ -32,7 +33,7 @@ from relais.appointments.models import (
     Participant,
 )
 from relais.appointments.policies import may_book_motive, may_manage_agenda, may_manage_appointment
-from relais.appointments.selectors import Audience, Slot, live_filter, next_free_slots, slot_refusal_reason
+from relais.appointments.selectors import Audience, Slot, next_free_slots, slot_refusal_reason
 from relais.appointments.visio import visio_provider
 from relais.people.models import Person
 from relais.people.services import person_link_organisation
@@ -70,8 +71,14 @@ class Actor:
         return cls(label=scope.label, audience=audience, scope=scope, agent_id=scope.agent_id, api_token_id=scope.api_token_id)
 
 
-def _event(appointment: Appointment, kind: str, actor: Actor, **details: object) -> None:
+def _event(appointment: Appointment, kind: AppointmentEvent.Kind, actor: Actor, **details: object) -> None:
     AppointmentEvent.objects.create(appointment=appointment, kind=kind, actor_label=actor.label, details=details)
+
+
+def _change_status(appointment: Appointment, to_status: Appointment.Status) -> None:
+    """Set the new status if the lifecycle (workflow.TRANSITIONS) allows it; else TransitionRefused."""
+    workflow.check(appointment.status, to_status)
+    appointment.status = to_status
 
 
 # --- Openings, absences and their windows ---------------------------------------------------
@@ -198,15 +205,15 @@ def absence_delete(*, scope: AccessScope, absence: Absence) -> None:
 
 def _release_expired_holds(agenda: Agenda, start: dt.datetime, blocked_until: dt.datetime, now: dt.datetime) -> None:
     """An expired hold still sits in the table: mark it expired so the exclusion constraint forgets it."""
-    Appointment.objects.filter(
-        agenda=agenda, status=Appointment.Status.HELD, hold_expires_at__lte=now, start__lt=blocked_until, blocked_until__gt=start
-    ).update(status=Appointment.Status.EXPIRED)
+    Appointment.objects.expired_holds(now).filter(agenda=agenda, start__lt=blocked_until, blocked_until__gt=start).update(
+        status=Appointment.Status.EXPIRED
+    )
 
 
 def _overlap_exists(
     agenda: Agenda, start: dt.datetime, blocked_until: dt.datetime, now: dt.datetime, exclude_pk: int | None = None
 ) -> bool:
-    clashing = Appointment.objects.filter(live_filter(now), agenda=agenda, start__lt=blocked_until, blocked_until__gt=start)
+    clashing = Appointment.objects.live(now).filter(agenda=agenda, start__lt=blocked_until, blocked_until__gt=start)
     if exclude_pk:
         clashing = clashing.exclude(pk=exclude_pk)
     return clashing.exists()
@@ -296,7 +303,7 @@ def appointment_book(
     _insert_without_overlap(appointment, now)
     refresh_for_appointment(appointment)
     _attach_persons(appointment, persons)
-    _event(appointment, "booked", actor, start=start.isoformat())
+    _event(appointment, AppointmentEvent.Kind.BOOKED, actor, start=start.isoformat())
     _notify(appointment, "confirmation")
     return appointment
 
@@ -337,15 +344,13 @@ class HoldExpired(Exception):
 
 
 def live_holds_of(owner: str, now: dt.datetime) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(status=Appointment.Status.HELD, hold_owner=owner, hold_expires_at__gt=now)
+    return Appointment.objects.live_holds(now).filter(hold_owner=owner)
 
 
 def holds_release(*, public_ids: Sequence[str], now: dt.datetime | None = None) -> int:
     """Give back holds a visitor no longer needs (they chose another slot): free for everyone at once."""
     now = now or timezone.now()
-    return Appointment.objects.filter(public_id__in=public_ids, status=Appointment.Status.HELD, hold_expires_at__gt=now).update(
-        status=Appointment.Status.EXPIRED
-    )
+    return Appointment.objects.live_holds(now).filter(public_id__in=public_ids).update(status=Appointment.Status.EXPIRED)
 
 
 def _check_online_bookings_of(persons: Sequence[Person], now: dt.datetime) -> None:
@@ -374,21 +379,19 @@ def appointment_confirm_hold(*, hold: Appointment, persons: Sequence[Person], no
     if hold.status != Appointment.Status.HELD or (hold.hold_expires_at and hold.hold_expires_at <= now):
         raise HoldExpired("Le créneau n'a été réservé pour vous que dix minutes : choisissez-en un autre.")
     _check_online_bookings_of(persons, now)
-    hold.status = Appointment.Status.BOOKED
+    _change_status(hold, Appointment.Status.BOOKED)
     hold.hold_expires_at = None
     hold.save(update_fields=["status", "hold_expires_at", "updated_at"])
     refresh_for_appointment(hold)
     _attach_persons(hold, persons)
-    _event(hold, "booked", Actor.citizen(), start=hold.start.isoformat(), online=True)
+    _event(hold, AppointmentEvent.Kind.BOOKED, Actor.citizen(), start=hold.start.isoformat(), online=True)
     _notify(hold, "confirmation")
     return hold
 
 
 def appointments_release_expired_holds(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
-    return Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__lte=now).update(
-        status=Appointment.Status.EXPIRED
-    )
+    return Appointment.objects.expired_holds(now).update(status=Appointment.Status.EXPIRED)
 
 
 def _check_can_change(actor: Actor, appointment: Appointment) -> None:
@@ -422,7 +425,7 @@ def appointment_move(
     refresh_for_appointment(appointment, previous)
     if previous_agenda.pk != target_agenda.pk:
         refresh_free_slots(previous_agenda, [previous.astimezone(PARIS).date()])
-    _event(appointment, "moved", actor, previous=previous.isoformat(), start=start.isoformat())
+    _event(appointment, AppointmentEvent.Kind.MOVED, actor, previous=previous.isoformat(), start=start.isoformat())
     _notify(appointment, "change")
     return appointment
 
@@ -433,16 +436,13 @@ def appointment_cancel(*, appointment: Appointment, actor: Actor, by_person: boo
     _check_can_change(actor, appointment)
     if not by_person and not reason.strip():
         raise ValidationError({"reason": ["Indiquez le motif de l'annulation : il sera communiqué à l'usager."]})
-    appointment.status = Appointment.Status.CANCELLED_BY_PERSON if by_person else Appointment.Status.CANCELLED_BY_AGENCY
+    _change_status(appointment, Appointment.Status.CANCELLED_BY_PERSON if by_person else Appointment.Status.CANCELLED_BY_AGENCY)
     appointment.cancel_reason = reason.strip()
     appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
     refresh_for_appointment(appointment)
-    _event(appointment, "cancelled", actor, by_person=by_person, reason=reason)
+    _event(appointment, AppointmentEvent.Kind.CANCELLED, actor, by_person=by_person, reason=reason)
     _notify(appointment, "cancellation")
     return appointment
-
-
-OUTCOMES = (Appointment.Status.HONOURED, Appointment.Status.NO_SHOW, Appointment.Status.BOOKED)
 
 
 @transaction.atomic
@@ -454,16 +454,17 @@ def appointment_set_outcome(
     appointment = Appointment.objects.select_for_update().select_related("motive", "agenda").get(pk=appointment.pk)
     if actor.scope is None or not may_manage_agenda(actor.scope, appointment.agenda):
         raise PermissionDenied("Seul le service qui reçoit peut indiquer si le rendez-vous a été honoré.")
-    if status not in OUTCOMES:
+    if status not in workflow.OUTCOMES:
         raise ValidationError({"status": ["Statut inconnu."]})
-    if appointment.status not in OUTCOMES:
+    if appointment.status not in workflow.OUTCOMES:
         raise ValidationError("Un rendez-vous annulé ne peut pas être marqué honoré ou non honoré.")
     if status != Appointment.Status.BOOKED and appointment.start > now:
         raise ValidationError("Un rendez-vous à venir ne peut pas encore être marqué honoré ou non honoré.")
     previous = appointment.status
-    appointment.status = status
+    if status != previous:  # recording the same outcome again is harmless (and logged)
+        _change_status(appointment, Appointment.Status(status))
     appointment.save(update_fields=["status", "updated_at"])
-    _event(appointment, "outcome", actor, previous=previous, status=status)
+    _event(appointment, AppointmentEvent.Kind.OUTCOME, actor, previous=previous, status=status)
     return appointment
 
 
@@ -488,7 +489,7 @@ def session_create(
     session.booked_by_id = actor.agent_id
     _insert_without_overlap(session, now)
     refresh_for_appointment(session)
-    _event(session, "session_created", actor, capacity=session.capacity)
+    _event(session, AppointmentEvent.Kind.SESSION_CREATED, actor, capacity=session.capacity)
     return session
 
 
@@ -532,7 +533,8 @@ def session_register(*, session: Appointment, person: Person, actor: Actor) -> R
         raise ValidationError("Inscription impossible pour le moment : réessayez.")
     person_link_organisation(person=person, organisation_id=session.agenda.organisation_id)
     waiting = participant.status == Participant.Status.WAITING
-    _event(session, "waiting_listed" if waiting else "registered", actor, person=str(person.public_id))
+    kind = AppointmentEvent.Kind.WAITING_LISTED if waiting else AppointmentEvent.Kind.REGISTERED
+    _event(session, kind, actor, person=str(person.public_id))
     if not waiting:
         _notify(session, "confirmation", persons=[person])
     return Registration(participant=participant, waiting=waiting)
@@ -548,7 +550,7 @@ def session_unregister(*, participant: Participant, actor: Actor) -> Participant
     freed_seat = participant.seat
     participant.status, participant.seat = Participant.Status.CANCELLED, None
     participant.save(update_fields=["status", "seat"])
-    _event(session, "unregistered", actor, person=str(participant.person.public_id))
+    _event(session, AppointmentEvent.Kind.UNREGISTERED, actor, person=str(participant.person.public_id))
     if freed_seat is None:
         return None
     promoted = session.participants.filter(status=Participant.Status.WAITING).order_by("registered_at", "pk").first()
@@ -556,7 +558,7 @@ def session_unregister(*, participant: Participant, actor: Actor) -> Participant
         return None
     promoted.status, promoted.seat = Participant.Status.REGISTERED, freed_seat
     promoted.save(update_fields=["status", "seat"])
-    _event(session, "promoted", actor, person=str(promoted.person.public_id))
+    _event(session, AppointmentEvent.Kind.PROMOTED, actor, person=str(promoted.person.public_id))
     _notify(session, "confirmation", persons=[promoted.person])
     return promoted
 

@@ -308,8 +308,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("Flux inconnu ou révoqué.")
     start, end = feed_window()
     appointments = (
-        Appointment.objects.filter(agenda=agenda, start__gte=start, start__lt=end)
-        .exclude(status__in=("held", "expired"))
+        Appointment.objects.real()
+        .filter(agenda=agenda, start__gte=start, start__lt=end)
         .select_related("motive__service", "site__commune")
         .order_by("start")
     )

@@ -23,9 +23,5 @@ def exchange_content_visible(scope: AccessScope, exchange: Exchange) -> bool:
     return scope.may_read_content_of_service(exchange.service_id, exchange.service.is_sensitive)
 
 
-def exchanges_with_readable_content_filter(scope: AccessScope) -> Q:
-    return Q(service__is_sensitive=False) | Q(service_id__in=scope.member_service_ids)
-
-
 def exchange_may_log_for_service(scope: AccessScope, service_id: int) -> bool:
     return service_id in scope.loggable_service_ids

@@ -372,11 +372,6 @@ def _with_places(
     return result
 
 
-def candidate_words(word: str) -> dict[str, int]:
-    """The words of the vocabulary a typed word may stand for, with how good a match each is."""
-    return candidates_of([word])[0][0]
-
-
 # --- Ranking ----------------------------------------------------------------------------------
 
 

@@ -159,7 +159,7 @@ def forward_notice(request: Request, new_request: Request) -> LetterContent:
 
 
 def decision_notice(request: Request) -> LetterContent:
-    accepted = request.status in ("accepted", "implicitly_accepted")
+    accepted = request.status in Request.ACCEPTED_STATUSES
     implicit = request.status.startswith("implicitly")
     title = "Attestation de décision implicite d'acceptation" if implicit and accepted else "Notification de décision"
     if implicit:

@@ -1,7 +1,10 @@
 """Requests to the administration (saisines), the procedures they follow, and their paper trail."""
 
+from __future__ import annotations
+
 import secrets
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -64,6 +67,18 @@ class Procedure(models.Model):
         return f"{self.delay_value} {unit}"
 
 
+class RequestQuerySet(models.QuerySet["Request"]):
+    """The status sets of Request, by what they mean (the lifecycle itself is in workflow.py)."""
+
+    def open(self) -> Self:
+        """Still to handle: neither decided, forwarded, withdrawn nor closed."""
+        return self.exclude(status__in=Request.FINISHED_STATUSES)
+
+    def awaiting_decision(self) -> Self:
+        """Complete or under review: the service has what it needs to decide."""
+        return self.filter(status__in=Request.AWAITING_DECISION_STATUSES)
+
+
 class Request(models.Model):
     class Channel(models.TextChoices):
         ONLINE_FORM = "online_form", "Formulaire en ligne"
@@ -86,6 +101,14 @@ class Request(models.Model):
         FORWARDED = "forwarded", "Transmise au service compétent"
         WITHDRAWN = "withdrawn", "Retirée par le demandeur"
         CLOSED = "closed", "Close"
+
+    # The status sets, declared once: queries use RequestQuerySet's methods or these names.
+    DECIDED_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IMPLICITLY_ACCEPTED, Status.IMPLICITLY_REJECTED)
+    EXPLICITLY_DECIDED_STATUSES = (Status.ACCEPTED, Status.REJECTED)
+    IMPLICITLY_DECIDED_STATUSES = (Status.IMPLICITLY_ACCEPTED, Status.IMPLICITLY_REJECTED)
+    ACCEPTED_STATUSES = (Status.ACCEPTED, Status.IMPLICITLY_ACCEPTED)
+    FINISHED_STATUSES = (*DECIDED_STATUSES, Status.FORWARDED, Status.WITHDRAWN, Status.CLOSED)
+    AWAITING_DECISION_STATUSES = (Status.COMPLETE, Status.UNDER_REVIEW)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField("référence", max_length=20, unique=True)
@@ -124,6 +147,8 @@ class Request(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RequestQuerySet.as_manager()
+
     class Meta:
         verbose_name = "demande"
         ordering = ["implicit_decision_date", "received_at"]
@@ -147,11 +172,11 @@ class Request(models.Model):
 
     @property
     def is_decided(self) -> bool:
-        return self.status in DECIDED_STATUSES
+        return self.status in self.DECIDED_STATUSES
 
-
-DECIDED_STATUSES = ("accepted", "rejected", "implicitly_accepted", "implicitly_rejected")
-FINISHED_STATUSES = (*DECIDED_STATUSES, "forwarded", "withdrawn", "closed")
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED_STATUSES
 
 
 class ReferenceCounter(models.Model):
@@ -192,7 +217,7 @@ class DocumentRequest(models.Model):
         return [line.strip() for line in self.items.splitlines() if line.strip()]
 
 
-def request_file_path(instance: "RequestDocument", filename: str) -> str:
+def request_file_path(instance: RequestDocument, filename: str) -> str:
     return f"requests/{instance.request.received_on:%Y/%m}/{uuid.uuid4().hex}"
 
 
@@ -223,7 +248,7 @@ class RequestDocument(models.Model):
         return self.original_name
 
 
-def letter_path(instance: "Letter", filename: str) -> str:
+def letter_path(instance: Letter, filename: str) -> str:
     return f"letters/{instance.request.received_on:%Y/%m}/{instance.request.reference}-{instance.kind}-{uuid.uuid4().hex[:8]}.pdf"
 
 
@@ -279,24 +304,23 @@ class Letter(models.Model):
         return self.message.get_status_display().lower() if self.message else "non envoyé"
 
 
-# What the request history shows for events that are not a change of status.
-EVENT_LABELS = {
-    "registered": "Enregistrement",
-    "transition": "Changement de statut",
-    "documents": "Pièces reçues",
-    "qualified": "Procédure requalifiée",
-    "receipt_date": "Date de réception corrigée",
-    "assigned": "Attribution",
-    "printed": "Courrier imprimé et envoyé",
-    "message": "Message au demandeur",
-}
-
-
 class RequestEvent(models.Model):
+    class Kind(models.TextChoices):
+        """Its label is what the history shows for an event that is not a change of status."""
+
+        REGISTERED = "registered", "Enregistrement"
+        TRANSITION = "transition", "Changement de statut"
+        DOCUMENTS = "documents", "Pièces reçues"
+        QUALIFIED = "qualified", "Procédure requalifiée"  # no longer recorded; kept for past histories
+        RECEIPT_DATE = "receipt_date", "Date de réception corrigée"
+        ASSIGNED = "assigned", "Attribution"
+        PRINTED = "printed", "Courrier imprimé et envoyé"
+        MESSAGE = "message", "Message au demandeur"
+
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor_label = models.CharField(max_length=254)
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     note = models.TextField(blank=True)
@@ -311,7 +335,7 @@ class RequestEvent(models.Model):
     def label(self) -> str:
         """In French, with the statuses' own labels: "Reçue → Incomplète (pièces demandées)"."""
         if not self.to_status:
-            return EVENT_LABELS.get(self.kind, self.kind)
+            return self.get_kind_display()
         statuses = dict(Request.Status.choices)
         origin = statuses.get(self.from_status, self.from_status) if self.from_status else "Création"
         return f"{origin} → {statuses.get(self.to_status, self.to_status)}"

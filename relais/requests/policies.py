@@ -1,14 +1,14 @@
 """Who sees and handles which requests."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from relais.api.models import ApiToken
-from relais.requests.models import Request
+from relais.requests.models import Request, RequestQuerySet
 from relais.territory.models import Agent, Membership
 from relais.territory.policies import AccessScope
 
 
-def requests_visible(scope: AccessScope) -> QuerySet[Request]:
+def requests_visible(scope: AccessScope) -> RequestQuerySet:
     """Requests addressed to one of the scope's organisations."""
     if scope.is_empty:
         return Request.objects.none()

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from relais.requests import workflow
-from relais.requests.models import DECIDED_STATUSES, FINISHED_STATUSES, Procedure, Request, RequestDocument
+from relais.requests.models import Procedure, Request, RequestDocument
 from relais.requests.policies import requests_visible
 from relais.territory.policies import AccessScope
 
@@ -65,7 +65,7 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
     queryset = (
         requests_visible(scope)
         .filter(service_id__in=scope.loggable_service_ids)
-        .exclude(status__in=FINISHED_STATUSES)
+        .open()
         .select_related("procedure", "person", "assigned_to", "service")
         .annotate(
             overdue=ExpressionWrapper(Q(implicit_decision_date__lte=today), output_field=BooleanField()),
@@ -73,7 +73,7 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
                 Q(implicit_decision_date__gt=today, implicit_decision_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)),
                 output_field=BooleanField(),
             ),
-            awaiting_decision=ExpressionWrapper(Q(status__in=("complete", "under_review")), output_field=BooleanField()),
+            awaiting_decision=ExpressionWrapper(Q(status__in=Request.AWAITING_DECISION_STATUSES), output_field=BooleanField()),
             no_date=Case(When(implicit_decision_date__isnull=True, then=Value(1)), default=Value(0)),
         )
     )
@@ -94,7 +94,7 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
             implicit_decision_date__gt=today, implicit_decision_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
         )
     elif filters.flag == "awaiting_decision":
-        queryset = queryset.filter(status__in=("complete", "under_review"))
+        queryset = queryset.awaiting_decision()
     elif filters.flag == "incomplete":
         queryset = queryset.filter(status="incomplete")
     return queryset.order_by("no_date", "implicit_decision_date", "received_at")
@@ -143,11 +143,11 @@ class RequestIndicators:
         return next((table for table in self.tables if table.key == key), None)
 
 
-DECIDED = Q(status__in=DECIDED_STATUSES)
-IMPLICIT = Q(status__in=("implicitly_accepted", "implicitly_rejected"))
+DECIDED = Q(status__in=Request.DECIDED_STATUSES)
+IMPLICIT = Q(status__in=Request.IMPLICITLY_DECIDED_STATUSES)
 # An explicit decision on or before the date silence would have decided.
-IN_TIME = Q(status__in=("accepted", "rejected"), decided_at__date__lte=F("implicit_decision_date"))
-OPEN = ~Q(status__in=FINISHED_STATUSES)
+IN_TIME = Q(status__in=Request.EXPLICITLY_DECIDED_STATUSES, decided_at__date__lte=F("implicit_decision_date"))
+OPEN = ~Q(status__in=Request.FINISHED_STATUSES)
 
 # Age of the open requests (days since receipt): [lower, upper) bounds, upper None = no limit.
 AGE_BANDS = [

@@ -55,7 +55,7 @@ class RequestActor:
 
 
 def _event(
-    request: Request, actor: RequestActor, kind: str, *, from_status: str = "", to_status: str = "", note: str = ""
+    request: Request, actor: RequestActor, kind: RequestEvent.Kind, *, from_status: str = "", to_status: str = "", note: str = ""
 ) -> None:
     RequestEvent.objects.create(
         request=request, actor_label=actor.label, kind=kind, from_status=from_status, to_status=to_status, note=note
@@ -204,7 +204,13 @@ def request_register(
     )
     person_link_organisation(person=person, organisation_id=procedure.organisation_id)
     request_recompute_clock(request)
-    _event(request, actor, "registered", to_status=request.status, note=f"{request.get_channel_display()} — {request.reference}")
+    _event(
+        request,
+        actor,
+        RequestEvent.Kind.REGISTERED,
+        to_status=request.status,
+        note=f"{request.get_channel_display()} — {request.reference}",
+    )
     if request.is_electronic:
         _issue_letter(
             request, Letter.Kind.REGISTRATION_RECEIPT, letters.registration_receipt(request),
@@ -224,7 +230,7 @@ def _transition(request: Request, to_status: str, actor: RequestActor, note: str
     previous = request.status
     request.status = to_status
     Request.objects.filter(pk=request.pk).update(status=to_status, updated_at=timezone.now())
-    _event(request, actor, "transition", from_status=previous, to_status=to_status, note=note)
+    _event(request, actor, RequestEvent.Kind.TRANSITION, from_status=previous, to_status=to_status, note=note)
 
 
 def _check_agent(request: Request, actor: RequestActor) -> None:
@@ -292,14 +298,14 @@ def request_receive_documents(
     request = (
         Request.objects.select_for_update().select_related("procedure", "service", "organisation", "person").get(pk=request.pk)
     )
-    if request.is_decided or request.status in ("forwarded", "withdrawn", "closed"):
+    if request.is_finished:
         raise ValidationError("Cette demande est close : les pièces ne peuvent plus y être ajoutées.")
     received_on = received_on or timezone.localdate()
     open_request = request.document_requests.filter(received_on__isnull=True).last()
     late = bool(open_request and received_on > open_request.deadline)
     _store_files(request, files, RequestDocument.Kind.MISSING, actor.agent, after_deadline=late)
     note = count_of(len(files), "pièce reçue", "pièces reçues") + (" après la date limite" if late else "")
-    _event(request, actor, "documents", note=note)
+    _event(request, actor, RequestEvent.Kind.DOCUMENTS, note=note)
     if open_request and complete:
         open_request.received_on = received_on
         open_request.save(update_fields=["received_on"])
@@ -338,17 +344,6 @@ def request_forward(*, request: Request, to_procedure: Procedure, actor: Request
     return new_request
 
 
-def request_change_procedure(*, request: Request, procedure: Procedure, actor: RequestActor) -> Request:
-    """Qualify a request that arrived without one (an e-mail): allowed before any decision only."""
-    if request.is_decided:
-        raise ValidationError("Une demande décidée ne peut plus changer de procédure ni de dates.")
-    request.procedure = procedure
-    request.save(update_fields=["procedure", "updated_at"])
-    request_recompute_clock(request)
-    _event(request, actor, "qualified", note=procedure.name)
-    return request
-
-
 def request_change_receipt_date(*, request: Request, received_on: dt.date, actor: RequestActor) -> Request:
     """Correct the date of receipt (a letter stamped on arrival): never once the request is decided."""
     if request.is_decided or request.status == Request.Status.FORWARDED:
@@ -359,7 +354,7 @@ def request_change_receipt_date(*, request: Request, received_on: dt.date, actor
     request.received_on = received_on
     request.save(update_fields=["received_on", "updated_at"])
     request_recompute_clock(request)
-    _event(request, actor, "receipt_date", note=f"{previous:%d/%m/%Y} → {received_on:%d/%m/%Y}")
+    _event(request, actor, RequestEvent.Kind.RECEIPT_DATE, note=f"{previous:%d/%m/%Y} → {received_on:%d/%m/%Y}")
     return request
 
 
@@ -370,7 +365,7 @@ def request_assign(*, request: Request, agent: Agent | None, actor: RequestActor
         raise ValidationError("Cet agent n'est pas membre du service de la demande.")
     request.assigned_to = agent
     request.save(update_fields=["assigned_to", "updated_at"])
-    _event(request, actor, "assigned", note=str(agent) if agent else "aucun instructeur")
+    _event(request, actor, RequestEvent.Kind.ASSIGNED, note=str(agent) if agent else "aucun instructeur")
     return request
 
 
@@ -383,7 +378,7 @@ def request_letter_printed(*, request: Request, letter_id: str, actor: RequestAc
         raise ValidationError("Courrier introuvable.")
     letter.printed_at = timezone.now()
     letter.save(update_fields=["printed_at"])
-    _event(request, actor, "printed", note=letter.get_kind_display())
+    _event(request, actor, RequestEvent.Kind.PRINTED, note=letter.get_kind_display())
     return letter
 
 
@@ -395,7 +390,7 @@ def request_post_message(*, request: Request, body: str, actor: RequestActor, fr
     if len(body) > 5000:
         raise ValidationError({"body": ["Le message dépasse 5 000 caractères."]})
     message = RequestMessage.objects.create(request=request, body=body, from_person=from_person, author=actor.agent)
-    _event(request, actor, "message", note=body[:200])
+    _event(request, actor, RequestEvent.Kind.MESSAGE, note=body[:200])
     if not from_person:
         recipient = _contact_email(request)
         if recipient:

@@ -90,10 +90,6 @@ def agent_access_scope(agent: Agent) -> AccessScope:
     return scope
 
 
-def agent_is_member_of_service(agent: Agent, service_id: int) -> bool:
-    return service_id in agent_access_scope(agent).member_service_ids
-
-
 def integration_access_scope(*, token_id: int, label: str, organisation, service=None) -> AccessScope:
     """The scope of an API token: its organisation, and the service it acts for if it has one."""
     organisations = {organisation.pk}

@@ -309,12 +309,9 @@ def _recomputed(booking, now):
     """Slots laid out from the windows and appointments, without the precomputed table."""
     from relais.appointments.calendar import free_starts
     from relais.appointments.models import AgendaWindow
-    from relais.appointments.selectors import live_filter
 
     busy = list(
-        Appointment.objects.filter(live_filter(now), agenda=booking.agenda)
-        .order_by("start")
-        .values_list("start", "blocked_until")
+        Appointment.objects.live(now).filter(agenda=booking.agenda).order_by("start").values_list("start", "blocked_until")
     )
     duration = dt.timedelta(minutes=booking.motive.duration_minutes)
     starts = []
