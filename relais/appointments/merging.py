@@ -29,4 +29,7 @@ def deals_with(person: Person, organisation_id: int) -> bool:
 
 
 def register() -> None:
-    merge_registry.register(relations=["appointments.Participant.person"], move=move, undo=undo, deals_with=deals_with)
+    merge_registry.register(
+        relations=["appointments.Participant.person"], move=move, undo=undo, deals_with=deals_with,
+        activity=("rendez-vous", lambda person: Participant.objects.filter(person=person).count()),
+    )  # fmt: skip

@@ -270,7 +270,7 @@ X_FRAME_OPTIONS = "DENY"
 # script, style attribute or event handler, no eval, no framing, forms posting only to Relais. A visio
 # opens the partner's tool in its own window (a link), so no frame-src. CSP_REPORT_ONLY=true sends it
 # as Content-Security-Policy-Report-Only instead (browsers report violations, block nothing): for a
-# rollout. No view relaxes it, not even the API console (relais/api/urls.py); docs/security.md.
+# rollout. No view relaxes it, not even the API console (relais/config/api_urls.py); docs/security.md.
 _CSP = {
     "DIRECTIVES": {
         "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"],

@@ -11,7 +11,7 @@ urlpatterns = [
     path("usagers/", include("relais.person_file.urls")),
     path("compte/", include("relais.territory.urls")),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
-    path("api/", include("relais.api.urls")),
+    path("api/", include("relais.config.api_urls")),
     path("rendez-vous-en-ligne/", include("relais.portal.urls")),
     path("r/<str:code>/", portal_views.short_link, name="short_link"),  # the personal link in an SMS: short
     path("demarches/", include("relais.portal.urls_requests")),

@@ -31,4 +31,7 @@ def deals_with(person: Person, organisation_id: int) -> bool:
 
 
 def register() -> None:
-    merge_registry.register(relations=["exchanges.ExchangePerson.person"], move=move, undo=undo, deals_with=deals_with)
+    merge_registry.register(
+        relations=["exchanges.ExchangePerson.person"], move=move, undo=undo, deals_with=deals_with,
+        activity=("échanges", lambda person: ExchangePerson.objects.filter(person=person).count()),
+    )  # fmt: skip

@@ -10,7 +10,9 @@ from its own `merging.py` imported in its `AppConfig.ready()`, a handler:
   merged person since stay where they are);
 - `deals_with(person, organisation_id)`, optional, says whether the organisation deals with the
   person through the app's rows: on undo, an organisation the merge brought to the kept record
-  stays only if some handler says so.
+  stays only if some handler says so;
+- `activity`, optional, names the history the rows make (« échanges ») and counts it for a person:
+  the duplicate review keeps by default the record with more history.
 
 A relation deliberately not moved is declared with `leave_alone(relation, reason=...)`.
 `unhandled_relations()` lists every relation to `Person` (foreign keys, one-to-one, the through
@@ -37,6 +39,7 @@ class MergeHandler:
     move: Callable[[Person, Person], dict[str, list]]
     undo: Callable[[Person, Person, Moved], None]
     deals_with: Callable[[Person, int], bool] | None = None
+    activity: tuple[str, Callable[[Person], int]] | None = None
 
 
 _handlers: dict[tuple[str, ...], MergeHandler] = {}
@@ -49,10 +52,11 @@ def register(
     move: Callable[[Person, Person], dict[str, list]],
     undo: Callable[[Person, Person, Moved], None],
     deals_with: Callable[[Person, int], bool] | None = None,
+    activity: tuple[str, Callable[[Person], int]] | None = None,
 ) -> MergeHandler:
     """Say how the rows of `relations` follow a merge. Registering the same relations again replaces
     the handler (a module imported twice); a relation claimed by two handlers is a mistake."""
-    handler = MergeHandler(relations=tuple(relations), move=move, undo=undo, deals_with=deals_with)
+    handler = MergeHandler(relations=tuple(relations), move=move, undo=undo, deals_with=deals_with, activity=activity)
     claimed = {label for key in _handlers if key != handler.relations for label in key} | set(_left_alone)
     if clash := claimed.intersection(handler.relations):
         raise ImproperlyConfigured(f"Relation(s) already covered for merges: {', '.join(sorted(clash))}")
@@ -71,6 +75,11 @@ def leave_alone(*relations: str, reason: str) -> None:
 
 def merge_handlers() -> tuple[MergeHandler, ...]:
     return tuple(_handlers.values())
+
+
+def person_activity(person: Person) -> dict[str, int]:
+    """How much history a record carries, by kind, as the apps count it (registration order)."""
+    return {handler.activity[0]: handler.activity[1](person) for handler in _handlers.values() if handler.activity}
 
 
 def left_alone() -> dict[str, str]:

@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 
 from relais.core.wording import count_of
 from relais.people.identity_rules import AGAINST, VETO, Finding
+from relais.people.merge_registry import person_activity
 from relais.people.models import (
     ContactPoint,
     HouseholdMember,
@@ -317,19 +318,6 @@ def _display(person: Person, name: str, scope: AccessScope) -> str:
     if name == "sex":
         return person.get_sex_display() if value else ""
     return str(value or "")
-
-
-def person_activity(person: Person) -> dict[str, int]:
-    """How much history a record carries, by kind (shown on the comparison page)."""
-    from relais.appointments.models import Participant
-    from relais.exchanges.models import ExchangePerson
-    from relais.requests.models import Request
-
-    return {
-        "échanges": ExchangePerson.objects.filter(person=person).count(),
-        "rendez-vous": Participant.objects.filter(person=person).count(),
-        "demandes": Request.objects.filter(person=person).count(),
-    }
 
 
 def person_to_keep(a: Person, b: Person, activity: tuple[dict[str, int], dict[str, int]] | None = None) -> tuple[Person, Person]:

@@ -12,11 +12,17 @@ from relais.appointments.selectors import person_appointments
 from relais.exchanges.policies import exchange_content_visible
 from relais.exchanges.selectors import ExchangeFilters, person_timeline
 from relais.notifications.models import OutgoingMessage
-from relais.notifications.policies import message_content_visible
 from relais.people.models import Person
 from relais.requests.policies import request_content_visible, requests_visible
 from relais.requests.selectors import person_requests
 from relais.territory.policies import AccessScope
+
+
+def message_content_visible(scope: AccessScope, message: OutgoingMessage) -> bool:
+    """The subject and text of a sensitive service's message (PMI) stay within the service;
+    others see that a message was sent, when, and whether it arrived."""
+    service = message.service
+    return service is None or scope.may_read_content_of_service(service.pk, service.is_sensitive)
 
 
 def messages_visible_filter(scope: AccessScope) -> Q:

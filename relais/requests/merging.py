@@ -21,4 +21,7 @@ def deals_with(person: Person, organisation_id: int) -> bool:
 
 
 def register() -> None:
-    merge_registry.register(relations=["requests.Request.person"], move=move, undo=undo, deals_with=deals_with)
+    merge_registry.register(
+        relations=["requests.Request.person"], move=move, undo=undo, deals_with=deals_with,
+        activity=("demandes", lambda person: Request.objects.filter(person=person).count()),
+    )  # fmt: skip

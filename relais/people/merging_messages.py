@@ -1,5 +1,6 @@
 """How the messages sent to a person follow a person merge (see people/merge_registry.py): the kept
-record's timeline shows what was sent to either record, and an undo gives them back."""
+record's timeline shows what was sent to either record, and an undo gives them back. Registered by
+the people app: the outbox (notifications) lies beneath it and knows nothing of merges."""
 
 from __future__ import annotations
 

@@ -1,3 +1,6 @@
+"""The API's routes: every app's endpoints under /api/v1/, the schema, the reference and the console.
+Routing composes the apps, so it lives with the project's configuration, above them all."""
+
 from django.urls import path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
