@@ -165,7 +165,12 @@ def test_every_creation_path_gives_the_same_names_and_search_fields(world, tmp_p
 
 def test_an_email_from_an_unknown_sender_builds_the_person_the_same_way(world, procedure):
     client = _token_for_mailbox()
-    mail = {"to": procedure.service.email, "from": "elodie@example.fr", "display_name": "élodie  lefèvre-martin", "subject": "APA"}
+    mail = {
+        "to": procedure.service.email,
+        "from": "elodie@example.fr",
+        "display_name": "élodie  lefèvre-martin",
+        "subject": "APA",
+    }
     assert client.post("/api/v1/inbound-email/", mail, format="json").status_code == 201
     person = Person.objects.get()
     form = via_form(world, {"birth_name": "Lefèvre-Martin", "first_names": "Élodie", "sex": "F", "birth_date": "1985-04-12"})
