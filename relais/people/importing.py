@@ -1,8 +1,8 @@
 """Importing a legacy contact base (the person CSV of PRODUCT.md).
 
 Two passes. The first reads the whole file and validates every line (encoding, delimiter, header,
-dates, phones, e-mails, NIR, duplicate source ids) into a French report; nothing is written if it
-finds an error. A phone or an e-mail that cannot be used is not an error but a warning (legacy bases
+dates, phones, e-mails, duplicate source ids, and the person's own rules, the same as the person
+form's: `building.person_data_clean`) into a French report; nothing is written if it finds an error. A phone or an e-mail that cannot be used is not an error but a warning (legacy bases
 are dirty, and one bad number must not keep a person out): the person is imported without it, the
 raw value stays in the source record, and the person's file asks for a correction. `strict` makes
 such values errors again. The second imports: in one transaction for the whole file by default, or in
