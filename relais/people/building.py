@@ -57,6 +57,8 @@ class PersonData:
     commune_code: str = ""
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
+    # Set by `person_data_clean`: the search fields of the cleaned names (`search_fields`).
+    search: dict[str, str] = field(init=False, default_factory=dict, repr=False, compare=False)
 
     IDENTITY_FIELDS = (
         "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_place", "nir",
@@ -136,7 +138,8 @@ def person_data_clean(data: PersonData, *, today: dt.date | None = None) -> Pers
         if limit and len(value) > limit and name not in errors:
             add(name, f"{len(value)} caractères : {limit} au plus.")
     if not errors:
-        names = search_fields(data.birth_name, data.usage_name, data.first_names)["search_names"]
+        data.search = search_fields(data.birth_name, data.usage_name, data.first_names)
+        names = data.search["search_names"]
         if len(names) > SEARCH_NAMES_MAX_LENGTH:
             add(
                 "first_names",

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
 from relais.core.processes import this_process
-from relais.people.building import PersonData, person_data_clean, search_fields
+from relais.people.building import PersonData, person_data_clean
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.models import (
     ContactPoint,
@@ -181,7 +181,7 @@ def _parse_row(
     if report.error_count > errors_before:
         return None
     person = {name: getattr(data, name) for name in PERSON_IDENTITY_COLUMNS}
-    person.update(search_fields(data.birth_name, data.usage_name, data.first_names))
+    person.update(data.search)  # computed by person_data_clean (building.search_fields)
     return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values, set_aside)
 
 
