@@ -58,9 +58,10 @@ def load(persons: int) -> None:
     from django.utils import timezone
 
     from relais.core.bulk import insert_rows, reserve_ids
+    from relais.people.building import search_fields
     from relais.people.importing import PERSON_COLUMNS
     from relais.people.models import ContactPoint, Person, PersonOrganisation
-    from relais.people.normalization import contact_search_keys, join_first_names, name_tokens, normalize_name, split_first_names
+    from relais.people.normalization import contact_search_keys, join_first_names, split_first_names
     from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
     from relais.territory.models import Organisation
 
@@ -83,9 +84,8 @@ def load(persons: int) -> None:
             values = {
                 "birth_name": record["birth_name"], "usage_name": record["usage_name"], "first_names": first, "sex": record["sex"],
                 "birth_date": record["birth_date"], "birth_place": record["birth_place"], "nir": "", "address": record["address"],
-                "postcode": record["postcode"], "city": record["city"], "search_birth_name": normalize_name(record["birth_name"]),
-                "search_usage_name": normalize_name(record["usage_name"]),
-                "search_names": " " + " ".join(name_tokens(record["birth_name"]) + name_tokens(record["usage_name"]) + name_tokens(first)) + " ",
+                "postcode": record["postcode"], "city": record["city"],
+                **search_fields(record["birth_name"], record["usage_name"], first),
             }  # fmt: skip
             rows.append((pk, uuid.uuid4(), *(values[c] for c in PERSON_COLUMNS), "", "", now, now, 1, "{}"))
             names.append((pk, values["birth_name"], values["usage_name"], first, values["city"], values["postcode"]))

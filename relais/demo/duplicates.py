@@ -17,10 +17,10 @@ import unicodedata
 from relais.demo.names import STREETS, pick_surname
 from relais.demo.population import DemoPerson
 from relais.demo.world import World
+from relais.people.building import person_build, person_data_of
 from relais.people.linking import persons_link
 from relais.people.models import ContactPoint, Person, PersonOrganisation, SourceRecord
 from relais.people.search import person_index
-from relais.people.services import person_search_fields
 
 
 def _shout(value: str) -> str:
@@ -77,8 +77,7 @@ def build_duplicates(rng: random.Random, world: World, people: list[DemoPerson],
         copy = _legacy_copy(rng, entry.person, heavy=index % 3 != 0)
         if index < DOUBTFUL and index % 3 == 0:
             _doubtful(copy, index // 3)
-        person_search_fields(copy)
-        copies.append((copy, entry))
+        copies.append((person_build(person_data_of(copy)), entry))  # a legacy copy obeys the same rules
     Person.objects.bulk_create([copy for copy, _ in copies])
     person_index([copy for copy, _ in copies], replace=False)
     contact_points, links, sources = [], [], []

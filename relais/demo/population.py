@@ -24,10 +24,10 @@ from relais.demo.names import (
 )
 from relais.demo.world import World
 from relais.exchanges.models import Channel, Exchange, ExchangePerson
+from relais.people.building import PersonData, person_build, person_data_of
 from relais.people.models import ContactPoint, Household, HouseholdMember, Person, PersonOrganisation, SourceRecord
 from relais.people.normalization import join_first_names
 from relais.people.search import person_index
-from relais.people.services import person_search_fields
 from relais.territory.models import Commune, Membership
 
 
@@ -91,18 +91,21 @@ def _add_person(
     role: str,
 ) -> DemoPerson:
     firsts = pick_first_names(rng, sex, birth)
-    person = Person(
-        birth_name=birth_name.upper() if rng.random() < 0.15 else birth_name,  # legacy bases typed some in capitals
-        usage_name=usage_name,
-        first_names=join_first_names(firsts),
-        sex=sex,
-        birth_date=birth,
-        birth_place=rng.choice(BIRTH_PLACES) if rng.random() < 0.7 else home.commune.name,
-        address=home.street,
-        address_complement=home.complement,
-        postcode=home.commune.main_postcode,
-        city=home.commune.name,
-        commune_code=home.commune.insee_code,
+    person = person_build(
+        PersonData(
+            birth_name=birth_name.upper() if rng.random() < 0.15 else birth_name,  # legacy bases typed some in capitals
+            usage_name=usage_name,
+            first_names=join_first_names(firsts),
+            sex=sex,
+            birth_date=birth,
+            birth_place=rng.choice(BIRTH_PLACES) if rng.random() < 0.7 else home.commune.name,
+            address=home.street,
+            address_complement=home.complement,
+            postcode=home.commune.main_postcode,
+            city=home.commune.name,
+            commune_code=home.commune.insee_code,
+        ),
+        today=today,
     )
     entry = DemoPerson(
         person=person, department=home.commune.department, age=_age(birth, today), household_index=home.index, role=role
@@ -357,13 +360,13 @@ def save_population(
 ) -> None:
     """Write everything with bulk inserts (a few seconds on SQLite)."""
     for entry in people:
-        person_search_fields(entry.person)
         # Every resident is known to their département; some moved and are known to both.
         entry.organisations.add(entry.department)
         if rng.random() < 0.06:
             entry.organisations.add("78" if entry.department == "92" else "92")
         if entry.age >= 18 and entry.person.birth_date and rng.random() < 0.2:
-            entry.person.nir = make_nir(rng, entry.person.sex, entry.person.birth_date, entry.department)
+            nir = make_nir(rng, entry.person.sex, entry.person.birth_date, entry.department)
+            entry.person = person_build(person_data_of(entry.person, nir=nir))  # the NIR checked as any other
     Person.objects.bulk_create([entry.person for entry in people], batch_size=1000)
     person_index([entry.person for entry in people], replace=False)
     ContactPoint.objects.bulk_create(

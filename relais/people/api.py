@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from relais.api.pagination import Pagination
 from relais.api.scopes import request_agent, request_scope, request_token
 from relais.api.serializers import StrictInput
+from relais.people.building import BIRTH_NAME_REQUIRED, FIRST_NAME_REQUIRED
 from relais.people.models import ContactPoint, Person
 from relais.people.policies import persons_visible
 from relais.people.selectors import person_get, person_search
@@ -61,8 +62,12 @@ def _output_many(persons: list[Person], scope: AccessScope) -> list[dict]:
 
 
 class PersonInput(StrictInput):
-    birth_name = serializers.CharField(max_length=100)
-    first_names = serializers.CharField(max_length=200)
+    birth_name = serializers.CharField(
+        max_length=100, error_messages={"required": BIRTH_NAME_REQUIRED, "blank": BIRTH_NAME_REQUIRED}
+    )
+    first_names = serializers.CharField(
+        max_length=200, error_messages={"required": FIRST_NAME_REQUIRED, "blank": FIRST_NAME_REQUIRED}
+    )
     usage_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     sex = serializers.ChoiceField(choices=["", "F", "M"], required=False, default="")
     birth_date = serializers.DateField(required=False, allow_null=True, default=None, input_formats=["iso-8601", "%d/%m/%Y"])

@@ -3,7 +3,7 @@
 from django import forms
 
 from relais.people.forms import DATE_INPUT_FORMATS
-from relais.people.services import PersonData
+from relais.people.building import BIRTH_NAME_REQUIRED, FIRST_NAME_REQUIRED, PersonData
 
 
 class CitizenIdentityForm(forms.Form):
@@ -11,10 +11,14 @@ class CitizenIdentityForm(forms.Form):
     person and to reach them. Shared by the portal's booking and the online requests."""
 
     birth_name = forms.CharField(
-        label="Nom de naissance", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+        label="Nom de naissance", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": BIRTH_NAME_REQUIRED},
+    )  # fmt: skip
     usage_name = forms.CharField(label="Nom d'usage (si différent)", max_length=100, required=False)
-    first_names = forms.CharField(label="Prénom", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    first_names = forms.CharField(
+        label="Prénom", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": FIRST_NAME_REQUIRED},
+    )  # fmt: skip
     birth_date = forms.DateField(
         label="Date de naissance", input_formats=DATE_INPUT_FORMATS, help_text="JJ/MM/AAAA",
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "bday", "inputmode": "numeric"}),

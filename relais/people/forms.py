@@ -1,17 +1,20 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from relais.people.building import BIRTH_NAME_REQUIRED, FIRST_NAME_REQUIRED, PersonData
 from relais.people.models import HouseholdMember, Person
-from relais.people.services import PersonData
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
 
 
 class PersonForm(forms.Form):
-    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
+    birth_name = forms.CharField(label="Nom de naissance", max_length=100, error_messages={"required": BIRTH_NAME_REQUIRED})
     usage_name = forms.CharField(label="Nom d'usage", max_length=100, required=False, help_text="Par exemple le nom du conjoint.")
     first_names = forms.CharField(
-        label="Prénoms", max_length=200, help_text="Dans l'ordre de l'état civil, séparés par des virgules : Marie, Hélène."
+        label="Prénoms",
+        max_length=200,
+        help_text="Dans l'ordre de l'état civil, séparés par des virgules : Marie, Hélène.",
+        error_messages={"required": FIRST_NAME_REQUIRED},
     )
     sex = forms.ChoiceField(label="Sexe", choices=Person.Sex.choices, required=False)
     birth_date = forms.DateField(

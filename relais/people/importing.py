@@ -1,8 +1,8 @@
 """Importing a legacy contact base (the person CSV of PRODUCT.md).
 
 Two passes. The first reads the whole file and validates every line (encoding, delimiter, header,
-dates, phones, e-mails, NIR, duplicate source ids) into a French report; nothing is written if it
-finds an error. A phone or an e-mail that cannot be used is not an error but a warning (legacy bases
+dates, phones, e-mails, duplicate source ids, and the person's own rules, the same as the person
+form's: `building.person_data_clean`) into a French report; nothing is written if it finds an error. A phone or an e-mail that cannot be used is not an error but a warning (legacy bases
 are dirty, and one bad number must not keep a person out): the person is imported without it, the
 raw value stays in the source record, and the person's file asks for a correction. `strict` makes
 such values errors again. The second imports: in one transaction for the whole file by default, or in
@@ -13,6 +13,7 @@ stopped. Either way a (source, source id) already imported is skipped: a run is 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
 from relais.core.processes import this_process
+from relais.people.building import PersonData, person_data_clean
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.models import (
     ContactPoint,
@@ -41,26 +43,16 @@ from relais.people.models import (
 )
 from relais.people.normalization import (
     SEX_CODES,
-    birth_date_problems,
-    clean_name,
-    clean_nir,
     contact_search_keys,
     is_unknown_date_written,
-    join_first_names,
-    name_tokens,
     normalize_email,
-    normalize_name,
     parse_french_date,
     phone_to_e164,
-    split_first_names,
 )
 from relais.people.search import TokenCounts, person_index_new, token_counts_add, vocabulary_words
 from relais.territory.models import Organisation
 
 REQUIRED = {"source_id"}
-PERSON_MAX_LENGTHS = {
-    field.name: field.max_length for field in Person._meta.get_fields() if getattr(field, "max_length", None) and field.concrete
-}
 SOURCE_ID_MAX_LENGTH = SourceRecord._meta.get_field("source_id").max_length or 64
 CONTACT_MAX_LENGTH = ContactPoint._meta.get_field("value").max_length or 254
 MAX_REPORTED = 1000
@@ -117,7 +109,9 @@ class Report:
 CONTACT_COLUMNS: dict[str, Callable[[str], str]] = {"phone": phone_to_e164, "email": normalize_email}
 
 
-def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool = False) -> ParsedRow | None:
+def _parse_row(
+    number: int, values: dict[str, str], report: Report, strict: bool = False, today: dt.date | None = None
+) -> ParsedRow | None:
     errors_before = report.error_count
 
     def attempt(column: str, func: Callable, value: str):  # type: ignore[no-untyped-def]
@@ -140,9 +134,6 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
         )
     if not source_id:
         report.add(number, "source_id", "l'identifiant d'origine est vide.")
-    birth_name = clean_name(values.get("birth_name", "")) or clean_name(values.get("usage_name", ""))
-    if not birth_name:
-        report.add(number, "birth_name", "ni nom de naissance ni nom d'usage.")
     sex = SEX_CODES.get(values.get("sex", "").strip().upper())
     if sex is None:
         report.add(number, "sex", f"« {values.get('sex')} » : sexe attendu F ou M (ou vide).")
@@ -154,8 +145,6 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
         birth_date = None
     else:
         birth_date = attempt("birth_date", parse_french_date, raw_date)
-        for problem in birth_date_problems(birth_date, timezone.localdate()):  # the person form's rule
-            report.add(number, "birth_date", problem[0].lower() + problem[1:])
     contacts: dict[str, str] = {}
     set_aside: list[dict[str, str]] = []
     for column, normalize in CONTACT_COLUMNS.items():
@@ -171,32 +160,28 @@ def _parse_row(number: int, values: dict[str, str], report: Report, strict: bool
             report.warn(number, column, " ".join(exc.messages) + " Valeur laissée de côté, à corriger sur la fiche.")
             set_aside.append({"column": column, "value": raw})
     phone, email = contacts.get("phone", ""), contacts.get("email", "")
-    nir = attempt("nir", clean_nir, values.get("nir", "")) if values.get("nir", "").strip() else ""
-    postcode = values.get("postcode", "").strip()
-    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
-        report.add(number, "postcode", f"« {postcode} » : le code postal compte 5 chiffres.")
-    if report.error_count > errors_before:
-        return None
-    usage_name = clean_name(values.get("usage_name", ""))
-    first_names = join_first_names(split_first_names(values.get("first_names", "")))
-    person = {
-        "birth_name": birth_name, "usage_name": usage_name, "first_names": first_names, "sex": sex or "", "birth_date": birth_date,
-        "birth_place": values.get("birth_place", "").strip()[:100], "nir": nir or "", "address": values.get("address", "").strip()[:255],
-        "postcode": postcode, "city": values.get("city", "").strip()[:100],
-        "search_birth_name": normalize_name(birth_name), "search_usage_name": normalize_name(usage_name),
-        "search_names": f" {' '.join(name_tokens(birth_name) + name_tokens(usage_name) + name_tokens(first_names))} ",
-    }  # fmt: skip
-    # Values longer than their column pass the checks above but would fail the insert (PostgreSQL).
-    for name, field_value in person.items():
-        limit = PERSON_MAX_LENGTHS.get(name)
-        if limit and isinstance(field_value, str) and len(field_value) > limit:
-            column = name if name in COLUMNS else "noms et prénoms"  # a search field made from them
-            report.add(number, column, f"{len(field_value)} caractères : {limit} au plus pour cette colonne.")
+    # The person's own rules, as for every other way a person is created (building.py); a base
+    # without a birth name gives the usage name as the birth name.
+    data = PersonData(
+        birth_name=values.get("birth_name", "").strip() or values.get("usage_name", ""),
+        usage_name=values.get("usage_name", ""), first_names=values.get("first_names", ""), sex=sex or "",
+        birth_date=birth_date, birth_place=values.get("birth_place", "").strip()[:100], nir=values.get("nir", ""),
+        address=values.get("address", "").strip()[:255], postcode=values.get("postcode", ""),
+        city=values.get("city", "").strip()[:100],
+    )  # fmt: skip
+    try:
+        person_data_clean(data, today=today)
+    except ValidationError as exc:
+        for column, messages in exc.message_dict.items():
+            for message in messages:
+                report.add(number, column, message)
     for column, value in (("email", email), ("phone", phone)):
         if len(value) > CONTACT_MAX_LENGTH:
             report.add(number, column, f"{len(value)} caractères : {CONTACT_MAX_LENGTH} au plus pour cette colonne.")
     if report.error_count > errors_before:
         return None
+    person = {name: getattr(data, name) for name in PERSON_IDENTITY_COLUMNS}
+    person.update(data.search)  # computed by person_data_clean (building.search_fields)
     return ParsedRow(number, source_id, person, [phone] if phone else [], [email] if email else [], values, set_aside)
 
 
@@ -230,6 +215,7 @@ def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[Pars
         report.add(1, "", "en-tête incorrect — " + " ; ".join(parts) + f". Colonnes attendues : {', '.join(COLUMNS)}.")
         return
     seen: dict[str, int] = {}
+    today = timezone.localdate()
     for number, values in enumerate(reader, start=2):
         report.lines += 1
         if not any(value.strip() for value in values):
@@ -239,7 +225,7 @@ def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[Pars
             hint = f" (le séparateur « {other} » apparaît : séparateurs mélangés ?)" if other in "".join(values) else ""
             report.add(number, "", f"{len(values)} colonnes au lieu de {len(header)}{hint}.")
             continue
-        row = _parse_row(number, dict(zip(header, values, strict=True)), report, strict)
+        row = _parse_row(number, dict(zip(header, values, strict=True)), report, strict, today)
         if row is None:
             continue
         if row.source_id in seen:
@@ -301,10 +287,10 @@ def _write_batch(
     return len(fresh), len(rows) - len(fresh)
 
 
-PERSON_COLUMNS = [
+PERSON_IDENTITY_COLUMNS = [
     "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_place", "nir", "address", "postcode", "city",
-    "search_birth_name", "search_usage_name", "search_names",
 ]  # fmt: skip
+PERSON_COLUMNS = [*PERSON_IDENTITY_COLUMNS, "search_birth_name", "search_usage_name", "search_names"]
 
 
 WRITE_CHUNK = 5000

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from relais.people.building import PersonData, person_build, person_data_clean, person_search_fields
 from relais.people.models import (
     ContactPoint,
     Household,
@@ -20,46 +20,11 @@ from relais.people.models import (
     ProposedContact,
     SourceRecord,
 )
-from relais.people.normalization import (
-    birth_date_problems,
-    clean_name,
-    clean_nir,
-    join_first_names,
-    name_tokens,
-    normalize_email,
-    normalize_name,
-    phone_to_e164,
-    split_first_names,
-)
+from relais.people.normalization import name_tokens, normalize_name
 from relais.people.policies import person_may_edit, persons_visible
 from relais.people.search import person_index
 from relais.territory.models import Agent, Organisation
 from relais.territory.policies import AccessScope
-
-
-@dataclass
-class PersonData:
-    """Identity and contact data as entered; cleaned by `person_data_clean`."""
-
-    birth_name: str
-    first_names: str
-    usage_name: str = ""
-    sex: str = ""
-    birth_date: dt.date | None = None
-    birth_place: str = ""
-    nir: str = ""
-    address: str = ""
-    address_complement: str = ""
-    postcode: str = ""
-    city: str = ""
-    commune_code: str = ""
-    phones: list[str] = field(default_factory=list)
-    emails: list[str] = field(default_factory=list)
-
-    IDENTITY_FIELDS = (
-        "birth_name", "usage_name", "first_names", "sex", "birth_date", "birth_place", "nir",
-        "address", "address_complement", "postcode", "city", "commune_code",
-    )  # fmt: skip
 
 
 class PersonEditConflict(Exception):
@@ -73,61 +38,6 @@ class PersonEditConflict(Exception):
             f"Cette fiche a été modifiée par {who} le {when} pendant que vous la modifiiez. "
             "Vos changements n'ont pas été enregistrés : rechargez la fiche pour les reporter."
         )
-
-
-def person_data_clean(data: PersonData, *, today: dt.date | None = None) -> PersonData:
-    """Normalise and validate; raises ValidationError with one French message per field."""
-    errors: dict[str, list[str]] = {}
-    today = today or timezone.localdate()
-
-    def attempt(field_name: str, func, *args):
-        try:
-            return func(*args)
-        except ValidationError as exc:
-            errors.setdefault(field_name, []).extend(exc.messages)
-            return None
-
-    data.birth_name = clean_name(data.birth_name)
-    data.usage_name = clean_name(data.usage_name)
-    data.first_names = join_first_names(split_first_names(data.first_names))
-    if not normalize_name(data.birth_name):
-        errors.setdefault("birth_name", []).append("Le nom de naissance est obligatoire.")
-    if not data.first_names:
-        errors.setdefault("first_names", []).append("Indiquez au moins un prénom.")
-    if problems := birth_date_problems(data.birth_date, today):
-        errors.setdefault("birth_date", []).extend(problems)
-    if data.sex not in ("", "F", "M"):
-        errors.setdefault("sex", []).append("Sexe inconnu.")
-    if data.nir:
-        data.nir = attempt("nir", clean_nir, data.nir) or data.nir
-        if "nir" not in errors and data.sex and data.nir[0] in "12" and data.nir[0] != {"M": "1", "F": "2"}[data.sex]:
-            errors.setdefault("nir", []).append("Le premier chiffre du NIR ne correspond pas au sexe indiqué.")
-    phones = []
-    for raw in data.phones:
-        value = attempt("phones", phone_to_e164, raw)
-        if value and value not in phones:
-            phones.append(value)
-    data.phones = phones
-    emails = []
-    for raw in data.emails:
-        value = attempt("emails", normalize_email, raw)
-        if value and value not in emails:
-            emails.append(value)
-    data.emails = emails
-    data.postcode = (data.postcode or "").strip()
-    if data.postcode and not (len(data.postcode) == 5 and data.postcode.isdigit()):
-        errors.setdefault("postcode", []).append("Le code postal compte 5 chiffres.")
-    if errors:
-        raise ValidationError(errors)
-    return data
-
-
-def person_search_fields(person: Person) -> None:
-    """Fill the normalised copies used by search and duplicate detection."""
-    person.search_birth_name = normalize_name(person.birth_name)
-    person.search_usage_name = normalize_name(person.usage_name)
-    tokens = name_tokens(person.birth_name) + name_tokens(person.usage_name) + name_tokens(person.first_names)
-    person.search_names = f" {' '.join(tokens)} "
 
 
 def _set_contact_points(person: Person, *, phones: list[str], emails: list[str]) -> None:
@@ -156,12 +66,9 @@ def person_link_organisation(*, person: Person, organisation_id: int) -> None:
 def person_create(*, data: PersonData, organisation: Organisation, scope: AccessScope, acting_user: Agent | None) -> Person:
     if not scope.may_edit_identity or organisation.pk not in scope.organisation_ids:
         raise PermissionDenied("Vous ne pouvez pas créer de fiche usager pour cette organisation.")
-    data = person_data_clean(data)
+    person = person_build(data, created_by=acting_user)
     if data.nir and not scope.may_see_nir:
         raise ValidationError({"nir": ["Votre service n'est pas habilité à enregistrer le NIR."]})
-    person = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
-    person.created_by = person.updated_by = acting_user
-    person_search_fields(person)
     person.full_clean(exclude=["organisations"])
     person.save()
     _set_contact_points(person, phones=data.phones, emails=data.emails)
@@ -280,8 +187,7 @@ def person_find_or_create_for_booking(*, data: PersonData, organisation_id: int,
     match = persons_visible(organisation, strong).first()
     if match is None:
         elsewhere = list(strong[:5])
-        match = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
-        person_search_fields(match)
+        match = person_build(data)
         match.full_clean(exclude=["organisations"])
         match.save()
         _set_contact_points(match, phones=data.phones, emails=data.emails)

@@ -20,9 +20,10 @@ from relais.core.calendar import is_holiday
 from relais.core.uploads import check_upload
 from relais.core.wording import count_of
 from relais.notifications.services import message_queue_email
+from relais.people.building import PersonData, person_build
 from relais.people.models import ContactPoint, Person
 from relais.people.search import person_index
-from relais.people.services import PersonData, person_data_clean, person_link_organisation, person_search_fields
+from relais.people.services import person_link_organisation
 from relais.requests import letters, workflow
 from relais.requests.clock import DelayUnit, MissingDocuments, Regime, implicit_decision
 from relais.requests.models import (
@@ -457,9 +458,7 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
     elsewhere = [] if within else list(by_address[:5])
     words = (display_name or sender.split("@")[0].replace(".", " ")).split()
     first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("Inconnu", words[0] if words else "Inconnu")
-    data = person_data_clean(PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]))
-    person = Person(**{name: getattr(data, name) for name in PersonData.IDENTITY_FIELDS})
-    person_search_fields(person)
+    person = person_build(PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]))
     person.full_clean(exclude=["organisations"])
     person.save()
     ContactPoint.objects.create(person=person, kind=ContactPoint.Kind.EMAIL, value=sender)

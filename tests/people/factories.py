@@ -2,9 +2,9 @@ import datetime as dt
 
 import factory
 
+from relais.people.building import PersonData, person_build
 from relais.people.models import ContactPoint, Person, PersonOrganisation
 from relais.people.search import person_index
-from relais.people.services import person_search_fields
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -23,8 +23,12 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
-        person = model_class(*args, **kwargs)
-        person_search_fields(person)
+        # Built by the one person builder, as every path creating a person does: the same rules and
+        # normalisation, the same search fields. Fields that are not identity (created_by…) are set after.
+        identity = {name: kwargs.pop(name) for name in PersonData.IDENTITY_FIELDS if name in kwargs}
+        person = person_build(PersonData(**identity))
+        for name, value in kwargs.items():
+            setattr(person, name, value)
         person.save()
         person_index([person], replace=False)
         return person

@@ -63,7 +63,13 @@ def test_semicolons_and_windows_1252_from_an_old_excel(world, tmp_path):
         (HEADER + "A1,Petit,,Léa,F,2099-01-01,,,,,,,\n", "dans le futur"),
         (
             HEADER + "A1,Petit,,Léa,F,1875-05-01,,,,,,,\n",
-            "ligne 5, colonne « birth_date » : la date de naissance est antérieure à 1900",
+            "ligne 5, colonne « birth_date » : La date de naissance est antérieure à 1900",
+        ),
+        # The rules of the person form, since the one person builder (people/building.py):
+        (HEADER + "A1,Petit,,,F,,,,,,,,\n", "ligne 5, colonne « first_names » : Indiquez au moins un prénom."),
+        (
+            HEADER + "A1,Petit,,Léa,F,,,,,,,,185057512345673\n",
+            "ligne 5, colonne « nir » : Le premier chiffre du NIR ne correspond pas au sexe indiqué.",
         ),
         (HEADER + "A1,Pe\x00tit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : la valeur contient un caractère nul"),
         (HEADER + f"A1,{'P' * 150},,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : 150 caractères : 100 au plus"),
