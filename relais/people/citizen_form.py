@@ -2,8 +2,8 @@
 
 from django import forms
 
-from relais.people.forms import DATE_INPUT_FORMATS
 from relais.people.building import BIRTH_NAME_REQUIRED, FIRST_NAME_REQUIRED, PersonData
+from relais.people.forms import DATE_INPUT_FORMATS
 
 
 class CitizenIdentityForm(forms.Form):

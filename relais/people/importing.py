@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
 from relais.core.processes import this_process
-from relais.people.building import PersonData, person_data_clean
+from relais.people.building import NIR_SEX_MISMATCH, PersonData, person_data_clean
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
 from relais.people.models import (
     ContactPoint,
@@ -172,7 +172,19 @@ def _parse_row(
     try:
         person_data_clean(data, today=today)
     except ValidationError as exc:
-        for column, messages in exc.message_dict.items():
+        problems = exc.message_dict
+        if not strict and problems.get("nir") == [NIR_SEX_MISMATCH]:
+            # Legacy bases often carry a parent's NIR on a child's record: the line comes without
+            # it (the value stays in the source record only, never in the report) rather than
+            # stopping the whole file.
+            report.warn(number, "nir", NIR_SEX_MISMATCH + " NIR non repris (souvent celui d'un parent), à vérifier.")
+            data.nir = ""
+            problems = {}
+            try:
+                person_data_clean(data, today=today)
+            except ValidationError as again:
+                problems = again.message_dict
+        for column, messages in problems.items():
             for message in messages:
                 report.add(number, column, message)
     for column, value in (("email", email), ("phone", phone)):

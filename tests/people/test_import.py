@@ -67,10 +67,6 @@ def test_semicolons_and_windows_1252_from_an_old_excel(world, tmp_path):
         ),
         # The rules of the person form, since the one person builder (people/building.py):
         (HEADER + "A1,Petit,,,F,,,,,,,,\n", "ligne 5, colonne « first_names » : Indiquez au moins un prénom."),
-        (
-            HEADER + "A1,Petit,,Léa,F,,,,,,,,185057512345673\n",
-            "ligne 5, colonne « nir » : Le premier chiffre du NIR ne correspond pas au sexe indiqué.",
-        ),
         (HEADER + "A1,Pe\x00tit,,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : la valeur contient un caractère nul"),
         (HEADER + f"A1,{'P' * 150},,Léa,F,,,,,,,,\n", "ligne 5, colonne « birth_name » : 150 caractères : 100 au plus"),
         (HEADER + f"A1,Petit,,{'L' * 250},F,,,,,,,,\n", "ligne 5, colonne « first_names » : 250 caractères : 200 au plus"),
@@ -236,3 +232,14 @@ def test_a_bases_convention_for_an_unknown_birth_date_imports_the_person_without
     job = ImportJob.objects.get()
     assert job.status == "done" and job.warning_count == 1
     assert any("date conventionnelle pour une date inconnue" in warning for warning in job.warnings)
+
+
+def test_a_nir_contradicting_the_sex_is_left_out_with_a_warning_not_the_whole_file(world, tmp_path):
+    """Legacy bases put a parent's NIR on a child's record: the line is imported without it, the
+    report says so without writing the number, and the rest of the file is imported."""
+    _run(_write(tmp_path, GOOD + "A4,Petit,,Léa,F,,,,,,,,185057512345673\n"))
+    lea = Person.objects.get(source_records__source_id="A4")
+    assert lea.nir == "" and Person.objects.count() == 4
+    job = ImportJob.objects.get()
+    assert any("ligne 5" in w and "NIR non repris" in w for w in job.warnings), job.warnings
+    assert not any("185057512345673" in w for w in job.warnings)

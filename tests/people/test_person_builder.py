@@ -136,6 +136,8 @@ def _create(path: str, world, values, tmp_path):
 @pytest.mark.parametrize(("change", "field", "message"), BAD, ids=[f"{field}-{i}" for i, (_, field, _) in enumerate(BAD)])
 def test_every_creation_path_refuses_the_same_input_with_the_same_french_message(world, tmp_path, path, change, field, message):
     values = {**BASE, **change}
+    if path == "import" and message == NIR_SEX_MISMATCH:
+        pytest.skip("a legacy base's parent NIR on a child's record: imported without it (test_import.py)")
     if path == "api" and "nir" in values:
         path_function = via_api_with_nir
         refused = path_function(world, values)
