@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def _relais(*args, env, timeout=180):
+def _relais(*args, env, timeout=600):
     return subprocess.run(
         [sys.executable, "-m", "relais.cli", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
