@@ -21,17 +21,16 @@ from relais.people.policies import persons_visible
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
 from relais.requests import workflow
+from relais.requests.inbound import InboundFile, request_register_from_email
 from relais.requests.models import Procedure, Request
 from relais.requests.policies import may_file_inbound_email, may_handle_request, request_content_visible, requests_visible
 from relais.requests.selectors import request_get
 from relais.requests.services import (
-    InboundFile,
     RequestActor,
     request_ask_documents,
     request_forward,
     request_receive_documents,
     request_register,
-    request_register_from_email,
     request_transition,
 )
 

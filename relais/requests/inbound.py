@@ -1,21 +1,92 @@
-"""E-mails that become requests: parsing an RFC 822 message, and polling an IMAP mailbox."""
+"""E-mails that become requests (L112-8): the sender found within the recipient service's scope, the
+request registered, an RFC 822 message parsed, an IMAP mailbox polled."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import email.utils
 import imaplib
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from relais.requests.models import Request
-from relais.requests.services import InboundFile, request_register_from_email
+from relais.people.building import PersonData, person_build
+from relais.people.models import ContactPoint, Person
+from relais.people.search import person_index
+from relais.requests.models import Procedure, Request
+from relais.requests.services import RequestActor, request_register
+from relais.territory.models import Service
+from relais.territory.policies import AccessScope
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundFile:
+    name: str
+    content_type: str
+    content: bytes
+
+
+def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Person:
+    """The person an e-mail to `service` comes from, looked up only among the persons the service's
+    organisations already know: an address is no proof of identity, so a match elsewhere never widens
+    who may read that file. It gives a new record, and a pending pair for a duplicate reviewer."""
+    from relais.people.policies import persons_visible
+    from relais.people.services import pending_duplicate_pairs
+
+    organisation_ids = frozenset(service.organisations.values_list("pk", flat=True))
+    by_address = Person.objects.filter(
+        merged_into__isnull=True, contact_points__kind=ContactPoint.Kind.EMAIL, contact_points__value=sender
+    ).distinct()
+    within = list(persons_visible(AccessScope(label="courriel", organisation_ids=organisation_ids), by_address)[:2])
+    if len(within) == 1:
+        return within[0]
+    elsewhere = [] if within else list(by_address[:5])
+    words = (display_name or sender.split("@")[0].replace(".", " ")).split()
+    first, last = (words[0], " ".join(words[1:])) if len(words) > 1 else ("Inconnu", words[0] if words else "Inconnu")
+    person = person_build(PersonData(birth_name=last.title(), first_names=first.title(), emails=[sender]))
+    person.full_clean(exclude=["organisations"])
+    person.save()
+    ContactPoint.objects.create(person=person, kind=ContactPoint.Kind.EMAIL, value=sender)
+    person_index([person])
+    pending_duplicate_pairs(
+        person, elsewhere, code="inbound_email",
+        message=f"même adresse e-mail, d'un courriel reçu par {service.name} : même personne ? à vérifier",
+    )  # fmt: skip
+    return person
+
+
+@transaction.atomic
+def request_register_from_email(
+    *, to_address: str, from_address: str, display_name: str, subject: str, text: str, files: Sequence[InboundFile] = (),
+    received_at: dt.datetime | None = None,
+) -> Request:  # fmt: skip
+    """An e-mail to a service's address is a request (L112-8): the service's e-mail procedure, the
+    sender found by their address among the persons the service knows (else a new person from the
+    display name), acknowledgements sent to the sender's address."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from relais.people.normalization import normalize_email
+
+    service = Service.objects.filter(email__iexact=to_address.strip()).first()
+    procedure = Procedure.objects.filter(service=service, receives_email=True, is_active=True).first() if service else None
+    if service is None or procedure is None:
+        raise ValidationError({"to": [f"Aucun service ne reçoit de demandes à l'adresse « {to_address} »."]})
+    sender = normalize_email(from_address)
+    person = _inbound_sender(service=service, sender=sender, display_name=display_name)
+    uploads = [SimpleUploadedFile(f.name, f.content, content_type=f.content_type) for f in files]
+    return request_register(
+        procedure=procedure, person=person, channel=Request.Channel.EMAIL, subject=subject or procedure.name, details=text,
+        received_at=received_at, contact_email=sender, files=uploads, actor=RequestActor(label=f"Courriel de {sender}"),
+    )  # fmt: skip
 
 
 def register_rfc822(raw: bytes, *, to_address: str | None = None) -> Request:
