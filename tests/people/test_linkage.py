@@ -119,6 +119,7 @@ def test_link_files_refuses_a_file_without_identifiers_or_with_twice_the_same_on
     assert not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.slow  # imports and links two bases of a few thousand records end to end
 def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be_undone(world, bases):
     path_a, path_b, _ = bases
     run_import(path=path_a, source="GRC92", organisation=world.org92)
