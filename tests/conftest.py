@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 
@@ -18,6 +19,31 @@ from tests.exchanges.factories import TopicFactory
 from tests.people.factories import PersonFactory
 from tests.requests.fixtures import procedure, rejection_procedure  # noqa: F401 - shared fixtures
 from tests.territory.factories import PASSWORD, AgentFactory, OrganisationFactory, ServiceFactory, SiteFactory
+
+
+def _whole_directories(config: pytest.Config) -> bool:
+    """True when pytest runs directories (the suite, `tests/people`…), not named files or tests."""
+    return all((config.invocation_params.dir / str(arg)).is_dir() for arg in config.args)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The suite runs on every core (pytest-xdist, `-n auto`). Tests are dealt one by one in
+    pytest-django's order (`--dist load`), never file by file: a worker must run its transactional
+    tests after its other database tests, since their flush empties the communes the migrations
+    load. A named file or test runs in one process, as do `-n 0`, `-p no:xdist`, `--pdb` and runs
+    against Redis (every test clears the one shared cache). Runs before xdist's own hook, which
+    turns `auto` into the number of CPUs."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):  # a worker runs its share
+        return
+    if config.option.numprocesses is not None:  # -n given
+        return
+    if config.option.usepdb or os.environ.get("REDIS_URL") or not _whole_directories(config):
+        return
+    config.option.numprocesses = "auto"
+    if config.option.dist == "no":
+        config.option.dist = "load"
+
 
 # Property tests check behaviour, never time: on a busy CI machine neither a slow example nor slow
 # input generation is a failure.

@@ -7,3 +7,7 @@ import secrets
 os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(40))
 
 from relais.config.settings import *  # noqa: F403
+
+# Fast hashing for every test, module fixture and `relais` subprocess that reads these settings
+# (conftest's autouse fixture sets the same for each test).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

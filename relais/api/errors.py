@@ -16,7 +16,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(detail="Ressource introuvable.")
     elif isinstance(exc, exceptions.Throttled):
-        wait = exc.wait  # already rounded up to whole seconds; kept for the Retry-After header
+        wait: float | None = getattr(exc, "wait", None)  # already rounded up to whole seconds; kept for the Retry-After header
         exc = exceptions.Throttled(detail=_throttled_detail(wait))
         exc.wait = wait
     return drf_exception_handler(exc, context)

@@ -93,7 +93,8 @@ class ExchangeListFilterForm(TimelineFilterForm):
     open_follow_up = forms.BooleanField(label="Suite à donner en cours", required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns, typed as never None
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "La date de fin précède la date de début.")
         return cleaned

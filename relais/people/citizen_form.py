@@ -39,7 +39,8 @@ class CitizenIdentityForm(forms.Form):
     )
 
     def clean(self):  # type: ignore[no-untyped-def]
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean returns, typed as never None
         if not cleaned.get("email") and not cleaned.get("phone"):
             raise forms.ValidationError("Indiquez au moins une adresse e-mail ou un téléphone : c'est là que nous vous écrirons.")
         return cleaned

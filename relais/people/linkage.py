@@ -553,8 +553,23 @@ def settings(link_type: Literal["link_only", "dedupe_only"]) -> Any:
     )
 
 
+SPARK_MISSING = (
+    "Le moteur Spark demande pyspark, absent de cette installation : installez « relais[spark] » "
+    '(pip install "relais[spark]", ou uv sync --extra spark) et Java 17, ou employez le moteur duckdb.'
+)
+
+
+def require_spark() -> None:
+    """pyspark is an extra (`relais[spark]`): asking for the Spark backend without it says so in French."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as error:
+        raise LinkageInputError(SPARK_MISSING) from error
+
+
 def _db_api(backend: str) -> Any:
     if backend == "spark":
+        require_spark()
         from splink import SparkAPI
 
         return SparkAPI(spark_session=spark_session())
@@ -887,6 +902,7 @@ def link_files_on_spark(path_a: str, path_b: str, out: str, *, threshold: float 
     """Link two person files of any size on a Spark cluster: the files are read, prepared (on the
     executors, with the same `prepare_frame`), linked and written by Spark, never on the driver.
     `out` is a directory of CSV parts (id_a,id_b,match_probability). See docs/scaling.md."""
+    require_spark()
     from pyspark.sql import functions as F
 
     db_api = _db_api("spark")

@@ -21,11 +21,11 @@ class AgentPasswordResetForm(PasswordResetForm):
 
     email = forms.EmailField(label="Adresse e-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
-    def save(self, *args, request=None, **kwargs):  # type: ignore[no-untyped-def,override]
+    def save(self, *, request=None, **kwargs):  # type: ignore[no-untyped-def,override]  # Django's view passes keywords only
         # A throttled request sends nothing, and the view still shows the usual neutral answer.
         if request is not None and password_reset_throttled(request, self.cleaned_data["email"]):
             return
-        super().save(*args, request=request, **kwargs)
+        super().save(request=request, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):  # type: ignore[no-untyped-def,override]
         subject = "Relais — choisir un nouveau mot de passe"

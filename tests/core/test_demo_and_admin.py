@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from relais.demo.loading import load_demo
@@ -8,6 +9,7 @@ from relais.people.normalization import phone_to_e164
 from relais.territory.models import Agent, Organisation, Site
 
 
+@pytest.mark.slow  # the whole demo world: the longest test of the default run before it moved here
 def test_demo_world_is_realistic_and_its_logins_work(db, client, settings):
     stats = load_demo(persons=400, exchanges=1500, seed=7)
     assert stats["persons"] >= 400 and stats["exchanges"] == 1500

@@ -119,6 +119,7 @@ def test_link_files_refuses_a_file_without_identifiers_or_with_twice_the_same_on
     assert not (tmp_path / "out.csv").exists()
 
 
+@pytest.mark.slow  # imports and links two bases of a few thousand records end to end
 def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be_undone(world, bases):
     path_a, path_b, _ = bases
     run_import(path=path_a, source="GRC92", organisation=world.org92)
@@ -235,6 +236,7 @@ def test_link_command_checks_its_sources_and_thresholds(world):
 
 @pytest.mark.slow
 def test_spark_backend_links_like_duckdb_in_memory_and_file_to_file(bases, linked, tmp_path):
+    pytest.importorskip("pyspark", reason="the Spark backend is the relais[spark] extra (uv sync installs it with the dev group)")
     path_a, path_b, truth = bases
     pairs = link_frames(read_person_csv(path_a), read_person_csv(path_b), threshold=0.5, backend="spark")
     found = set(zip(pairs.id_a, pairs.id_b, strict=True))

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from relais.core.wording import count_of
-from relais.people.linkage import BACKENDS
+from relais.people.linkage import BACKENDS, LinkageInputError, require_spark
 from relais.people.linking import automatic_merges_to_recheck, persons_link
 from relais.people.merging import MergeRefused, merge_undo
 from relais.people.models import SourceRecord
@@ -48,10 +48,16 @@ class Command(BaseCommand):
                 raise CommandError(f"Aucune fiche importée de la base « {code} ».")
         if not 0 < threshold <= merge_threshold <= 1:
             raise CommandError("Les seuils doivent vérifier 0 < --threshold ≤ --merge-threshold ≤ 1.")
-        job = persons_link(
-            source=source, against=against, lower=threshold, upper=merge_threshold, auto_merge=not no_merge,
-            backend=backend or settings.LINKAGE_BACKEND, progress=lambda message: self.stderr.write(message),
-        )  # fmt: skip
+        backend = backend or settings.LINKAGE_BACKEND
+        try:
+            if backend == "spark":
+                require_spark()  # before a job is recorded: pyspark is the relais[spark] extra
+            job = persons_link(
+                source=source, against=against, lower=threshold, upper=merge_threshold, auto_merge=not no_merge,
+                backend=backend, progress=lambda message: self.stderr.write(message),
+            )  # fmt: skip
+        except LinkageInputError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(job.report + f" ({job.seconds:.1f} s)")
 
     def recheck(self, *, undo: bool, confirmed: bool) -> None:
