@@ -19,7 +19,7 @@ from weasyprint import HTML
 
 from relais.people.models import Person
 from relais.requests.clock import Regime
-from relais.requests.models import DocumentRequest, Letter, Request
+from relais.requests.models import DocumentRequest, Request
 
 DEFAULT_REMEDIES = (
     "Vous pourrez contester une décision de rejet, explicite ou implicite, dans un délai de deux mois à compter "
@@ -247,6 +247,3 @@ def render_pdf(request: Request, content: LetterContent) -> bytes:
     so that screen readers read the letter as it is laid out."""
     html = render_to_string("requests/letters/letter.html", letter_context(request, content))
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
-
-
-LETTER_BUILDERS = {Letter.Kind.ACKNOWLEDGEMENT: acknowledgement, Letter.Kind.REGISTRATION_RECEIPT: registration_receipt}
