@@ -11,7 +11,7 @@ In one run:
     holds ~40 % of A's people, other noise). In both, 5 % of B are look-alikes of A's people, who
     are not matches — parents and children named alike, twins, brothers, sisters and spouses
     sharing the home and phone, namesakes, records with another valid NIR — listed by kind in
-    `lookalikes.csv`. Relais (`relais.people.linkage.link_frames`) and a generic Splink set-up are
+    `lookalikes.csv`. Relais (`relais.people.record_linkage.link_frames`) and a generic Splink set-up are
     run on the same files. For each kind of look-alike the report counts the pairs linked (at the
     0.5 threshold) and those `relais link` would merge without review (probability ≥ 0.99 with an
     agreeing identity; for the generic set-up, probability ≥ 0.99).
@@ -181,9 +181,9 @@ def febrl_to_relais(frame: pd.DataFrame) -> pd.DataFrame:
 def relais(frame_a: pd.DataFrame, frame_b: pd.DataFrame) -> pd.DataFrame:
     make_persons.setup_django()
     try:
-        from relais.people.linkage import link_frames
+        from relais.people.record_linkage import link_frames
     except ImportError as error:
-        raise Unavailable(f"relais.people.linkage.link_frames cannot be imported ({error})") from error
+        raise Unavailable(f"relais.people.record_linkage.link_frames cannot be imported ({error})") from error
     return link_frames(frame_a, frame_b, threshold=THRESHOLD)
 
 

@@ -18,7 +18,7 @@ from relais.demo.names import STREETS, pick_surname
 from relais.demo.population import DemoPerson
 from relais.demo.world import World
 from relais.people.building import person_build, person_data_of
-from relais.people.linking import persons_link
+from relais.people.database_duplicates import persons_link
 from relais.people.models import ContactPoint, Person, PersonOrganisation, SourceRecord
 from relais.people.search import person_index
 

@@ -158,7 +158,7 @@ def person_duplicate_candidates(*, scope: AccessScope, data: PersonData, limit: 
     """Persons the scope may see who look like the person being entered — a name in common (birth
     and usage names compared crosswise) with the same birth date or first name, or the same phone or
     e-mail — with what the identity rules find between them; probable duplicates first."""
-    from relais.people.linking import findings_against
+    from relais.people.database_duplicates import findings_against
 
     # More look-alikes than shown: namesakes of a frequent name must not push the real duplicate
     # out of the list (the same birth date comes first).

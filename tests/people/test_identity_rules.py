@@ -12,7 +12,7 @@ from relais.demo.names import make_nir
 from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS
 from relais.people.identity_rules import AGAINST, DOUBT, VETO
-from relais.people.linkage import prepare_frame
+from relais.people.record_linkage import prepare_frame
 
 BASE = {
     "birth_name": "Kerguelen", "usage_name": "", "first_names": "Yann, Pierre", "sex": "M", "birth_date": "1975-06-21",

@@ -10,11 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from relais.people.database_duplicates import persons_link
 from relais.people.importing import run_import
-from relais.people.linkage import link_files_on_spark, link_frames, prepare_frame, read_person_csv
-from relais.people.linking import persons_link
 from relais.people.merging import merge_undo, persons_merge
 from relais.people.models import LinkJob, MatchPair, Person, PersonMerge
+from relais.people.record_linkage import link_files_on_spark, link_frames, prepare_frame, read_person_csv
 from tests.people.factories import PersonFactory
 from tests.territory.factories import AgentFactory
 
@@ -213,7 +213,7 @@ def test_twins_never_meet_through_a_third_record_that_resembles_both(world, monk
             ]
         )
 
-    monkeypatch.setattr("relais.people.linking.link_frames", model_pairs_the_middle_record_with_both)
+    monkeypatch.setattr("relais.people.database_duplicates.link_frames", model_pairs_the_middle_record_with_both)
     job = persons_link(lower=0.5, upper=0.99)
 
     assert job.auto_merged == 1

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from relais.people.linkage import LinkageInputError, _db_api, link_files_on_spark, link_frames
 from relais.people.models import LinkJob
+from relais.people.record_linkage import LinkageInputError, _db_api, link_files_on_spark, link_frames
 
 
 @pytest.fixture

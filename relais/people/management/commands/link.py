@@ -3,10 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from relais.core.wording import count_of
-from relais.people.linkage import BACKENDS, LinkageInputError, require_spark
-from relais.people.linking import automatic_merges_to_recheck, persons_link
+from relais.people.database_duplicates import automatic_merges_to_recheck, persons_link
 from relais.people.merging import MergeRefused, merge_undo
 from relais.people.models import SourceRecord
+from relais.people.record_linkage import BACKENDS, LinkageInputError, require_spark
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from relais.core.wording import count_of
-from relais.people.linkage import BACKENDS, LinkageInputError, link_files
+from relais.people.record_linkage import BACKENDS, LinkageInputError, link_files
 
 
 class Command(BaseCommand):

@@ -22,9 +22,9 @@ from relais.core.wording import count_of
 from relais.people import identity_rules
 from relais.people.csvformat import COLUMNS, IDENTITY_COLUMNS
 from relais.people.identity_rules import Finding
-from relais.people.linkage import link_frames, prepare_frame
 from relais.people.merging import MergeRefused, pairs_record, persons_merge
 from relais.people.models import ContactPoint, LinkJob, MatchPair, Person, PersonMerge
+from relais.people.record_linkage import link_frames, prepare_frame
 from relais.people.selectors import person_to_keep
 from relais.people.services import PersonData
 
