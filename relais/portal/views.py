@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -152,29 +152,21 @@ def hold(request: PublicRequest, motive_id: str, site_id: int) -> HttpResponse:
     holds_release(public_ids=previous)
     try:
         held = appointment_hold(motive=motive, agenda=agenda, start=start, owner=client_key(request))
-    except SlotTaken as taken:
-        site = Site.objects.get(pk=site_id)
+    except (SlotTaken, ValidationError, PermissionDenied, TooManyHolds) as error:
+        # Back to the slots, saying why: taken (with the next free ones), refused, or too many holds.
+        site = get_object_or_404(Site, pk=site_id)
         context = {
             "motive": motive,
             "site": site,
             "days": _slot_days(motive, site, timezone.now()),
-            "taken": taken,
             "next_from": "",
             "previous_from": "",
         }
-        return render(request, "portal/slots.html", context, status=409)
-    except (ValidationError, PermissionDenied, TooManyHolds) as error:
-        site = Site.objects.get(pk=site_id)
+        if isinstance(error, SlotTaken):
+            return render(request, "portal/slots.html", {**context, "taken": error}, status=409)
         reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-        context = {
-            "motive": motive,
-            "site": site,
-            "days": _slot_days(motive, site, timezone.now()),
-            "refusal": " ".join(reasons),
-            "next_from": "",
-            "previous_from": "",
-        }
-        return render(request, "portal/slots.html", context, status=429 if isinstance(error, TooManyHolds) else 422)
+        status = 429 if isinstance(error, TooManyHolds) else 422
+        return render(request, "portal/slots.html", {**context, "refusal": " ".join(reasons)}, status=status)
     request.session[SESSION_HOLDS] = [*request.session.get(SESSION_HOLDS, [])[-9:], str(held.public_id)]
     return redirect("portal:details", hold_id=held.public_id)
 

@@ -354,3 +354,12 @@ def test_one_person_books_only_a_few_upcoming_appointments_online(world, booking
     assert refused.status_code == 422
     assert "Vous avez déjà 2 rendez-vous à venir pris en ligne" in html.unescape(refused.content.decode())
     assert Appointment.objects.filter(status="booked").count() == 2
+
+
+def test_a_refused_hold_at_an_unknown_place_answers_404_not_a_server_error(world, booking, client):
+    slot = _first_slot(client, booking)
+    response = client.post(
+        reverse("portal:hold", args=[booking.motive.public_id, 10**9]),
+        {"start": (slot.start + dt.timedelta(minutes=7)).isoformat(), "agenda": slot.agenda_public_id},
+    )
+    assert response.status_code == 404
