@@ -49,6 +49,7 @@ from relais.people.models import Person
 from relais.people.policies import persons_visible
 from relais.people.services import PersonData, person_create
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.models import Site
 
@@ -194,7 +195,7 @@ def _output(request: Request, appointments: list[Appointment], *, log_read: bool
     person_ids = {p.person_id for a in appointments for p in a.participants.all()}
     visible = list(persons_visible(scope).filter(pk__in=person_ids))
     if log_read:
-        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=visible, request=request, detail="API rendez-vous")
+        read_note(scope=scope, persons=visible, detail="API rendez-vous")
     context = {"scope": scope, "visible_person_ids": {person.pk for person in visible}}
     return AppointmentOutput(appointments, many=True, context=context).data
 

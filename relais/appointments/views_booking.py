@@ -44,6 +44,7 @@ from relais.core.redirects import safe_next
 from relais.people.policies import persons_visible
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.models import Site
 from relais.territory.policies import agent_access_scope
@@ -83,7 +84,7 @@ def book_choose_motive(request: AgentRequest, person_id: str) -> HttpResponse:
     ]
     own = [m for m in motives if m.service_id in scope.member_service_ids]
     partners = [m for m in motives if m.service_id not in scope.member_service_ids]
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="prise de rendez-vous")
+    read_note(scope=scope, persons=[person], detail="prise de rendez-vous")
     return render(request, "appointments/book_motive.html", {"person": person, "own": own, "partners": partners, "nav": "people"})
 
 
@@ -93,7 +94,7 @@ def book_choose_slot(request: AgentRequest, person_id: str, motive_id: str) -> H
     motive = motive_get(public_id=motive_id, audience=Audience.AGENT)
     if not may_book_motive(scope, motive):
         raise Http404("Motif inconnu.")
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="prise de rendez-vous")
+    read_note(scope=scope, persons=[person], detail="prise de rendez-vous")
     site_id = _int_or_none(request.GET.get("site"))
     context = {"person": person, "motive": motive, "nav": "people", "site_id": site_id}
     if motive.is_collective:
@@ -184,9 +185,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     all_participants = list(appointment.participants.select_related("person"))
     visible_ids = set(persons_visible(scope).filter(pk__in=[p.person_id for p in all_participants]).values_list("pk", flat=True))
     participants = [p for p in all_participants if p.person_id in visible_ids]
-    access_log_record(
-        scope=scope, action=AccessLog.Action.VIEW, persons=[p.person for p in participants], request=request, detail="rendez-vous"
-    )
+    read_note(scope=scope, persons=[p.person for p in participants], detail="rendez-vous")
     context = {
         "appointment": appointment,
         "participants": participants,

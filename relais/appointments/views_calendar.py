@@ -38,8 +38,7 @@ from relais.appointments.services import (
 )
 from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
-from relais.privacy.models import AccessLog
-from relais.privacy.services import access_log_record
+from relais.privacy.reads import read_note
 from relais.territory.models import Service, Site
 from relais.territory.policies import AccessScope, agent_access_scope
 
@@ -98,9 +97,7 @@ def calendar(request: AgentRequest) -> HttpResponse:
             service_id=service.pk if service else None,
         )
     )
-    access_log_record(
-        scope=scope, action=AccessLog.Action.VIEW, persons=persons_shown(appointments), request=request, detail="agenda"
-    )
+    read_note(scope=scope, persons=persons_shown(appointments), detail="agenda")
     columns = []
     for index, column_day in enumerate(days):
         items = [a for a in appointments if timezone.localtime(a.start).date() == column_day]
@@ -146,11 +143,9 @@ def today(request: AgentRequest) -> HttpResponse:
     site = sites.filter(pk=_int(request.GET.get("site")) or agent_usual_site_id(request.user) or 0).first() or sites.first()
     day = timezone.localdate()
     at_site = site_day(scope=scope, site=site, day=day)
-    access_log_record(
+    read_note(
         scope=scope,
-        action=AccessLog.Action.VIEW,
         persons=persons_shown(at_site.appointments),
-        request=request,
         detail="accueil du jour",
     )
     context = {

@@ -17,6 +17,7 @@ from relais.exchanges.selectors import ExchangeFilters, exchange_list, exchange_
 from relais.exchanges.services import ExchangeData, exchange_create
 from relais.people.policies import persons_visible
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.models import Service
 
@@ -114,9 +115,7 @@ class ExchangeListApi(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         persons = {person.pk: person for exchange in page or [] for person in exchange_visible_persons(exchange)}
-        access_log_record(
-            scope=scope, action=AccessLog.Action.VIEW, persons=persons.values(), request=request, detail="API échanges"
-        )
+        read_note(scope=scope, persons=persons.values(), detail="API échanges")
         return paginator.get_paginated_response(ExchangeOutput(page, many=True, context={"scope": scope}).data)
 
     @extend_schema(

@@ -25,6 +25,7 @@ from relais.exchanges.services import ExchangeData, exchange_close_follow_up, ex
 from relais.people.models import Person
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.models import Membership
 from relais.territory.policies import agent_access_scope
@@ -95,7 +96,7 @@ def list_view(request: AgentRequest) -> HttpResponse:
     filters = form.to_list_filters(request.user)
     page = Paginator(exchange_list(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
     persons = [person for exchange in page for person in exchange_visible_persons(exchange)]
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=persons, request=request, detail="liste des échanges")
+    read_note(scope=scope, persons=persons, detail="liste des échanges")
     query = request.GET.copy()
     query.pop("page", None)
     context = {"nav": "exchanges", "form": form, "page": page, "scope": scope, "query_string": query.urlencode()}
@@ -153,7 +154,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     scope = agent_access_scope(request.user)
     exchange = exchange_get(scope=scope, public_id=public_id)
     persons = exchange_visible_persons(exchange)
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=persons, request=request, detail="échange")
+    read_note(scope=scope, persons=persons, detail="échange")
     context = {
         "nav": "exchanges",
         "exchange": exchange,

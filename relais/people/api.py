@@ -16,6 +16,7 @@ from relais.people.policies import persons_visible
 from relais.people.selectors import person_get, person_search
 from relais.people.services import PersonData, PersonEditConflict, person_create, person_data_from, person_update
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.models import Organisation
 from relais.territory.policies import AccessScope
@@ -112,7 +113,7 @@ class PersonListApi(APIView):
                 )
                 or []
             )
-        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=page, request=request, detail="API liste")
+        read_note(scope=scope, persons=page, detail="API liste")
         data = _output_many(page, scope)
         return (
             paginator.get_paginated_response(data)
@@ -149,7 +150,7 @@ class PersonDetailApi(APIView):
     def get(self, request: Request, public_id: str) -> Response:
         scope = request_scope(request)
         person = person_get(scope=scope, public_id=public_id)
-        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="API")
+        read_note(scope=scope, persons=[person], detail="API")
         return Response(_output(person, scope), headers={"ETag": f'"{person.version}"'})
 
     @extend_schema(

@@ -27,6 +27,7 @@ from relais.people.services import (
     person_update,
 )
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.policies import agent_access_scope
 from relais.territory.selectors import agent_home_organisation
@@ -111,7 +112,7 @@ def edit(request: AgentRequest, public_id: str) -> HttpResponse:
             except ValidationError as error:
                 form.add_service_errors(error)
     else:
-        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="modification")
+        read_note(scope=scope, persons=[person], detail="modification")
         person_start_editing(person=person, agent=request.user)
         form = PersonForm(initial=PersonForm.initial_from(person_data_from(person), person.version), show_nir=scope.may_see_nir)
     return render(request, "people/form.html", {"nav": "people", "form": form, "person": person, "creating": False})
@@ -122,9 +123,7 @@ def household_candidates(request: AgentRequest, public_id: str) -> HttpResponse:
     person = person_get(scope=scope, public_id=public_id)
     query = request.GET.get("q", "").strip()
     results = [p for p in person_search(scope=scope, query=query, limit=10) if p.pk != person.pk] if len(query) >= 2 else []
-    access_log_record(
-        scope=scope, action=AccessLog.Action.VIEW, persons=results, request=request, detail="recherche d'un membre du foyer"
-    )
+    read_note(scope=scope, persons=results, detail="recherche d'un membre du foyer")
     roles = [choice for choice in HouseholdMember.Role.choices if choice[0] != HouseholdMember.Role.REFERENCE]
     context = {"person": person, "results": results, "query": query, "roles": roles}
     return render(request, "people/includes/household_candidates.html", context)

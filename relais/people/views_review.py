@@ -23,6 +23,7 @@ from relais.people.selectors import (
     person_merges_visible,
 )
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.territory.policies import agent_access_scope, agent_manages_person_data
 
@@ -42,9 +43,7 @@ def review_queue(request: AgentRequest) -> HttpResponse:
     pairs = match_pairs_to_review(reviewer=reviewer, job_id=job.pk if job else None)
     page = Paginator(pairs, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [person for pair in page for person in (pair.person_a, pair.person_b)]
-    access_log_record(
-        scope=reviewer.scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="doublons à examiner"
-    )
+    read_note(scope=reviewer.scope, persons=shown, detail="doublons à examiner")
     context = {"nav": "people", "page": page, "job": job, "first": page.object_list[0] if page.object_list else None}
     return render(request, "people/review_queue.html", context)
 
@@ -63,11 +62,9 @@ def review_pair(request: AgentRequest, public_id: str) -> HttpResponse:
     reviewer = duplicate_reviewer(request.user)
     scope = reviewer.scope
     pair = match_pair_get(reviewer=reviewer, public_id=public_id)
-    access_log_record(
+    read_note(
         scope=scope,
-        action=AccessLog.Action.VIEW,
         persons=[pair.person_a, pair.person_b],
-        request=request,
         detail="comparaison de doublons",
     )
     findings = pair.explanation.get("findings", [])
@@ -165,9 +162,7 @@ def merges(request: AgentRequest) -> HttpResponse:
             raise Http404("Aucune fusion ne correspond.") from None
     page = Paginator(merges, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [person for merge in page for person in (merge.kept, merge.absorbed)]
-    access_log_record(
-        scope=_reviewer(request).scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="fusions"
-    )
+    read_note(scope=_reviewer(request).scope, persons=shown, detail="fusions")
     return render(request, "people/merges.html", {"nav": "people", "page": page, "one": bool(one)})
 
 

@@ -23,8 +23,7 @@ from relais.people.selectors import (
     person_search,
 )
 from relais.person_file.selectors import person_history
-from relais.privacy.models import AccessLog
-from relais.privacy.services import access_log_record
+from relais.privacy.reads import read_note
 from relais.requests.selectors import request_by_reference
 from relais.territory.policies import AccessScope, agent_access_scope, agent_manages_person_data
 
@@ -41,7 +40,7 @@ def search(request: AgentRequest) -> HttpResponse:
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     results = list(person_search(scope=scope, query=query)) if query else []
     # Each person listed is a read: names, birth dates, phones and e-mails are on the results.
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=results, request=request, detail="recherche")
+    read_note(scope=scope, persons=results, detail="recherche")
     context = {"nav": "people", "search_query": query, "results": results, "may_create": person_may_create(scope)}
     if request.htmx:
         return render(request, "people/includes/search_results.html", context)
@@ -62,7 +61,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
             raise
         messages.info(request, "Cette fiche a été fusionnée : voici la fiche qui la regroupe.")
         return redirect("people:detail", public_id=target.public_id)
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request)
+    read_note(scope=scope, persons=[person])
     households = person_households(person)
     visible_ids = set(persons_visible(scope).filter(pk__in=[m.person_id for m in households]).values_list("pk", flat=True))
     # Its own ids: the exchange form on the same page has a channel and a service too.
@@ -91,7 +90,7 @@ def timeline(request: AgentRequest, public_id: str) -> HttpResponse:
     scope = agent_access_scope(request.user)
     person = person_get(scope=scope, public_id=public_id)
     filters = TimelineFilterForm(request.GET or None, scope=scope, auto_id=TIMELINE_FILTER_IDS)
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="historique")
+    read_note(scope=scope, persons=[person], detail="historique")
     context = {
         "person": person,
         "scope": scope,

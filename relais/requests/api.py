@@ -19,6 +19,7 @@ from relais.api.scopes import request_agent, request_scope, request_token
 from relais.api.serializers import StrictInput
 from relais.people.policies import persons_visible
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.requests import workflow
 from relais.requests.inbound import InboundFile, request_register_from_email
@@ -121,11 +122,9 @@ class RequestListApi(APIView):
                 return Response({"person": ["Identifiant d'usager invalide."]}, status=400)
         paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self) or []
-        access_log_record(
+        read_note(
             scope=scope,
-            action=AccessLog.Action.VIEW,
             persons=[item.person for item in page],
-            request=request,
             detail="API demandes",
         )
         return paginator.get_paginated_response(RequestOutput(page, many=True, context={"scope": scope}).data)
@@ -161,11 +160,9 @@ class RequestDetailApi(APIView):
     def get(self, request: ApiRequest, public_id: str) -> Response:
         scope = request_scope(request)
         item = request_get(scope=scope, public_id=public_id)
-        access_log_record(
+        read_note(
             scope=scope,
-            action=AccessLog.Action.VIEW,
             persons=[item.person],
-            request=request,
             detail=f"API demande {item.reference}",
         )
         return Response(RequestOutput(item, context={"scope": scope}).data)

@@ -22,6 +22,7 @@ from relais.core.wording import count_of
 from relais.people.normalization import parse_french_date
 from relais.people.selectors import person_get
 from relais.privacy.models import AccessLog
+from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.requests import workflow
 from relais.requests.forms import (
@@ -73,11 +74,9 @@ def queue(request: AgentRequest) -> HttpResponse:
         reference=searched,
     )
     page = Paginator(request_queue(scope=scope, filters=filters), 50).get_page(request.GET.get("page"))
-    access_log_record(
+    read_note(
         scope=scope,
-        action=AccessLog.Action.VIEW,
         persons=[item.person for item in page],
-        request=request,
         detail="file des demandes",
     )
     agents = (
@@ -145,9 +144,7 @@ def bulk(request: AgentRequest) -> HttpResponse:
 def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     scope = agent_access_scope(request.user)
     item = request_get(scope=scope, public_id=public_id)
-    access_log_record(
-        scope=scope, action=AccessLog.Action.VIEW, persons=[item.person], request=request, detail=f"demande {item.reference}"
-    )
+    read_note(scope=scope, persons=[item.person], detail=f"demande {item.reference}")
     handle = may_handle_request(scope, item)
     agents = Agent.objects.filter(memberships__service=item.service, memberships__is_active=True).distinct().order_by("last_name")
     context = {
@@ -283,7 +280,7 @@ def register(request: AgentRequest, person_id: str) -> HttpResponse:
     procedures = Procedure.objects.filter(is_active=True, organisation_id__in=scope.organisation_ids).order_by("name")
     form = RegisterForm(request.POST or None, request.FILES or None, procedures=procedures)
     if request.method == "GET":
-        access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=[person], request=request, detail="nouvelle demande")
+        read_note(scope=scope, persons=[person], detail="nouvelle demande")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         received_at = (

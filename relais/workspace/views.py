@@ -8,8 +8,7 @@ from django.utils import timezone
 from relais.appointments.selectors import agent_day, agent_usual_site_id, persons_shown, site_day
 from relais.core.http import AgentRequest
 from relais.exchanges.selectors import exchange_visible_persons, follow_ups_due, recent_exchanges_by
-from relais.privacy.models import AccessLog
-from relais.privacy.services import access_log_record
+from relais.privacy.reads import read_note
 from relais.territory.models import Site
 from relais.territory.policies import agent_access_scope
 
@@ -38,5 +37,5 @@ def my_day(request: AgentRequest) -> HttpResponse:
     }  # fmt: skip
     shown = [person for exchange in [*due, *recent] for person in exchange_visible_persons(exchange)]
     shown += persons_shown([*mine, *others])
-    access_log_record(scope=scope, action=AccessLog.Action.VIEW, persons=shown, request=request, detail="ma journée")
+    read_note(scope=scope, persons=shown, detail="ma journée")
     return render(request, "workspace/my_day.html", context)
