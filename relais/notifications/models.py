@@ -31,7 +31,7 @@ class OutgoingMessage(models.Model):
     appointment = models.ForeignKey(
         "appointments.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    request = models.ForeignKey("requests.Request", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    request = models.ForeignKey("requests.CitizenRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField("essais", default=0)
     # When and by which worker process ("host:pid") the last attempt took the message (status

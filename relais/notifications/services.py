@@ -34,7 +34,7 @@ from relais.notifications.sms import sms_backend
 if TYPE_CHECKING:
     from relais.appointments.models import Appointment
     from relais.people.models import Person
-    from relais.requests.models import Request
+    from relais.requests.models import CitizenRequest
     from relais.territory.models import Service
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def message_queue_email(
     dedupe_key: str = "",
     service: Service | None = None,
     appointment: Appointment | None = None,
-    request: Request | None = None,
+    request: CitizenRequest | None = None,
 ) -> OutgoingMessage:
     return _queue(
         OutgoingMessage(
@@ -109,7 +109,7 @@ def message_queue_sms(
     fallback: dict | None = None,
     service: Service | None = None,
     appointment: Appointment | None = None,
-    request: Request | None = None,
+    request: CitizenRequest | None = None,
 ) -> OutgoingMessage:
     return _queue(
         OutgoingMessage(

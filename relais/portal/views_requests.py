@@ -12,7 +12,7 @@ from relais.core.http import PublicRequest
 from relais.core.ratelimit import rate_limited
 from relais.people.services import person_find_or_create_for_booking
 from relais.requests.forms import MessageForm, OnlineRequestForm, TrackingUploadForm
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from relais.requests.selectors import documents_sent_by_person, procedures_online
 from relais.requests.services import RequestActor, request_post_message, request_receive_documents, request_register
 
@@ -41,7 +41,7 @@ def submit(request: PublicRequest, code: str) -> HttpResponse:
                 data=form.to_data(), organisation_id=procedure.organisation_id, origin=f"demande en ligne ({procedure.name})"
             )
             item = request_register(
-                procedure=procedure, person=person, channel=Request.Channel.ONLINE_FORM, subject=form.cleaned_data["subject"],
+                procedure=procedure, person=person, channel=CitizenRequest.Channel.ONLINE_FORM, subject=form.cleaned_data["subject"],
                 details=form.cleaned_data.get("details", ""), form_data=form.answers(), contact_email=form.cleaned_data["email"],
                 files=form.cleaned_data["attachments"], actor=RequestActor.person(person),
             )  # fmt: skip
@@ -53,8 +53,12 @@ def submit(request: PublicRequest, code: str) -> HttpResponse:
     return render(request, "portal/request_form.html", {"procedure": procedure, "form": form}, status=422 if form.errors else 200)
 
 
-def _tracked(token: str) -> Request:
-    item = Request.objects.select_related("procedure", "service", "organisation", "person").filter(tracking_token=token).first()
+def _tracked(token: str) -> CitizenRequest:
+    item = (
+        CitizenRequest.objects.select_related("procedure", "service", "organisation", "person")
+        .filter(tracking_token=token)
+        .first()
+    )
     if item is None or len(token) < 20:
         raise Http404("Lien de suivi inconnu.")
     return item

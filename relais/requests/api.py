@@ -23,7 +23,7 @@ from relais.privacy.reads import read_note
 from relais.privacy.services import access_log_record
 from relais.requests import workflow
 from relais.requests.inbound import InboundFile, request_register_from_email
-from relais.requests.models import Procedure, Request
+from relais.requests.models import CitizenRequest, Procedure
 from relais.requests.policies import may_file_inbound_email, may_handle_request, request_content_visible, requests_visible
 from relais.requests.selectors import request_get
 from relais.requests.services import (
@@ -77,17 +77,17 @@ class RequestOutput(serializers.Serializer):
     subject = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 
-    def get_subject(self, item: Request) -> str | None:
+    def get_subject(self, item: CitizenRequest) -> str | None:
         return item.subject if request_content_visible(self.context["scope"], item) else None
 
-    def get_allowed_transitions(self, item: Request) -> list[str]:
+    def get_allowed_transitions(self, item: CitizenRequest) -> list[str]:
         return [*workflow.TRANSITIONS.get(item.status, ())]
 
 
 class RequestInput(StrictInput):
     procedure = serializers.SlugField()
     person = serializers.UUIDField()
-    channel = serializers.ChoiceField(choices=Request.Channel.choices)
+    channel = serializers.ChoiceField(choices=CitizenRequest.Channel.choices)
     subject = serializers.CharField(max_length=255)
     details = serializers.CharField(required=False, allow_blank=True, default="")
     received_at = serializers.DateTimeField(required=False, help_text="Par défaut : maintenant")
@@ -169,7 +169,7 @@ class RequestDetailApi(APIView):
 
 
 class TransitionInput(StrictInput):
-    to = serializers.ChoiceField(choices=[*Request.Status.choices, ("documents_received", "Pièces reçues")])
+    to = serializers.ChoiceField(choices=[*CitizenRequest.Status.choices, ("documents_received", "Pièces reçues")])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     items = serializers.CharField(required=False, help_text="Pour « incomplete » : pièces manquantes, une par ligne")
     deadline = serializers.DateField(required=False, help_text="Pour « incomplete » : date limite")
@@ -194,13 +194,13 @@ class RequestTransitionApi(APIView):
         serializer.is_valid(raise_exception=True)
         data, actor = serializer.validated_data, _actor(request)
         try:
-            if data["to"] == Request.Status.INCOMPLETE:
+            if data["to"] == CitizenRequest.Status.INCOMPLETE:
                 if not data.get("items") or not data.get("deadline"):
                     return Response({"detail": "« items » et « deadline » sont requis pour demander des pièces."}, status=400)
                 request_ask_documents(request=item, items=data["items"], deadline=data["deadline"], actor=actor)
             elif data["to"] == "documents_received":
                 request_receive_documents(request=item, actor=actor)
-            elif data["to"] == Request.Status.FORWARDED:
+            elif data["to"] == CitizenRequest.Status.FORWARDED:
                 target = Procedure.objects.filter(code=data.get("procedure", ""), is_active=True).first()
                 if target is None:
                     return Response({"procedure": ["Procédure inconnue."]}, status=400)
@@ -209,7 +209,7 @@ class RequestTransitionApi(APIView):
                 request_transition(request=item, to_status=data["to"], actor=actor, note=data["note"])
         except workflow.TransitionRefused as refused:
             return Response({"detail": str(refused)}, status=409)
-        item = Request.objects.select_related("procedure", "service", "person").get(pk=item.pk)
+        item = CitizenRequest.objects.select_related("procedure", "service", "person").get(pk=item.pk)
         return Response(RequestOutput(item, context={"scope": scope}).data)
 
 

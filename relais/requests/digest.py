@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 
 from relais.notifications.services import message_queue_email
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from relais.territory.models import Service
 
 
@@ -16,7 +16,7 @@ def send_service_digests(*, today: dt.date) -> int:
     sent = 0
     soon = today + dt.timedelta(days=7)
     for service in Service.objects.exclude(email="").filter(requests__isnull=False).distinct():
-        open_requests = Request.objects.open().filter(service=service)
+        open_requests = CitizenRequest.objects.open().filter(service=service)
         overdue = list(open_requests.filter(implicit_decision_date__lte=today).order_by("implicit_decision_date")[:50])
         due_soon = list(
             open_requests.filter(implicit_decision_date__gt=today, implicit_decision_date__lte=soon).order_by(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from relais.core.forms import MultipleFileField
 from relais.people.citizen_form import CitizenIdentityForm
 from relais.people.forms import DATE_INPUT_FORMATS
-from relais.requests.models import Procedure, Request
+from relais.requests.models import CitizenRequest, Procedure
 from relais.requests.workflow import next_choices
 from relais.territory.models import Agent, Organisation
 
@@ -18,7 +18,10 @@ class RegisterForm(forms.Form):
     procedure = forms.ModelChoiceField(label="Procédure", queryset=Procedure.objects.none(), empty_label="Choisir une procédure")
     channel = forms.ChoiceField(
         label="Reçue par",
-        choices=[("", "Choisir le canal"), *(c for c in Request.Channel.choices if c[0] != Request.Channel.ONLINE_FORM)],
+        choices=[
+            ("", "Choisir le canal"),
+            *(c for c in CitizenRequest.Channel.choices if c[0] != CitizenRequest.Channel.ONLINE_FORM),
+        ],
         error_messages={"required": "Indiquez comment la demande a été reçue : l'accusé de réception en dépend."},
     )
     received_on = forms.DateField(
@@ -50,7 +53,7 @@ class TransitionForm(forms.Form):
     )
     note = forms.CharField(label="Note (motifs pour un rejet)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, request: Request, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, request: CitizenRequest, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         choices = next_choices(request.status)
         # An empty list means no status is offered: the page then hides the form.

@@ -20,7 +20,7 @@ from django.db import transaction
 from relais.people.building import PersonData, person_build
 from relais.people.models import ContactPoint, Person
 from relais.people.search import person_index
-from relais.requests.models import Procedure, Request
+from relais.requests.models import CitizenRequest, Procedure
 from relais.requests.services import RequestActor, request_register
 from relais.territory.models import Service
 from relais.territory.policies import AccessScope
@@ -68,7 +68,7 @@ def _inbound_sender(*, service: Service, sender: str, display_name: str) -> Pers
 def request_register_from_email(
     *, to_address: str, from_address: str, display_name: str, subject: str, text: str, files: Sequence[InboundFile] = (),
     received_at: dt.datetime | None = None,
-) -> Request:  # fmt: skip
+) -> CitizenRequest:  # fmt: skip
     """An e-mail to a service's address is a request (L112-8): the service's e-mail procedure, the
     sender found by their address among the persons the service knows (else a new person from the
     display name), acknowledgements sent to the sender's address."""
@@ -84,12 +84,12 @@ def request_register_from_email(
     person = _inbound_sender(service=service, sender=sender, display_name=display_name)
     uploads = [SimpleUploadedFile(f.name, f.content, content_type=f.content_type) for f in files]
     return request_register(
-        procedure=procedure, person=person, channel=Request.Channel.EMAIL, subject=subject or procedure.name, details=text,
+        procedure=procedure, person=person, channel=CitizenRequest.Channel.EMAIL, subject=subject or procedure.name, details=text,
         received_at=received_at, contact_email=sender, files=uploads, actor=RequestActor(label=f"Courriel de {sender}"),
     )  # fmt: skip
 
 
-def register_rfc822(raw: bytes, *, to_address: str | None = None) -> Request:
+def register_rfc822(raw: bytes, *, to_address: str | None = None) -> CitizenRequest:
     """Turn one e-mail (as received) into a request: body text, attachments, date of receipt."""
     message: EmailMessage = email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[assignment]
     display_name, sender = email.utils.parseaddr(str(message.get("From", "")))

@@ -19,7 +19,7 @@ from weasyprint import HTML
 
 from relais.people.models import Person
 from relais.requests.clock import Regime
-from relais.requests.models import DocumentRequest, Request
+from relais.requests.models import CitizenRequest, DocumentRequest
 
 DEFAULT_REMEDIES = (
     "Vous pourrez contester une décision de rejet, explicite ou implicite, dans un délai de deux mois à compter "
@@ -45,7 +45,7 @@ class LetterContent:
         return "\n\n".join([self.title, *self.header, *self.paragraphs])
 
 
-def _content(request: Request, title: str, subject: str, paragraphs: list[str]) -> LetterContent:
+def _content(request: CitizenRequest, title: str, subject: str, paragraphs: list[str]) -> LetterContent:
     return LetterContent(title, f"{subject} n° {request.reference}", _header(request), paragraphs)
 
 
@@ -53,7 +53,7 @@ def _date(value) -> str:  # type: ignore[no-untyped-def]
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _service_block(request: Request) -> str:
+def _service_block(request: CitizenRequest) -> str:
     service, organisation = request.service, request.organisation
     address = (service.address or organisation.address).replace("\n", ", ")
     parts = [f"{service.name} — {organisation.name}"]
@@ -66,7 +66,7 @@ def _service_block(request: Request) -> str:
     return "Service chargé de votre demande : " + " ; ".join(parts) + "."
 
 
-def _header(request: Request) -> list[str]:
+def _header(request: CitizenRequest) -> list[str]:
     person = request.person
     return [
         f"Référence : {request.reference}",
@@ -75,7 +75,7 @@ def _header(request: Request) -> list[str]:
     ]
 
 
-def _missing_documents_paragraphs(request: Request, document_request: DocumentRequest) -> list[str]:
+def _missing_documents_paragraphs(request: CitizenRequest, document_request: DocumentRequest) -> list[str]:
     items = "; ".join(document_request.items_list)
     effect = (
         "le délai au terme duquel votre demande sera réputée acceptée ne commencera à courir qu'à la réception de ces pièces"
@@ -90,7 +90,7 @@ def _missing_documents_paragraphs(request: Request, document_request: DocumentRe
     ]
 
 
-def acknowledgement(request: Request) -> LetterContent:
+def acknowledgement(request: CitizenRequest) -> LetterContent:
     regime_text = "acceptée" if request.procedure.regime == Regime.ACCEPTANCE else "rejetée"
     silence = "silence vaut acceptation" if request.procedure.regime == Regime.ACCEPTANCE else "silence vaut rejet"
     received = f"Date de réception de votre demande : {_date(request.received_on)}"
@@ -121,7 +121,7 @@ def acknowledgement(request: Request) -> LetterContent:
     return _content(request, "Accusé de réception", "accusé de réception de votre demande", paragraphs)
 
 
-def registration_receipt(request: Request) -> LetterContent:
+def registration_receipt(request: CitizenRequest) -> LetterContent:
     moment = timezone.localtime(request.received_at)
     return _content(
         request,
@@ -135,7 +135,7 @@ def registration_receipt(request: Request) -> LetterContent:
     )
 
 
-def missing_documents(request: Request, document_request: DocumentRequest) -> LetterContent:
+def missing_documents(request: CitizenRequest, document_request: DocumentRequest) -> LetterContent:
     return _content(
         request, "Demande de pièces complémentaires", "pièces complémentaires pour votre demande",
         [f"Date de réception de votre demande : {_date(request.received_on)}.", _service_block(request),
@@ -143,7 +143,7 @@ def missing_documents(request: Request, document_request: DocumentRequest) -> Le
     )  # fmt: skip
 
 
-def forward_notice(request: Request, new_request: Request) -> LetterContent:
+def forward_notice(request: CitizenRequest, new_request: CitizenRequest) -> LetterContent:
     return _content(
         request,
         "Transmission de votre demande au service compétent",
@@ -158,8 +158,8 @@ def forward_notice(request: Request, new_request: Request) -> LetterContent:
     )
 
 
-def decision_notice(request: Request) -> LetterContent:
-    accepted = request.status in Request.ACCEPTED_STATUSES
+def decision_notice(request: CitizenRequest) -> LetterContent:
+    accepted = request.status in CitizenRequest.ACCEPTED_STATUSES
     implicit = request.status.startswith("implicitly")
     title = "Attestation de décision implicite d'acceptation" if implicit and accepted else "Notification de décision"
     if implicit:
@@ -214,7 +214,7 @@ def _french_date(day: dt.date) -> str:
     return f"{'1er' if day.day == 1 else day.day} {formats.date_format(day, 'F Y')}"
 
 
-def letter_context(request: Request, content: LetterContent, *, today: dt.date | None = None) -> dict:
+def letter_context(request: CitizenRequest, content: LetterContent, *, today: dt.date | None = None) -> dict:
     """What the paper letter shows, block by block (template requests/letters/letter.html)."""
     service, organisation = request.service, request.organisation
     sender_address = _address_lines(service.address or organisation.address)
@@ -242,7 +242,7 @@ def letter_context(request: Request, content: LetterContent, *, today: dt.date |
     }
 
 
-def render_pdf(request: Request, content: LetterContent) -> bytes:
+def render_pdf(request: CitizenRequest, content: LetterContent) -> bytes:
     """A tagged PDF (PDF/UA-1): language fr-FR, a title, headings and reading order from the HTML,
     so that screen readers read the letter as it is laid out."""
     html = render_to_string("requests/letters/letter.html", letter_context(request, content))

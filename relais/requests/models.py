@@ -67,19 +67,19 @@ class Procedure(models.Model):
         return f"{self.delay_value} {unit}"
 
 
-class RequestQuerySet(models.QuerySet["Request"]):
-    """The status sets of Request, by what they mean (the lifecycle itself is in workflow.py)."""
+class CitizenRequestQuerySet(models.QuerySet["CitizenRequest"]):
+    """The status sets of CitizenRequest, by what they mean (the lifecycle itself is in workflow.py)."""
 
     def open(self) -> Self:
         """Still to handle: neither decided, forwarded, withdrawn nor closed."""
-        return self.exclude(status__in=Request.FINISHED_STATUSES)
+        return self.exclude(status__in=CitizenRequest.FINISHED_STATUSES)
 
     def awaiting_decision(self) -> Self:
         """Complete or under review: the service has what it needs to decide."""
-        return self.filter(status__in=Request.AWAITING_DECISION_STATUSES)
+        return self.filter(status__in=CitizenRequest.AWAITING_DECISION_STATUSES)
 
 
-class Request(models.Model):
+class CitizenRequest(models.Model):
     class Channel(models.TextChoices):
         ONLINE_FORM = "online_form", "Formulaire en ligne"
         EMAIL = "email", "Courrier électronique"
@@ -102,7 +102,7 @@ class Request(models.Model):
         WITHDRAWN = "withdrawn", "Retirée par le demandeur"
         CLOSED = "closed", "Close"
 
-    # The status sets, declared once: queries use RequestQuerySet's methods or these names.
+    # The status sets, declared once: queries use CitizenRequestQuerySet's methods or these names.
     DECIDED_STATUSES = (Status.ACCEPTED, Status.REJECTED, Status.IMPLICITLY_ACCEPTED, Status.IMPLICITLY_REJECTED)
     EXPLICITLY_DECIDED_STATUSES = (Status.ACCEPTED, Status.REJECTED)
     IMPLICITLY_DECIDED_STATUSES = (Status.IMPLICITLY_ACCEPTED, Status.IMPLICITLY_REJECTED)
@@ -147,7 +147,7 @@ class Request(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = RequestQuerySet.as_manager()
+    objects = CitizenRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = "demande"
@@ -196,7 +196,7 @@ class ReferenceCounter(models.Model):
 class DocumentRequest(models.Model):
     """Missing documents asked for, with the deadline given (L114-5)."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="document_requests")
+    request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="document_requests")
     items = models.TextField("pièces demandées", help_text="Une par ligne.")
     requested_on = models.DateField("demandées le")
     deadline = models.DateField("à fournir avant le")
@@ -230,7 +230,7 @@ class RequestDocument(models.Model):
         SCAN = "scan", "Courrier numérisé"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="documents")
+    request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INITIAL)
     file = models.FileField(upload_to=request_file_path, max_length=255)
     original_name = models.CharField(max_length=255)
@@ -265,7 +265,7 @@ class Letter(models.Model):
         DECISION = "decision", "Notification de décision"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="letters")
+    request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="letters")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     file = models.FileField(upload_to=letter_path, max_length=255, blank=True)
     text = models.TextField(blank=True)
@@ -317,7 +317,7 @@ class RequestEvent(models.Model):
         PRINTED = "printed", "Courrier imprimé et envoyé"
         MESSAGE = "message", "Message au demandeur"
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor_label = models.CharField(max_length=254)
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -336,7 +336,7 @@ class RequestEvent(models.Model):
         """In French, with the statuses' own labels: "Reçue → Incomplète (pièces demandées)"."""
         if not self.to_status:
             return self.get_kind_display()
-        statuses = dict(Request.Status.choices)
+        statuses = dict(CitizenRequest.Status.choices)
         origin = statuses.get(self.from_status, self.from_status) if self.from_status else "Création"
         return f"{origin} → {statuses.get(self.to_status, self.to_status)}"
 
@@ -344,7 +344,7 @@ class RequestEvent(models.Model):
 class RequestMessage(models.Model):
     """A message between the person (from the tracking page) and the service."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="messages")
+    request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="messages")
     at = models.DateTimeField(auto_now_add=True)
     from_person = models.BooleanField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -3,24 +3,24 @@
 from django.db.models import Q
 
 from relais.api.models import ApiToken
-from relais.requests.models import Request, RequestQuerySet
+from relais.requests.models import CitizenRequest, CitizenRequestQuerySet
 from relais.territory.models import Agent, Membership
 from relais.territory.policies import AccessScope
 
 
-def requests_visible(scope: AccessScope) -> RequestQuerySet:
+def requests_visible(scope: AccessScope) -> CitizenRequestQuerySet:
     """Requests addressed to one of the scope's organisations."""
     if scope.is_empty:
-        return Request.objects.none()
-    return Request.objects.filter(Q(organisation_id__in=scope.organisation_ids))
+        return CitizenRequest.objects.none()
+    return CitizenRequest.objects.filter(Q(organisation_id__in=scope.organisation_ids))
 
 
-def request_content_visible(scope: AccessScope, request: Request) -> bool:
+def request_content_visible(scope: AccessScope, request: CitizenRequest) -> bool:
     """A sensitive service's request (PMI, child protection) shows its content to its members only."""
     return scope.may_read_content_of_service(request.service_id, request.service.is_sensitive)
 
 
-def may_handle_request(scope: AccessScope, request: Request) -> bool:
+def may_handle_request(scope: AccessScope, request: CitizenRequest) -> bool:
     """The competent service instructs and decides; a sensitive service's requests only by whoever
     may read them (never by an organisation-wide token that cannot)."""
     return request.service_id in scope.loggable_service_ids and request_content_visible(scope, request)

@@ -14,21 +14,21 @@ from django.http import Http404
 from django.utils import timezone
 
 from relais.requests import workflow
-from relais.requests.models import Procedure, Request, RequestDocument
+from relais.requests.models import CitizenRequest, Procedure, RequestDocument
 from relais.requests.policies import requests_visible
 from relais.territory.policies import AccessScope
 
 DUE_SOON_DAYS = 7
 
 
-def request_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Request:
+def request_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> CitizenRequest:
     try:
         return (
             requests_visible(scope)
             .select_related("procedure", "service", "organisation", "person", "assigned_to")
             .get(public_id=public_id)
         )
-    except (Request.DoesNotExist, ValidationError, ValueError):
+    except (CitizenRequest.DoesNotExist, ValidationError, ValueError):
         raise Http404("Demande introuvable.") from None
 
 
@@ -36,7 +36,7 @@ def request_get(*, scope: AccessScope, public_id: uuid.UUID | str) -> Request:
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9]{2,16}-\d{4}-\d{6}$")
 
 
-def request_by_reference(*, scope: AccessScope, text: str) -> Request | None:
+def request_by_reference(*, scope: AccessScope, text: str) -> CitizenRequest | None:
     """The request whose full reference was typed in a search box, when the scope may see it.
 
     Only a whole reference matches, so a search typed letter by letter never lands on another
@@ -58,7 +58,7 @@ class QueueFilters:
     reference: str = ""  # part of a reference
 
 
-def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date | None = None) -> QuerySet[Request]:
+def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date | None = None) -> QuerySet[CitizenRequest]:
     """Open requests of the scope's services, the nearest implicit decision first, with flags:
     overdue (the date has come), due within 7 days, complete and awaiting decision."""
     today = today or timezone.localdate()
@@ -73,7 +73,9 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
                 Q(implicit_decision_date__gt=today, implicit_decision_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)),
                 output_field=BooleanField(),
             ),
-            awaiting_decision=ExpressionWrapper(Q(status__in=Request.AWAITING_DECISION_STATUSES), output_field=BooleanField()),
+            awaiting_decision=ExpressionWrapper(
+                Q(status__in=CitizenRequest.AWAITING_DECISION_STATUSES), output_field=BooleanField()
+            ),
             no_date=Case(When(implicit_decision_date__isnull=True, then=Value(1)), default=Value(0)),
         )
     )
@@ -100,11 +102,11 @@ def request_queue(*, scope: AccessScope, filters: QueueFilters, today: dt.date |
     return queryset.order_by("no_date", "implicit_decision_date", "received_at")
 
 
-def person_requests(*, scope: AccessScope, person_id: int) -> QuerySet[Request]:
+def person_requests(*, scope: AccessScope, person_id: int) -> QuerySet[CitizenRequest]:
     return requests_visible(scope).filter(person_id=person_id).select_related("procedure", "service").order_by("-received_at")
 
 
-def documents_sent_by_person(request: Request) -> QuerySet[RequestDocument]:
+def documents_sent_by_person(request: CitizenRequest) -> QuerySet[RequestDocument]:
     """The files the person sent with the request or later (not the scans the service made)."""
     return request.documents.exclude(kind=RequestDocument.Kind.SCAN).order_by("uploaded_at", "pk")
 
@@ -143,11 +145,11 @@ class RequestIndicators:
         return next((table for table in self.tables if table.key == key), None)
 
 
-DECIDED = Q(status__in=Request.DECIDED_STATUSES)
-IMPLICIT = Q(status__in=Request.IMPLICITLY_DECIDED_STATUSES)
+DECIDED = Q(status__in=CitizenRequest.DECIDED_STATUSES)
+IMPLICIT = Q(status__in=CitizenRequest.IMPLICITLY_DECIDED_STATUSES)
 # An explicit decision on or before the date silence would have decided.
-IN_TIME = Q(status__in=Request.EXPLICITLY_DECIDED_STATUSES, decided_at__date__lte=F("implicit_decision_date"))
-OPEN = ~Q(status__in=Request.FINISHED_STATUSES)
+IN_TIME = Q(status__in=CitizenRequest.EXPLICITLY_DECIDED_STATUSES, decided_at__date__lte=F("implicit_decision_date"))
+OPEN = ~Q(status__in=CitizenRequest.FINISHED_STATUSES)
 
 # Age of the open requests (days since receipt): [lower, upper) bounds, upper None = no limit.
 AGE_BANDS = [
@@ -176,7 +178,7 @@ def request_indicators(
     def grouped(*fields: str, order: tuple[str, ...]) -> list[dict[str, Any]]:
         return list(received.values(*fields).annotate(**counts).order_by(*order))
 
-    channels = dict(Request.Channel.choices)
+    channels = dict(CitizenRequest.Channel.choices)
     by_channel = [[channels[row["channel"]], row["total"]] for row in grouped("channel", order=("-total", "channel"))]
     by_procedure = [
         [row["procedure__name"], row["total"], row["decided"], row["in_time"], row["implicit"]]
@@ -260,5 +262,5 @@ def request_indicators(
     )
 
 
-def next_choices(request: Request) -> list[tuple[str, str]]:
+def next_choices(request: CitizenRequest) -> list[tuple[str, str]]:
     return workflow.next_choices(request.status)

@@ -25,11 +25,11 @@ from relais.people.services import person_link_organisation
 from relais.requests import letters, workflow
 from relais.requests.clock import DelayUnit, MissingDocuments, Regime, implicit_decision
 from relais.requests.models import (
+    CitizenRequest,
     DocumentRequest,
     Letter,
     Procedure,
     ReferenceCounter,
-    Request,
     RequestDocument,
     RequestEvent,
     RequestMessage,
@@ -54,7 +54,13 @@ class RequestActor:
 
 
 def _event(
-    request: Request, actor: RequestActor, kind: RequestEvent.Kind, *, from_status: str = "", to_status: str = "", note: str = ""
+    request: CitizenRequest,
+    actor: RequestActor,
+    kind: RequestEvent.Kind,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
 ) -> None:
     RequestEvent.objects.create(
         request=request, actor_label=actor.label, kind=kind, from_status=from_status, to_status=to_status, note=note
@@ -69,7 +75,7 @@ def next_reference(organisation: Organisation, year: int) -> str:
     return f"{organisation.code}-{year}-{counter.last_number:06d}"
 
 
-def request_recompute_clock(request: Request) -> None:
+def request_recompute_clock(request: CitizenRequest) -> None:
     """Store the implicit decision date from the receipt dates, the procedure and missing documents."""
     documents = request.document_requests.order_by("-requested_on", "-pk").first()
     result = implicit_decision(
@@ -86,13 +92,13 @@ def request_recompute_clock(request: Request) -> None:
     )
     request.implicit_decision_date = result.implicit_decision_date
     request.clock_explanation = result.explanation[:500]
-    Request.objects.filter(pk=request.pk).update(
+    CitizenRequest.objects.filter(pk=request.pk).update(
         implicit_decision_date=result.implicit_decision_date, clock_explanation=request.clock_explanation
     )
 
 
 def _store_files(
-    request: Request, files: Sequence[UploadedFile], kind: str, agent: Agent | None, after_deadline: bool = False
+    request: CitizenRequest, files: Sequence[UploadedFile], kind: str, agent: Agent | None, after_deadline: bool = False
 ) -> list[RequestDocument]:
     checked, errors = [], []
     for upload in files:
@@ -114,7 +120,7 @@ def _store_files(
     return stored
 
 
-def _contact_email(request: Request) -> str:
+def _contact_email(request: CitizenRequest) -> str:
     """Where letters go by e-mail: the address given with the request; for electronic requests, the
     person's known address too. A letter received by post is answered by post unless an address was given."""
     if request.contact_email:
@@ -126,7 +132,7 @@ def _contact_email(request: Request) -> str:
 
 
 def _issue_letter(
-    request: Request, kind: str, content: letters.LetterContent, *, email_subject: str, with_pdf: bool = True
+    request: CitizenRequest, kind: str, content: letters.LetterContent, *, email_subject: str, with_pdf: bool = True
 ) -> Letter:
     """Produce the letter (PDF kept with its hash) and send it by e-mail, or leave it to print."""
     recipient = _contact_email(request)
@@ -163,14 +169,14 @@ def request_register(
     contact_email: str = "",
     files: Sequence[UploadedFile] = (),
     actor: RequestActor,
-    forwarded_from: Request | None = None,
-) -> Request:
+    forwarded_from: CitizenRequest | None = None,
+) -> CitizenRequest:
     """Register a request from any channel: reference, legal clock, acknowledgements, person linked."""
-    if channel not in Request.Channel.values:
+    if channel not in CitizenRequest.Channel.values:
         raise ValidationError({"channel": ["Canal inconnu."]})
     if not procedure.is_active:
         raise ValidationError({"procedure": ["Cette procédure n'est plus ouverte."]})
-    if channel == Request.Channel.ONLINE_FORM and not procedure.online_open:
+    if channel == CitizenRequest.Channel.ONLINE_FORM and not procedure.online_open:
         raise ValidationError({"procedure": ["Cette démarche ne se fait pas en ligne."]})
     now = timezone.now()
     received_at = received_at or now
@@ -183,7 +189,7 @@ def request_register(
     ):
         raise PermissionDenied("Vous ne pouvez pas enregistrer de demande pour ce service.")
     received_on = timezone.localdate(received_at)  # the clock counts in Europe/Paris, whatever the server's zone
-    request = Request(
+    request = CitizenRequest(
         procedure=procedure, organisation=procedure.organisation, service=procedure.service, person=person, channel=channel,
         received_at=received_at, received_on=received_on, subject=subject.strip()[:255] or procedure.name, details=details,
         form_data=form_data or {}, contact_email=contact_email, registered_by=actor.agent,
@@ -198,7 +204,7 @@ def request_register(
     _store_files(
         request,
         files,
-        RequestDocument.Kind.SCAN if channel == Request.Channel.LETTER else RequestDocument.Kind.INITIAL,
+        RequestDocument.Kind.SCAN if channel == CitizenRequest.Channel.LETTER else RequestDocument.Kind.INITIAL,
         actor.agent,
     )
     person_link_organisation(person=person, organisation_id=procedure.organisation_id)
@@ -224,34 +230,36 @@ def request_register(
     return request
 
 
-def _transition(request: Request, to_status: str, actor: RequestActor, note: str = "") -> None:
+def _transition(request: CitizenRequest, to_status: str, actor: RequestActor, note: str = "") -> None:
     workflow.check(request.status, to_status)
     previous = request.status
     request.status = to_status
-    Request.objects.filter(pk=request.pk).update(status=to_status, updated_at=timezone.now())
+    CitizenRequest.objects.filter(pk=request.pk).update(status=to_status, updated_at=timezone.now())
     _event(request, actor, RequestEvent.Kind.TRANSITION, from_status=previous, to_status=to_status, note=note)
 
 
-def _check_agent(request: Request, actor: RequestActor) -> None:
+def _check_agent(request: CitizenRequest, actor: RequestActor) -> None:
     if actor.scope is not None and request.service_id not in actor.scope.loggable_service_ids:
         raise PermissionDenied("Seul le service compétent peut instruire cette demande.")
 
 
 @transaction.atomic
-def request_transition(*, request: Request, to_status: str, actor: RequestActor, note: str = "") -> Request:
+def request_transition(*, request: CitizenRequest, to_status: str, actor: RequestActor, note: str = "") -> CitizenRequest:
     """A status chosen by the service (complete, under review, accepted, rejected, withdrawn, closed)."""
     request = (
-        Request.objects.select_for_update().select_related("procedure", "service", "organisation", "person").get(pk=request.pk)
+        CitizenRequest.objects.select_for_update()
+        .select_related("procedure", "service", "organisation", "person")
+        .get(pk=request.pk)
     )
     _check_agent(request, actor)
     if to_status not in workflow.AGENT_CHOICES:
         raise workflow.TransitionRefused("Ce changement se fait par l'action dédiée (pièces, transmission, échéance).")
-    if to_status == Request.Status.REJECTED and not note.strip():
+    if to_status == CitizenRequest.Status.REJECTED and not note.strip():
         raise ValidationError({"note": ["Motivez le rejet : les motifs sont communiqués au demandeur."]})
     _transition(request, to_status, actor, note)
-    if to_status in (Request.Status.ACCEPTED, Request.Status.REJECTED):
+    if to_status in (CitizenRequest.Status.ACCEPTED, CitizenRequest.Status.REJECTED):
         request.decided_at, request.decision_note = timezone.now(), note
-        Request.objects.filter(pk=request.pk).update(decided_at=request.decided_at, decision_note=note)
+        CitizenRequest.objects.filter(pk=request.pk).update(decided_at=request.decided_at, decision_note=note)
         _issue_letter(
             request,
             Letter.Kind.DECISION,
@@ -262,9 +270,11 @@ def request_transition(*, request: Request, to_status: str, actor: RequestActor,
 
 
 @transaction.atomic
-def request_ask_documents(*, request: Request, items: str, deadline: dt.date, actor: RequestActor) -> DocumentRequest:
+def request_ask_documents(*, request: CitizenRequest, items: str, deadline: dt.date, actor: RequestActor) -> DocumentRequest:
     request = (
-        Request.objects.select_for_update().select_related("procedure", "service", "organisation", "person").get(pk=request.pk)
+        CitizenRequest.objects.select_for_update()
+        .select_related("procedure", "service", "organisation", "person")
+        .get(pk=request.pk)
     )
     _check_agent(request, actor)
     today = timezone.localdate()
@@ -272,7 +282,7 @@ def request_ask_documents(*, request: Request, items: str, deadline: dt.date, ac
         raise ValidationError({"deadline": ["La date limite doit être dans le futur."]})
     if not [line for line in items.splitlines() if line.strip()]:
         raise ValidationError({"items": ["Listez au moins une pièce."]})
-    _transition(request, Request.Status.INCOMPLETE, actor, note=items)
+    _transition(request, CitizenRequest.Status.INCOMPLETE, actor, note=items)
     document_request = DocumentRequest.objects.create(
         request=request, items=items.strip(), requested_on=today, deadline=deadline, requested_by=actor.agent
     )
@@ -287,15 +297,17 @@ def request_ask_documents(*, request: Request, items: str, deadline: dt.date, ac
 @transaction.atomic
 def request_receive_documents(
     *,
-    request: Request,
+    request: CitizenRequest,
     actor: RequestActor,
     files: Sequence[UploadedFile] = (),
     received_on: dt.date | None = None,
     complete: bool = True,
-) -> Request:
+) -> CitizenRequest:
     """Documents arrived (uploaded by the person, or received by post and noted by an agent)."""
     request = (
-        Request.objects.select_for_update().select_related("procedure", "service", "organisation", "person").get(pk=request.pk)
+        CitizenRequest.objects.select_for_update()
+        .select_related("procedure", "service", "organisation", "person")
+        .get(pk=request.pk)
     )
     if request.is_finished:
         raise ValidationError("Cette demande est close : les pièces ne peuvent plus y être ajoutées.")
@@ -308,23 +320,27 @@ def request_receive_documents(
     if open_request and complete:
         open_request.received_on = received_on
         open_request.save(update_fields=["received_on"])
-        if request.status == Request.Status.INCOMPLETE:
-            _transition(request, Request.Status.COMPLETE, actor, note="pièces reçues" + (" après la date limite" if late else ""))
+        if request.status == CitizenRequest.Status.INCOMPLETE:
+            _transition(
+                request, CitizenRequest.Status.COMPLETE, actor, note="pièces reçues" + (" après la date limite" if late else "")
+            )
         request_recompute_clock(request)
     return request
 
 
 @transaction.atomic
-def request_forward(*, request: Request, to_procedure: Procedure, actor: RequestActor, note: str = "") -> Request:
+def request_forward(*, request: CitizenRequest, to_procedure: Procedure, actor: RequestActor, note: str = "") -> CitizenRequest:
     """Not ours: forward to the competent service (L114-2) and tell the person. The acceptance clock
     restarts from the competent service's receipt; a rejection clock keeps the first receipt (L114-3)."""
     request = (
-        Request.objects.select_for_update().select_related("procedure", "service", "organisation", "person").get(pk=request.pk)
+        CitizenRequest.objects.select_for_update()
+        .select_related("procedure", "service", "organisation", "person")
+        .get(pk=request.pk)
     )
     _check_agent(request, actor)
     if to_procedure.service_id == request.service_id:
         raise ValidationError({"procedure": ["Choisissez une procédure d'un autre service."]})
-    _transition(request, Request.Status.FORWARDED, actor, note=note or f"transmise à {to_procedure.service.name}")
+    _transition(request, CitizenRequest.Status.FORWARDED, actor, note=note or f"transmise à {to_procedure.service.name}")
     new_request = request_register(
         procedure=to_procedure, person=request.person, channel=request.channel, subject=request.subject, details=request.details,
         form_data=request.form_data, contact_email=request.contact_email, actor=actor, forwarded_from=request,
@@ -343,9 +359,9 @@ def request_forward(*, request: Request, to_procedure: Procedure, actor: Request
     return new_request
 
 
-def request_change_receipt_date(*, request: Request, received_on: dt.date, actor: RequestActor) -> Request:
+def request_change_receipt_date(*, request: CitizenRequest, received_on: dt.date, actor: RequestActor) -> CitizenRequest:
     """Correct the date of receipt (a letter stamped on arrival): never once the request is decided."""
-    if request.is_decided or request.status == Request.Status.FORWARDED:
+    if request.is_decided or request.status == CitizenRequest.Status.FORWARDED:
         raise ValidationError("Une demande décidée ne peut plus changer de dates : la décision s'appuie sur elles.")
     if received_on > timezone.localdate():
         raise ValidationError({"received_on": ["La date de réception ne peut pas être dans le futur."]})
@@ -358,7 +374,7 @@ def request_change_receipt_date(*, request: Request, received_on: dt.date, actor
 
 
 @transaction.atomic
-def request_assign(*, request: Request, agent: Agent | None, actor: RequestActor) -> Request:
+def request_assign(*, request: CitizenRequest, agent: Agent | None, actor: RequestActor) -> CitizenRequest:
     _check_agent(request, actor)
     if agent is not None and not agent.memberships.filter(service=request.service, is_active=True).exists():
         raise ValidationError("Cet agent n'est pas membre du service de la demande.")
@@ -369,7 +385,7 @@ def request_assign(*, request: Request, agent: Agent | None, actor: RequestActor
 
 
 @transaction.atomic
-def request_letter_printed(*, request: Request, letter_id: str, actor: RequestActor) -> Letter:
+def request_letter_printed(*, request: CitizenRequest, letter_id: str, actor: RequestActor) -> Letter:
     """A letter to send by post has been printed and posted: the proof notes when."""
     _check_agent(request, actor)
     letter = request.letters.filter(public_id=letter_id, sent_by="post").first() if letter_id else None
@@ -382,7 +398,7 @@ def request_letter_printed(*, request: Request, letter_id: str, actor: RequestAc
 
 
 @transaction.atomic
-def request_post_message(*, request: Request, body: str, actor: RequestActor, from_person: bool) -> RequestMessage:
+def request_post_message(*, request: CitizenRequest, body: str, actor: RequestActor, from_person: bool) -> RequestMessage:
     body = body.strip()
     if not body:
         raise ValidationError({"body": ["Le message est vide."]})
@@ -406,13 +422,13 @@ def requests_record_implicit_decisions(*, today: dt.date | None = None) -> int:
     rejected, with a timeline entry and a notice to the person (with the attestation on acceptance)."""
     today = today or timezone.localdate()
     count = 0
-    due = Request.objects.filter(status__in=workflow.CLOCK_RUNNING, implicit_decision_date__lte=today).values_list(
+    due = CitizenRequest.objects.filter(status__in=workflow.CLOCK_RUNNING, implicit_decision_date__lte=today).values_list(
         "pk", flat=True
     )
     for pk in list(due):
         with transaction.atomic():
             request = (
-                Request.objects.select_for_update(skip_locked=True)
+                CitizenRequest.objects.select_for_update(skip_locked=True)
                 .select_related("procedure", "service", "organisation", "person")
                 .filter(pk=pk, status__in=workflow.CLOCK_RUNNING, implicit_decision_date__lte=today)
                 .first()
@@ -420,7 +436,7 @@ def requests_record_implicit_decisions(*, today: dt.date | None = None) -> int:
             if request is None:
                 continue
             accepted = request.procedure.regime == Regime.ACCEPTANCE
-            target = Request.Status.IMPLICITLY_ACCEPTED if accepted else Request.Status.IMPLICITLY_REJECTED
+            target = CitizenRequest.Status.IMPLICITLY_ACCEPTED if accepted else CitizenRequest.Status.IMPLICITLY_REJECTED
             if not workflow.allowed(request.status, target):
                 continue
             _transition(request, target, RequestActor.system(), note=request.clock_explanation)

@@ -34,7 +34,7 @@ from relais.requests.forms import (
     RegisterForm,
     TransitionForm,
 )
-from relais.requests.models import Procedure, Request
+from relais.requests.models import CitizenRequest, Procedure
 from relais.requests.policies import may_handle_request, request_content_visible, request_indicator_service_ids
 from relais.requests.selectors import QueueFilters, request_by_reference, request_get, request_indicators, request_queue
 from relais.requests.services import (
@@ -111,7 +111,9 @@ def bulk(request: AgentRequest) -> HttpResponse:
     """Assign several requests at once, or start their review."""
     scope = agent_access_scope(request.user)
     actor = _actor(request)
-    selected = Request.objects.filter(public_id__in=request.POST.getlist("selected"), service_id__in=scope.loggable_service_ids)
+    selected = CitizenRequest.objects.filter(
+        public_id__in=request.POST.getlist("selected"), service_id__in=scope.loggable_service_ids
+    )
     action = request.POST.get("action", "")
     chosen = request.POST.get("agent", "")
     if action == "assign" and not chosen:
@@ -127,7 +129,7 @@ def bulk(request: AgentRequest) -> HttpResponse:
                     raise ValidationError("Agent inconnu.")
                 request_assign(request=item, agent=agent, actor=actor)
             elif action == "review":
-                request_transition(request=item, to_status=Request.Status.UNDER_REVIEW, actor=actor)
+                request_transition(request=item, to_status=CitizenRequest.Status.UNDER_REVIEW, actor=actor)
             else:
                 raise ValidationError("Action inconnue.")
             done += 1
@@ -158,7 +160,7 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
     return render(request, "requests/detail.html", context)
 
 
-def _handled(request: AgentRequest, public_id: str) -> Request:
+def _handled(request: AgentRequest, public_id: str) -> CitizenRequest:
     scope = agent_access_scope(request.user)
     item = request_get(scope=scope, public_id=public_id)
     if not may_handle_request(scope, item):
@@ -166,7 +168,7 @@ def _handled(request: AgentRequest, public_id: str) -> Request:
     return item
 
 
-def _do_transition(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_transition(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = TransitionForm(request.POST, request=item)
     if not form.is_valid():
         raise ValidationError([str(error) for errors in form.errors.values() for error in errors])
@@ -174,7 +176,7 @@ def _do_transition(request: AgentRequest, item: Request, actor: RequestActor) ->
     return "Statut mis à jour."
 
 
-def _do_documents(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_documents(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = DocumentRequestForm(request.POST)
     if not form.is_valid():
         raise ValidationError("Indiquez les pièces et une date limite (JJ/MM/AAAA).")
@@ -182,7 +184,7 @@ def _do_documents(request: AgentRequest, item: Request, actor: RequestActor) -> 
     return "La demande de pièces est envoyée au demandeur."
 
 
-def _do_received(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_received(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = DocumentsReceivedForm(request.POST, request.FILES)
     if not form.is_valid():
         raise ValidationError([str(error) for errors in form.errors.values() for error in errors])
@@ -192,7 +194,7 @@ def _do_received(request: AgentRequest, item: Request, actor: RequestActor) -> s
     return "Réception des pièces enregistrée ; l'échéance est recalculée."
 
 
-def _do_forward(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_forward(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = ForwardForm(request.POST, procedures=Procedure.objects.filter(is_active=True))
     if not form.is_valid():
         raise ValidationError("Choisissez la procédure du service compétent.")
@@ -200,7 +202,7 @@ def _do_forward(request: AgentRequest, item: Request, actor: RequestActor) -> st
     return f"Demande transmise ({new.reference}) ; le demandeur en est informé."
 
 
-def _do_assign(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_assign(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = AssignForm(
         request.POST, agents=Agent.objects.filter(memberships__service=item.service, memberships__is_active=True).distinct()
     )
@@ -210,7 +212,7 @@ def _do_assign(request: AgentRequest, item: Request, actor: RequestActor) -> str
     return "Instructeur mis à jour."
 
 
-def _do_message(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_message(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     form = MessageForm(request.POST)
     if not form.is_valid():
         raise ValidationError("Le message est vide.")
@@ -218,7 +220,7 @@ def _do_message(request: AgentRequest, item: Request, actor: RequestActor) -> st
     return "Message envoyé au demandeur."
 
 
-def _do_printed(request: AgentRequest, item: Request, actor: RequestActor) -> str:
+def _do_printed(request: AgentRequest, item: CitizenRequest, actor: RequestActor) -> str:
     request_letter_printed(request=item, letter_id=request.POST.get("letter", ""), actor=actor)
     return "Courrier marqué comme imprimé et envoyé."
 

@@ -7,9 +7,9 @@ forwarded to the competent service or withdrawn by the person; decided requests 
 
 from __future__ import annotations
 
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 
-S = Request.Status
+S = CitizenRequest.Status
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.RECEIVED: (S.INCOMPLETE, S.COMPLETE, S.UNDER_REVIEW, S.ACCEPTED, S.REJECTED, S.IMPLICITLY_ACCEPTED, S.IMPLICITLY_REJECTED, S.FORWARDED, S.WITHDRAWN),

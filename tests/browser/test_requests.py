@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from tests.browser.conftest import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ def test_citizen_submits_a_request_online_with_a_document_and_follows_it(page, w
     page.get_by_label(re.compile("J'accepte")).check()
     page.get_by_role("button", name="Envoyer ma demande").click()
     page.get_by_role("heading", name="Votre demande est enregistrée").wait_for()
-    item = Request.objects.get()
+    item = CitizenRequest.objects.get()
     assert item.reference in page.content() and item.documents.get().original_name == "avis-imposition.pdf"
     page.get_by_role("link", name="votre page de suivi").click()
     page.get_by_role("heading", name=re.compile("Suivi de votre demande")).wait_for()

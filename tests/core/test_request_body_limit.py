@@ -1,10 +1,10 @@
-"""Request bodies are capped before they are read; the API answers its errors in JSON."""
+"""CitizenRequest bodies are capped before they are read; the API answers its errors in JSON."""
 
 import base64
 
 from django.urls import reverse
 
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from tests.requests.test_pages_and_api import PDF, _token
 
 
@@ -28,7 +28,7 @@ def test_an_anonymous_300_mb_upload_is_refused_before_being_read(world, procedur
     assert response.status_code == 413
     page = response.content.decode()
     assert "Votre envoi est trop volumineux" in page and "300,0\xa0Mio" in page and "limite de 51,0\xa0Mio" in page
-    assert not Request.objects.exists()
+    assert not CitizenRequest.objects.exists()
 
 
 def test_an_over_large_api_body_gets_a_413_in_json(world):
@@ -64,4 +64,4 @@ def test_the_inbound_email_endpoint_takes_an_attachment_up_to_the_documented_lim
     }  # fmt: skip
     response = _token("92", "--service", "92-ACCUEIL").post("/api/v1/inbound-email/", body, format="json")
     assert response.status_code == 201, response.content[:300]
-    assert Request.objects.get().documents.get().size == len(attachment)
+    assert CitizenRequest.objects.get().documents.get().size == len(attachment)

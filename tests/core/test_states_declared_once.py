@@ -1,14 +1,14 @@
 """Status sets are declared once, on their model (appointments/models.py, requests/models.py) and
-the lifecycles in workflow.py: code says `.real()`, `.live(now)`, `.open()`, `Request.DECIDED_STATUSES`,
+the lifecycles in workflow.py: code says `.real()`, `.live(now)`, `.open()`, `CitizenRequest.DECIDED_STATUSES`,
 never a tuple of literal statuses that would drift from the others."""
 
 import re
 from pathlib import Path
 
 from relais.appointments.models import Appointment
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 
-STATUSES = "|".join(sorted({*Appointment.Status.values, *Request.Status.values}))
+STATUSES = "|".join(sorted({*Appointment.Status.values, *CitizenRequest.Status.values}))
 # Two quoted statuses in a row: ("held", "expired"), ["complete", "under_review"]… on a line that
 # speaks of a status (so that annotation names such as ("total", "honoured", "no_show") are not taken).
 STATUS_SET = re.compile(rf"""(?i:status).*["']({STATUSES})["']\s*,\s*["']({STATUSES})["']""")
@@ -39,7 +39,10 @@ def test_request_sets_agree_with_the_lifecycle():
     from relais.requests import workflow
 
     # The legal clock runs exactly while the request is open, and a finished request goes nowhere but closed.
-    assert set(workflow.CLOCK_RUNNING) == set(Request.Status.values) - set(Request.FINISHED_STATUSES)
-    for status in Request.FINISHED_STATUSES:
-        assert set(workflow.TRANSITIONS[status]) <= {Request.Status.CLOSED}
-    assert set(Request.DECIDED_STATUSES) == {*Request.EXPLICITLY_DECIDED_STATUSES, *Request.IMPLICITLY_DECIDED_STATUSES}
+    assert set(workflow.CLOCK_RUNNING) == set(CitizenRequest.Status.values) - set(CitizenRequest.FINISHED_STATUSES)
+    for status in CitizenRequest.FINISHED_STATUSES:
+        assert set(workflow.TRANSITIONS[status]) <= {CitizenRequest.Status.CLOSED}
+    assert set(CitizenRequest.DECIDED_STATUSES) == {
+        *CitizenRequest.EXPLICITLY_DECIDED_STATUSES,
+        *CitizenRequest.IMPLICITLY_DECIDED_STATUSES,
+    }

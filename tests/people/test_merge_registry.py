@@ -41,7 +41,7 @@ def test_the_people_app_imports_no_domain_app_to_merge():
 def test_a_relation_is_moved_once():
     with pytest.raises(ImproperlyConfigured, match="already covered"):
         merge_registry.register(
-            relations=["requests.Request.person", "x.Y.person"], move=lambda a, k: {}, undo=lambda k, a, m: None
+            relations=["requests.CitizenRequest.person", "x.Y.person"], move=lambda a, k: {}, undo=lambda k, a, m: None
         )
     with pytest.raises(ImproperlyConfigured, match="both moved and left alone"):
-        merge_registry.leave_alone("requests.Request.person", reason="no")
+        merge_registry.leave_alone("requests.CitizenRequest.person", reason="no")

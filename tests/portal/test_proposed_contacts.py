@@ -11,7 +11,7 @@ from relais.appointments.models import Appointment
 from relais.appointments.services import Actor, appointment_book
 from relais.notifications.models import OutgoingMessage
 from relais.privacy.models import AccessLog
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from relais.territory.policies import agent_access_scope
 from tests.portal.test_online_booking import IDENTITY, _first_slot, _hold
 
@@ -31,13 +31,13 @@ def _known_identity(person92) -> dict:
     }
 
 
-def _file_request(client: Client, procedure, identity: dict) -> Request:
+def _file_request(client: Client, procedure, identity: dict) -> CitizenRequest:
     response = client.post(
         reverse("portal_requests:submit", args=[procedure.code]),
         {**identity, "email": STRANGER, "subject": "APA", "details": "Pour moi"},
     )
     assert response.status_code == 302, response.context["form"].errors
-    return Request.objects.get()
+    return CitizenRequest.objects.get()
 
 
 def _emails(person) -> set[str]:

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from relais.notifications.models import OutgoingMessage
 from relais.people.models import MatchPair, Person
 from relais.requests.inbound import register_rfc822
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from tests.people.factories import PersonFactory
 
 MAILBOX = "autonomie@hauts-de-seine.fr"  # the 92's reception service (see the `procedure` fixture)
@@ -42,8 +42,8 @@ def test_a_sender_known_only_to_the_78_stays_unreadable_by_the_92(world, procedu
     # The 78's file is still out of the 92's reach, and its contact points are untouched.
     assert client.get(f"/api/v1/persons/{person78.public_id}/").status_code == 404
     assert list(person78.organisations.all()) == [world.org78]
-    item = Request.objects.get()
-    assert item.person != person78 and not Request.objects.filter(person=person78).exists()
+    item = CitizenRequest.objects.get()
+    assert item.person != person78 and not CitizenRequest.objects.filter(person=person78).exists()
     # The acknowledgement goes to whoever wrote, on the request's own record, not on the 78's person.
     assert OutgoingMessage.objects.filter(recipient="moussa@example.fr", person=item.person).exists()
     assert not OutgoingMessage.objects.filter(person=person78).exists()
@@ -80,7 +80,7 @@ def test_only_the_recipient_services_token_may_file_into_its_mailbox(world, proc
     agent = APIClient()
     agent.force_login(world.agent92)
     assert agent.post("/api/v1/inbound-email/", _mail("a@example.fr"), format="json").status_code == 403
-    assert not Request.objects.exists()
+    assert not CitizenRequest.objects.exists()
 
 
 def test_poll_imap_matches_senders_only_within_the_recipient_service(world, procedure):
@@ -141,4 +141,4 @@ def test_poll_imap_pinned_to_a_service_ignores_a_forged_to_header(world, procedu
     _FakeImap.raw, _FakeImap.seen = message.as_bytes(), []
     monkeypatch.setattr("relais.requests.inbound.imaplib.IMAP4", _FakeImap)
     call_command("poll_imap", "--url", "imap://accueil:secret@127.0.0.1/INBOX", "--service", "92-ACCUEIL", stdout=StringIO())
-    assert Request.objects.get().service == world.accueil92 and _FakeImap.seen == [b"1"]
+    assert CitizenRequest.objects.get().service == world.accueil92 and _FakeImap.seen == [b"1"]

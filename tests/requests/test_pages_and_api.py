@@ -13,7 +13,7 @@ from relais.notifications.models import OutgoingMessage
 from relais.people.models import Person
 from relais.requests.digest import send_service_digests
 from relais.requests.inbound import register_rfc822
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from relais.requests.services import RequestActor, request_register
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -40,7 +40,7 @@ def test_queue_orders_by_legal_date_with_flags_and_bulk_assignment(world, proced
         reverse("requests:bulk"),
         {"selected": [str(late.public_id), str(soon.public_id)], "action": "assign", "agent": world.agent92.pk},
     )
-    assert Request.objects.filter(assigned_to=world.agent92).count() == 2
+    assert CitizenRequest.objects.filter(assigned_to=world.agent92).count() == 2
     assert today  # the flags above are computed against today in Europe/Paris
 
 
@@ -94,7 +94,7 @@ def test_agent_registers_a_letter_with_its_scan_and_a_past_receipt_date(world, p
             "attachments": [SimpleUploadedFile("courrier.pdf", PDF)],
         },
     )
-    item = Request.objects.get()
+    item = CitizenRequest.objects.get()
     assert response["Location"] == reverse("requests:detail", args=[item.public_id])
     assert item.received_on == received and item.documents.get().kind == "scan" and item.letters.get().sent_by == "post"
     future = client.post(
@@ -117,7 +117,7 @@ def test_citizen_submits_online_and_follows_on_the_tracking_page(world, procedur
         {"birth_name": "Durand", "first_names": "Léa", "birth_date": "03/02/1960", "email": "lea.durand@example.fr", "consent": "on",
          "subject": "APA", "details": "Pour moi", "q_gir": "4", "attachments": [SimpleUploadedFile("avis.pdf", PDF)]},
     )  # fmt: skip
-    item = Request.objects.get()
+    item = CitizenRequest.objects.get()
     assert response["Location"] == reverse("portal_requests:submitted", args=[item.tracking_token])
     assert item.channel == "online_form" and item.form_data == {"gir": "4"} and item.documents.count() == 1
     assert OutgoingMessage.objects.filter(kind="request_registration", recipient="lea.durand@example.fr").exists()
@@ -188,7 +188,7 @@ def test_inbound_email_endpoint_and_rfc822_become_requests(world, procedure, per
     }  # fmt: skip
     response = client.post("/api/v1/inbound-email/", body, format="json")
     assert response.status_code == 201, response.json()
-    item = Request.objects.get()
+    item = CitizenRequest.objects.get()
     assert item.person == person92 and item.channel == "email" and item.documents.count() == 1  # found by e-mail address
     assert client.post("/api/v1/inbound-email/", {**body, "to": "inconnu@example.fr"}, format="json").status_code == 403
     message = EmailMessage()

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from relais.notifications.models import OutgoingMessage
 from relais.requests import workflow
-from relais.requests.models import Request
+from relais.requests.models import CitizenRequest
 from relais.requests.services import (
     RequestActor,
     request_ask_documents,
@@ -149,7 +149,7 @@ def test_state_machine_refuses_impossible_transitions_and_logs_the_others(world,
 
 def test_every_declared_transition_leads_to_a_known_status():
     for source, targets in workflow.TRANSITIONS.items():
-        assert source in Request.Status.values and set(targets) <= set(Request.Status.values)
+        assert source in CitizenRequest.Status.values and set(targets) <= set(CitizenRequest.Status.values)
     assert workflow.TRANSITIONS["closed"] == () and workflow.TRANSITIONS["forwarded"] == ()
 
 
