@@ -9,7 +9,7 @@ with one typo (deletion, insertion, substitution or transposition) and the usual
 "dupnt marie" —, the same followed by the birth date, or by the commune; and, for persons with a
 phone or an e-mail, the whole number, its first eight or last six digits, the whole e-mail or its
 part before the "@". It prints p50, p95 and recall@10 (the intended person among the first ten)
-for Relais's search (people/search.py, through selectors.person_search: persons and their contact
+for Relais's search (people/search/, through selectors.person_search: persons and their contact
 points fetched, as the search page does) and for a naive query in the same run: pg_trgm similarity
 on the normalised names (ids only; the birth date and the commune as equalities), a substring
 search (LIKE '%…%') on the stored numbers and e-mails. The baseline runs under a statement_timeout:

@@ -270,7 +270,7 @@ class NameToken(models.Model):
     """One searchable word of a person: a family name or a part of it, a first name, a phonetic key,
     the commune and postcode they live in.
 
-    The search index of persons (see people/search.py and docs/decisions/0003-person-search.md):
+    The search index of persons (see people/search/ and docs/decisions/0003-person-search.md):
     exact and prefix lookups on `token`, typos through TokenVariant. Rebuilt by search.person_index()
     whenever a name changes.
     """
@@ -339,7 +339,7 @@ class TokenVariant(models.Model):
 class TokenCount(models.Model):
     """How many persons bear a search word (a vocabulary word or a phonetic key), and how many as a
     family name. The search starts from the rarest word and prefers the commonest of two spellings
-    equally close to what was typed (people/search.py). Counts are hints, not truths: bulk indexing
+    equally close to what was typed (people/search/). Counts are hints, not truths: bulk indexing
     adds to them, a daily task recounts them (people/tasks.py); a word absent here counts as rare."""
 
     token = models.CharField(max_length=100, primary_key=True)

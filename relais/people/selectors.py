@@ -106,7 +106,7 @@ def person_search(*, scope: AccessScope, query: str, limit: int = 50) -> list[Pe
     """Persons matching names (birth or usage names, first names; case, accents and one typo per word
     forgiven; a word may be the beginning of a name) with a birth date, a commune or a postcode; or a
     phone number (whole, its beginning or its end), an e-mail (whole or its beginning) or a birth
-    date, within the scope. Best matches first (see people/search.py)."""
+    date, within the scope. Best matches first (see people/search/)."""
     parsed = parse_search_query(query)
     if parsed.is_empty:
         return []

@@ -1,4 +1,4 @@
-"""The person search (people/search.py, selectors.person_search): both ways of ranking give the
+"""The person search (people/search/, selectors.person_search): both ways of ranking give the
 same answer, the word counts it relies on stay right, a common spelling comes before a rare one
 equally close, a commune narrows the names, phone numbers and e-mails are found whole or in part."""
 
@@ -8,6 +8,7 @@ import pytest
 
 from relais.people import search
 from relais.people.models import NameToken, Person, TokenCount
+from relais.people.search import planning
 from relais.people.selectors import person_search
 from relais.people.services import person_search_fields
 from relais.territory.policies import agent_access_scope
@@ -58,16 +59,16 @@ def _ids(scope, query, limit=10):
 def test_ordered_intersections_and_the_scan_rank_alike(population, monkeypatch, limit):
     scope = agent_access_scope(population.agent92)
     scanned = {query: _ids(scope, query, limit) for query in QUERIES}
-    monkeypatch.setattr(search, "SCAN_COST", -1)  # every word is "common": ordered intersections
-    monkeypatch.setattr(search, "SCAN_COST_LATER", -1)
-    monkeypatch.setattr(search, "TIER_STATEMENTS", 50)
-    monkeypatch.setattr(search, "TIER_BRANCHES", (1,) + (6,) * 49)
-    scan = search._scan
-    monkeypatch.setattr(search, "_scan", lambda *args: pytest.fail("scanned"))
+    monkeypatch.setattr(planning, "SCAN_COST", -1)  # every word is "common": ordered intersections
+    monkeypatch.setattr(planning, "SCAN_COST_LATER", -1)
+    monkeypatch.setattr(planning, "TIER_STATEMENTS", 50)
+    monkeypatch.setattr(planning, "TIER_BRANCHES", (1,) + (6,) * 49)
+    scan = planning._scan
+    monkeypatch.setattr(planning, "_scan", lambda *args: pytest.fail("scanned"))
     for query in QUERIES:
         if query not in ALWAYS_SCANNED:
             assert _ids(scope, query, limit) == scanned[query], query
-    monkeypatch.setattr(search, "_scan", scan)
+    monkeypatch.setattr(planning, "_scan", scan)
     assert all(scanned[query] for query in QUERIES if "/" not in query)
 
 
@@ -75,9 +76,9 @@ def test_when_the_ordered_intersections_run_out_of_statements_the_scan_answers(p
     scope = agent_access_scope(population.agent92)
     expected = _ids(scope, "matrin mari", 40)
     assert expected
-    monkeypatch.setattr(search, "SCAN_COST", -1)
-    monkeypatch.setattr(search, "SCAN_COST_LATER", -1)
-    monkeypatch.setattr(search, "TIER_STATEMENTS", 1)
+    monkeypatch.setattr(planning, "SCAN_COST", -1)
+    monkeypatch.setattr(planning, "SCAN_COST_LATER", -1)
+    monkeypatch.setattr(planning, "TIER_STATEMENTS", 1)
     assert _ids(scope, "matrin mari", 40) == expected
 
 
@@ -91,11 +92,11 @@ def test_a_common_spelling_comes_before_a_rare_one_equally_close(world):
 
 def _force_ordered(monkeypatch):
     """Every word is "common": the ordered intersections answer, never the scan."""
-    monkeypatch.setattr(search, "SCAN_COST", -1)
-    monkeypatch.setattr(search, "SCAN_COST_LATER", -1)
-    monkeypatch.setattr(search, "TIER_STATEMENTS", 50)
-    monkeypatch.setattr(search, "TIER_BRANCHES", (1,) + (6,) * 49)
-    monkeypatch.setattr(search, "_scan", lambda *args: pytest.fail("scanned"))
+    monkeypatch.setattr(planning, "SCAN_COST", -1)
+    monkeypatch.setattr(planning, "SCAN_COST_LATER", -1)
+    monkeypatch.setattr(planning, "TIER_STATEMENTS", 50)
+    monkeypatch.setattr(planning, "TIER_BRANCHES", (1,) + (6,) * 49)
+    monkeypatch.setattr(planning, "_scan", lambda *args: pytest.fail("scanned"))
 
 
 def test_when_many_match_a_typo_shows_each_close_spelling_in_the_first_ten(world, monkeypatch):
@@ -115,10 +116,10 @@ def test_the_spellings_rule_gives_one_page_both_ways_when_persons_bear_both_spel
             PersonFactory(birth_name=birth, usage_name=usage, first_names="Marie", organisations=[world.org92])
     scanned = {limit: _found_first(world, "mfunier marie", limit) for limit in range(1, 13)}
     # The ordered intersections first (they hand over to the scan when a cut could hide somebody).
-    monkeypatch.setattr(search, "SCAN_COST", -1)
-    monkeypatch.setattr(search, "SCAN_COST_LATER", -1)
-    monkeypatch.setattr(search, "TIER_STATEMENTS", 50)
-    monkeypatch.setattr(search, "TIER_BRANCHES", (1,) + (6,) * 49)
+    monkeypatch.setattr(planning, "SCAN_COST", -1)
+    monkeypatch.setattr(planning, "SCAN_COST_LATER", -1)
+    monkeypatch.setattr(planning, "TIER_STATEMENTS", 50)
+    monkeypatch.setattr(planning, "TIER_BRANCHES", (1,) + (6,) * 49)
     assert {limit: _found_first(world, "mfunier marie", limit) for limit in range(1, 13)} == scanned
 
 
@@ -129,8 +130,8 @@ def _found_first(world, query, limit=10):
 def test_search_only_shows_what_the_scope_may_see_on_both_paths(population, monkeypatch):
     scope78 = agent_access_scope(population.agent78)
     visible = set(Person.objects.filter(organisations=population.org78).values_list("pk", flat=True))
-    for scan_cost in (search.SCAN_COST, -1):
-        monkeypatch.setattr(search, "SCAN_COST", scan_cost)
+    for scan_cost in (planning.SCAN_COST, -1):
+        monkeypatch.setattr(planning, "SCAN_COST", scan_cost)
         for query in QUERIES:
             assert set(_ids(scope78, query, 50)) <= visible
 
@@ -208,11 +209,11 @@ def test_reading_only_the_communes_words_ranks_as_reading_everyones(population, 
     queries = [q for q in QUERIES if any(city.lower().split("-")[-1] in q for city, _ in CITIES)]
     assert len(queries) >= 3
     named = []
-    commune = search._commune
-    monkeypatch.setattr(search, "_commune", lambda *args: named.append(commune(*args)) or named[-1])
+    commune = planning._commune
+    monkeypatch.setattr(planning, "_commune", lambda *args: named.append(commune(*args)) or named[-1])
     by_commune = {query: _ids(scope, query, 40) for query in queries}
     assert len([found for found in named if found]) == len(queries)  # the commune's words were read
-    monkeypatch.setattr(search, "_commune", lambda *args: None)
+    monkeypatch.setattr(planning, "_commune", lambda *args: None)
     assert {query: _ids(scope, query, 40) for query in queries} == by_commune
     assert all(by_commune.values())
 
