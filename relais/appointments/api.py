@@ -4,12 +4,9 @@ appointment, collective sessions and registrations. Same policies as the pages."
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -19,13 +16,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from relais.api.idempotency import idempotent_answer
 from relais.api.pagination import Pagination
 from relais.api.schema import DATE_OR_DATETIME, UUID_OR_EMPTY
-from relais.api.scopes import request_acting_organisation, request_agent, request_scope, request_token
+from relais.api.scopes import request_acting_organisation, request_agent, request_scope
 from relais.api.serializers import StrictInput
 from relais.appointments import workflow
 from relais.appointments.calendar import PARIS
-from relais.appointments.models import Agenda, AgendaWindow, Appointment, IdempotencyKey, Motive
+from relais.appointments.models import Agenda, AgendaWindow, Appointment, Motive
 from relais.appointments.policies import RESTRICTED_LABEL, appointment_content_visible, may_book_motive
 from relais.appointments.selectors import (
     Audience,
@@ -217,11 +215,6 @@ class BookingInput(StrictInput):
         return attrs
 
 
-def _actor_key(request: Request) -> str:
-    token, agent = request_token(request), request_agent(request)
-    return f"token:{token.pk}" if token else f"agent:{agent.pk if agent else 0}"
-
-
 class AppointmentListApi(APIView):
     pagination_class = Pagination  # documents the list as paginated (count, next, previous, results)
 
@@ -270,27 +263,7 @@ class AppointmentListApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()[:200]
-        body_hash = hashlib.sha256(json.dumps(request.data, sort_keys=True, default=str).encode()).hexdigest()
-        if key:
-            previous = IdempotencyKey.objects.filter(actor=_actor_key(request), key=key).first()
-            if previous:
-                if previous.request_hash != body_hash:
-                    return Response({"detail": "Cette clé Idempotency-Key a déjà servi pour une autre requête."}, status=422)
-                return Response(previous.response, status=previous.status_code)
-        code, body = self._book(request)
-        if key and code < 500:
-            try:
-                with transaction.atomic():
-                    IdempotencyKey.objects.create(
-                        actor=_actor_key(request), key=key, request_hash=body_hash, status_code=code, response=body
-                    )
-            except IntegrityError:
-                # The same key arrived twice at once: undo this attempt and answer like the first one.
-                transaction.set_rollback(True)
-                previous = IdempotencyKey.objects.get(actor=_actor_key(request), key=key)
-                return Response(previous.response, status=previous.status_code)
-        return Response(body, status=code)
+        return idempotent_answer(request, lambda: self._book(request))
 
     def _book(self, request: Request) -> tuple[int, dict]:
         scope = request_scope(request)

@@ -400,20 +400,3 @@ class AppointmentEvent(models.Model):
     @property
     def label(self) -> str:
         return self.get_kind_display()
-
-
-class IdempotencyKey(models.Model):
-    """An API client's Idempotency-Key: the same key replays the first answer instead of booking twice."""
-
-    actor = models.CharField(max_length=100)
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_key_unique_per_actor")]
-
-    def __str__(self) -> str:
-        return f"{self.actor}:{self.key}"

@@ -288,6 +288,8 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if _CSP_REPORT_ONLY else None
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCESS_LOG_TRUSTED_PROXY_HEADER = env.str("ACCESS_LOG_TRUSTED_PROXY_HEADER", default="") or "HTTP_X_FORWARDED_FOR"
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+# How long an API Idempotency-Key replays its first answer (clients retry within minutes).
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 # Reads (a file or a search result looked at, GET) are logged without waiting for the disk flush
 # (PostgreSQL's asynchronous commit): a crash of the database server may lose the last fraction of a
 # second of them. Edits, exports and merges always wait. See docs/benchmarks.md (API search).

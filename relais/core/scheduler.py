@@ -32,6 +32,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("relais.privacy.tasks.seal_access_log", dt.timedelta(minutes=5)),
     Periodic("relais.privacy.tasks.purge_access_log", dt.timedelta(days=1)),
     Periodic("relais.privacy.tasks.email_access_log_head", dt.timedelta(days=1)),
+    Periodic("relais.api.tasks.purge_idempotency_keys", dt.timedelta(days=1)),
     Periodic("relais.appointments.tasks.send_reminders", dt.timedelta(minutes=10)),
     Periodic("relais.appointments.tasks.release_expired_holds", dt.timedelta(minutes=5)),
     Periodic("relais.appointments.tasks.extend_agenda_windows", dt.timedelta(days=1)),

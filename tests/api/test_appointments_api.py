@@ -59,6 +59,26 @@ def test_booking_is_idempotent_and_a_taken_slot_is_409(world, booking, person92)
     assert reused.status_code == 422
 
 
+def test_an_idempotency_key_is_forgotten_after_its_days(world, booking, person92, settings):
+    from django.utils import timezone
+
+    from relais.api.idempotency import idempotency_keys_purge
+    from relais.api.models import IdempotencyKey
+
+    client = _client()
+    body = {
+        "motive": str(booking.motive.public_id), "agenda": str(booking.agenda.public_id),
+        "start": booking.at(9).isoformat(), "person": str(person92.public_id),
+    }  # fmt: skip
+    assert client.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="resa-1").status_code == 201
+    later = timezone.now() + dt.timedelta(days=settings.IDEMPOTENCY_KEY_DAYS, minutes=1)
+    assert idempotency_keys_purge(older_than_days=settings.IDEMPOTENCY_KEY_DAYS, now=later - dt.timedelta(minutes=2)) == 0
+    assert idempotency_keys_purge(older_than_days=settings.IDEMPOTENCY_KEY_DAYS, now=later) == 1
+    # The key is free again: the same body now meets its own booking and is refused as taken.
+    assert client.post("/api/v1/appointments/", body, format="json", HTTP_IDEMPOTENCY_KEY="resa-1").status_code == 409
+    assert IdempotencyKey.objects.get().status_code == 409
+
+
 def test_booking_for_a_new_person_creates_them(world, booking):
     client = _client()
     body = {
