@@ -46,13 +46,16 @@ class Report:
         return self.error_count == 0
 
 
-def header_problem(header: Sequence[str], columns: Sequence[str], required: Collection[str]) -> str | None:
+def header_problem(
+    header: Sequence[str], columns: Sequence[str], required: Collection[str], *, unknown_allowed: bool = False
+) -> str | None:
     """What is wrong with a header row (already stripped and lower-cased), or None: required columns
-    missing, unknown columns, a column given twice."""
+    missing, unknown columns (unless `unknown_allowed`: then named only to explain a missing one,
+    often the same misspelt), a column given twice."""
     unknown = [column for column in header if column not in columns]
     missing = set(required) - set(header)
     repeated = len(set(header)) != len(header)
-    if not (unknown or missing or repeated):
+    if not (missing or repeated or (unknown and not unknown_allowed)):
         return None
     parts = []
     if missing:
