@@ -50,6 +50,12 @@ START_HORIZON_DAYS = 90  # a job starting this long (or more) after the candidat
 SCORE_SCALE = 1_000
 OFFER_BONUS = 100 * SCORE_SCALE
 CANDIDATE_BONUS = 100 * OFFER_BONUS
+# Above this many feasible pairs the flow keeps, for each candidate, its SPARSE_FACTOR × K best offers
+# and as many drawn at random, and for each offer its SPARSE_FACTOR × F × positions best candidates
+# (see `_thinned`): memory and time stay bounded for a file where everyone fits everything. The
+# realistic scale (28,000 × 5,000, about 3 M pairs) stays below it and is solved exactly.
+MAX_ARCS = 8_000_000
+SPARSE_FACTOR = 10
 BLOCK_CELLS = 4_000_000  # candidate × offer cells masked at once (about 30 MB of temporaries)
 
 
@@ -285,22 +291,70 @@ def _blocks(p: _Problem) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64]]
             yield candidates[start : start + step], offers
 
 
-def _pairs(p: _Problem) -> Pairs:
+def _pairs(p: _Problem, thin: tuple[int, NDArray[np.int64]] | None = None, limit: int | None = None) -> Pairs | None:
+    """Every feasible pair with its score; with `thin` = (per candidate, per offer), only the
+    pairs `_thinned` keeps; None as soon as there are more than `limit`."""
+    total = 0
     found_c: list[NDArray[np.int64]] = []
     found_o: list[NDArray[np.int64]] = []
+    found_s: list[NDArray[np.float64]] = []
+    rng = np.random.default_rng(0)  # the same file gives the same proposals
     for ci, oj in _blocks(p):
-        rows, cols = np.nonzero(_feasible_block(p, ci, oj))
+        mask = _feasible_block(p, ci, oj)
+        rows, cols = np.nonzero(mask)
+        score = _factors(p, ci[rows], oj[cols])["score"]  # per block: the temporaries stay small
+        if thin is not None:
+            keep = _thinned(mask, rows, cols, score, thin[0], thin[1][oj], rng)
+            rows, cols, score = rows[keep], cols[keep], score[keep]
+        total += len(rows)
+        if limit is not None and total > limit:
+            return None
         found_c.append(ci[rows])
         found_o.append(oj[cols])
-    candidate = np.concatenate(found_c) if found_c else np.zeros(0, dtype=np.int64)
-    offer = np.concatenate(found_o) if found_o else np.zeros(0, dtype=np.int64)
-    score = _factors(p, candidate, offer)["score"] if len(candidate) else np.zeros(0)
-    return Pairs(candidate, offer, score)
+        found_s.append(score)
+    if not found_c:
+        return Pairs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    return Pairs(np.concatenate(found_c), np.concatenate(found_o), np.concatenate(found_s))
+
+
+def _thinned(
+    mask: NDArray[np.bool_],
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    score: NDArray[np.float64],
+    per_candidate: int,
+    per_offer: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> NDArray[np.bool_]:
+    """Which of a block's feasible pairs a huge allocation keeps: each candidate's best offers and as
+    many others drawn at random, each offer's best candidates. The random ones matter: when
+    everyone ranks the same few offers first, best-only lists would leave whole communes with no
+    free offer, while a random sparse bipartite graph almost always still matches everyone who
+    can be matched."""
+    values = np.full(mask.shape, -1.0)
+    values[rows, cols] = score
+    keep = np.zeros(mask.shape, dtype=bool)
+    for ranking in (values, np.where(mask, rng.random(mask.shape), -1.0)):
+        k = min(per_candidate, mask.shape[1])
+        best = np.argpartition(-ranking, k - 1, axis=1)[:, :k]
+        keep[np.arange(mask.shape[0])[:, None], best] = True
+    order = np.argsort(-values, axis=0, kind="stable")
+    rank = np.empty_like(order)
+    rank[order, np.arange(mask.shape[1])[None, :]] = np.arange(mask.shape[0])[:, None]
+    keep |= rank < per_offer[None, :]
+    return keep[rows, cols]
+
+
+def _all_pairs(p: _Problem, thin: tuple[int, NDArray[np.int64]] | None = None) -> Pairs:
+    pairs = _pairs(p, thin)
+    if pairs is None:  # pragma: no cover — only a limit returns None
+        raise AssertionError
+    return pairs
 
 
 def feasible_pairs(candidates: Sequence[CandidateRow], offers: Sequence[OfferRow], coordinates: Coordinates) -> Pairs:
     """Every (candidate, offer) pair meeting all the hard constraints, with its score."""
-    return _pairs(_encode(candidates, offers, coordinates))
+    return _all_pairs(_encode(candidates, offers, coordinates))
 
 
 # --- French wording ----------------------------------------------------------------------------------
@@ -399,7 +453,7 @@ def explain(candidate: CandidateRow, offer: OfferRow, coordinates: Coordinates) 
 def offers_for(candidate: CandidateRow, offers: Sequence[OfferRow], coordinates: Coordinates, limit: int = 10) -> list[Proposal]:
     """The feasible offers for one candidate, best first (ties by offer id), at most `limit`."""
     p = _encode([candidate], offers, coordinates)
-    pairs = _pairs(p)
+    pairs = _all_pairs(p)
     ids = [offers[j].offer_id for j in pairs.offer.tolist()]
     order = sorted(range(len(pairs)), key=lambda k: (-pairs.score[k], ids[k]))[:limit]
     return _proposals(p, pairs.candidate[order], pairs.offer[order], range(1, len(order) + 1))
@@ -410,7 +464,7 @@ def candidates_for(
 ) -> list[Proposal]:
     """The feasible candidates for one offer, best first (ties by candidate id), at most `limit`."""
     p = _encode(candidates, [offer], coordinates)
-    pairs = _pairs(p)
+    pairs = _all_pairs(p)
     ids = [candidates[i].candidate_id for i in pairs.candidate.tolist()]
     order = sorted(range(len(pairs)), key=lambda k: (-pairs.score[k], ids[k]))[:limit]
     return _proposals(p, pairs.candidate[order], pairs.offer[order], range(1, len(order) + 1))
@@ -439,7 +493,7 @@ def naive_top_k(
 ) -> list[Proposal]:
     """The naive way, for comparison: each candidate's K best offers by score, whatever the others get."""
     p = _encode(candidates, offers, coordinates)
-    pairs = _pairs(p)
+    pairs = _all_pairs(p)
     order = np.lexsort((pairs.offer, -pairs.score, pairs.candidate))
     keep = order[_rank_within(pairs.candidate[order]) < per_candidate]
     return _ranked(p, pairs.candidate[keep], pairs.offer[keep], pairs.score[keep])
@@ -464,7 +518,10 @@ def allocate(
     if per_candidate < 1 or per_offer < 1:
         raise ValueError("per_candidate and per_offer must be at least 1")
     p = _encode(candidates, offers, coordinates)
-    pairs = _pairs(p)
+    thin = (SPARSE_FACTOR * per_candidate, SPARSE_FACTOR * per_offer * np.maximum(p.o.positions, 1))
+    pairs = _pairs(p, limit=MAX_ARCS)
+    if pairs is None:  # a file where (nearly) everyone fits everything: thinned, see MAX_ARCS
+        pairs = _all_pairs(p, thin)
     if not len(pairs):
         return []
     used_c, ci = np.unique(pairs.candidate, return_inverse=True)
@@ -511,7 +568,7 @@ def reachable_bound(
     from ortools.graph.python import max_flow
 
     p = _encode(candidates, offers, coordinates)
-    pairs = _pairs(p)
+    pairs = _all_pairs(p)
     if not len(pairs):
         return 0
     used_c, ci = np.unique(pairs.candidate, return_inverse=True)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relais.insertion import matching
 from relais.insertion.matching import (
     CandidateRow,
     OfferRow,
@@ -255,3 +256,18 @@ def test_nothing_feasible_gives_nothing():
     assert reachable_bound([candidate()], [offer(nights=True)], COORDINATES) == 0
     with pytest.raises(ValueError, match="at least 1"):
         allocate([candidate()], [offer()], COORDINATES, per_candidate=0)
+
+
+def test_a_huge_file_is_thinned_yet_reaches_every_reachable_candidate(monkeypatch):
+    # Everyone fits every offer and ranks the same few first: the case where keeping only each
+    # candidate's best offers would leave most of them without a free one.
+    monkeypatch.setattr(matching, "MAX_ARCS", 0)
+    candidates = [
+        candidate(candidate_id=f"C{k:03d}", commune_code=COMMUNES[k % 4], max_km=60, nights=True, hours_min=0, hours_max=40)
+        for k in range(400)
+    ]
+    offers = [offer(offer_id=f"O{k:03d}", commune_code=COMMUNES[k % 3], hours=20 + k % 15) for k in range(150)]
+    allocated = allocate(candidates, offers, COORDINATES, per_candidate=1, per_offer=2)
+    assert len(feasible_pairs(candidates, offers, COORDINATES)) == 400 * 150
+    assert len(reached(allocated)) == reachable_bound(candidates, offers, COORDINATES, per_offer=2) == 300
+    assert max(Counter(p.offer_id for p in allocated).values()) <= 2
