@@ -14,6 +14,8 @@ at least one, the most proposals any open position gets and the mean score; then
 Every proposal of both ways is checked against the hard constraints by code independent of the
 engine (plain Python, math.asin). Targets (issue 13): ≤ 60 s on two cores, ≥ 95 % of the reachable
 candidates reached, no hard constraint violated. `--small`: 2,800 × 500, for a quick run.
+`--crowded`: the worst case for the engine (about 130 M feasible pairs; the allocation then thins
+them, see `matching.MAX_ARCS`); the reachable bound then needs minutes and several GB.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import random
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -166,6 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="2,800 candidates × 500 offers")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--crowded",
+        action="store_true",
+        help="the worst case: every candidate wants G1602 within 40 km and accepts every condition, every offer is G1603",
+    )
     parser.add_argument("--per-candidate", type=int, default=5)
     parser.add_argument("--per-offer", type=int, default=3)
     args = parser.parse_args()
@@ -173,6 +181,10 @@ def main() -> None:
     coordinates = commune_coordinates()
     started = time.perf_counter()
     candidates, offers = generate(n_c, n_o, args.seed)
+    if args.crowded:
+        candidates = [replace(c, rome_codes=("G1602",), max_km=40, hours_min=0, hours_max=40, nights=True, weekends=True,
+                              education_level=5, driving_licence=True, vehicle=True, available_from=TODAY) for c in candidates]  # fmt: skip
+        offers = [replace(o, rome_code="G1603") for o in offers]
     print(f"generated {n_c} candidates × {n_o} offers ({sum(o.positions for o in offers)} positions) "
           f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
 

@@ -18,7 +18,9 @@ their models, the `relais match` command from CSV files, the benchmark from a ge
 
 Feasible pairs are generated with numpy, block by block: offers grouped by ROME domain, candidates
 wanting that domain in chunks, every constraint a mask over the (chunk × offers) block, distances
-read from a commune × commune matrix. Never a Python loop over all pairs.
+read from a commune × commune matrix. No Python loop over the pairs, but one: skills are sets of
+words, compared in Python for the pairs where both sides list some (the CSV files carry none).
+28,000 candidates × 5,000 offers: about 10 s on two cores (docs/benchmarks.md).
 """
 
 from __future__ import annotations
