@@ -24,19 +24,19 @@ def move(absorbed: Person, kept: Person) -> dict[str, list]:
     if profile is None:
         return {}
     if not CandidateProfile.objects.filter(person=kept).exists():
-        return {"profiles": repoint(CandidateProfile.objects.filter(pk=profile.pk), kept)}
+        return {"candidate_profiles": repoint(CandidateProfile.objects.filter(pk=profile.pk), kept)}
     if not profile.is_active:
         return {}
     note = MERGE_NOTE.format(date=timezone.localdate().strftime("%d/%m/%Y"), kept=kept.pk)
     profile.note = f"{profile.note}\n{note}".strip()
     profile.is_active = False
     profile.save(update_fields=["note", "is_active", "updated_at"])
-    return {"profiles_deactivated": [profile.pk]}
+    return {"candidate_profiles_deactivated": [profile.pk]}
 
 
 def undo(kept: Person, absorbed: Person, moved: Moved) -> None:
-    repoint_back(CandidateProfile, moved.get("profiles", []), kept, absorbed)
-    for profile in CandidateProfile.objects.filter(pk__in=moved.get("profiles_deactivated", []), person=absorbed):
+    repoint_back(CandidateProfile, moved.get("candidate_profiles", []), kept, absorbed)
+    for profile in CandidateProfile.objects.filter(pk__in=moved.get("candidate_profiles_deactivated", []), person=absorbed):
         profile.is_active = True
         profile.note = f"{profile.note}\nFusion annulée le {timezone.localdate().strftime('%d/%m/%Y')} : profil réactivé.".strip()
         profile.save(update_fields=["note", "is_active", "updated_at"])

@@ -162,9 +162,11 @@ class Company(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.siret})"
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:  # type: ignore[no-untyped-def]
+        # Normalised before the fields' validators run: « 123 456 789 00012 » is a valid SIRET.
         self.siret = siret_compact(self.siret)
         self.naf_code = naf_normalise(self.naf_code)
+        super().clean_fields(exclude=exclude)
 
 
 class CompanySite(models.Model):
@@ -184,8 +186,9 @@ class CompanySite(models.Model):
     def __str__(self) -> str:
         return f"{self.company.name} — {self.name}"
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:  # type: ignore[no-untyped-def]
         self.siret = siret_compact(self.siret)
+        super().clean_fields(exclude=exclude)
 
 
 class EmployerContact(models.Model):

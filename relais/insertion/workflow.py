@@ -34,7 +34,6 @@ PROPOSAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 OPEN_PROPOSAL_STATUSES = tuple(status for status, nexts in PROPOSAL_TRANSITIONS.items() if nexts)
-assert set(OPEN_PROPOSAL_STATUSES) == set(Proposal.OPEN_STATUSES)
 
 # What an employer contact may do with a proposal their company received (the others are the adviser's).
 EMPLOYER_CHOICES = (P.INTERVIEW, P.HIRED, P.REFUSED)
