@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "relais.notifications",
     "relais.appointments",
     "relais.requests",
+    "relais.insertion",
     "relais.person_file",
     "relais.workspace",
     "relais.portal",
