@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "relais.person_file",
     "relais.workspace",
     "relais.portal",
+    "relais.insertion",
     "relais.api",
     "relais.demo",
 ]

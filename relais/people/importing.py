@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
+from relais.core.csv_report import MAX_REPORTED, Report, header_problem, width_problem
 from relais.core.processes import this_process
 from relais.people.building import NIR_SEX_MISMATCH, PersonData, person_data_clean
 from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
@@ -55,18 +56,6 @@ from relais.territory.models import Organisation
 REQUIRED = {"source_id"}
 SOURCE_ID_MAX_LENGTH = SourceRecord._meta.get_field("source_id").max_length or 64
 CONTACT_MAX_LENGTH = ContactPoint._meta.get_field("value").max_length or 254
-MAX_REPORTED = 1000
-
-
-@dataclass
-class Problem:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
-        return f"{where} : {self.message}"
 
 
 @dataclass
@@ -79,31 +68,6 @@ class ParsedRow:
     raw: dict[str, str]
     # Contact values set aside: [{"column": "phone", "value": "071 23 45 67 89"}].
     contact_warnings: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    encoding: str = ""
-    delimiter: str = ""
-    lines: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    error_count: int = 0
-    warnings: list[Problem] = field(default_factory=list)
-    warning_count: int = 0
-
-    def add(self, line: int, column: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append(Problem(line, column, message))
-
-    def warn(self, line: int, column: str, message: str) -> None:
-        self.warning_count += 1
-        if len(self.warnings) < MAX_REPORTED:
-            self.warnings.append(Problem(line, column, message))
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
 
 CONTACT_COLUMNS: dict[str, Callable[[str], str]] = {"phone": phone_to_e164, "email": normalize_email}
@@ -214,17 +178,8 @@ def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[Pars
     except StopIteration:
         report.add(1, "", "le fichier est vide.")
         return
-    unknown = [column for column in header if column not in COLUMNS]
-    missing = REQUIRED - set(header)
-    if unknown or missing or len(set(header)) != len(header):
-        parts = []
-        if missing:
-            parts.append(f"colonne(s) obligatoire(s) absente(s) : {', '.join(sorted(missing))}")
-        if unknown:
-            parts.append(f"colonne(s) inconnue(s) : {', '.join(unknown)}")
-        if len(set(header)) != len(header):
-            parts.append("une colonne est répétée")
-        report.add(1, "", "en-tête incorrect — " + " ; ".join(parts) + f". Colonnes attendues : {', '.join(COLUMNS)}.")
+    if problem := header_problem(header, COLUMNS, REQUIRED):
+        report.add(1, "", problem)
         return
     seen: dict[str, int] = {}
     today = timezone.localdate()
@@ -232,10 +187,8 @@ def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[Pars
         report.lines += 1
         if not any(value.strip() for value in values):
             continue
-        if len(values) != len(header):
-            other = ";" if report.delimiter == "," else ","
-            hint = f" (le séparateur « {other} » apparaît : séparateurs mélangés ?)" if other in "".join(values) else ""
-            report.add(number, "", f"{len(values)} colonnes au lieu de {len(header)}{hint}.")
+        if problem := width_problem(values, len(header), report.delimiter):
+            report.add(number, "", problem)
             continue
         row = _parse_row(number, dict(zip(header, values, strict=True)), report, strict, today)
         if row is None:
