@@ -61,7 +61,6 @@ INSTALLED_APPS = [
     "relais.person_file",
     "relais.workspace",
     "relais.portal",
-    "relais.insertion",
     "relais.api",
     "relais.demo",
 ]
