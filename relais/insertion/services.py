@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from relais.insertion import workflow
+from relais.core.wording import count_of
+from relais.insertion import matching, selectors, workflow
 from relais.insertion.models import CandidateProfile, Company, ContractType, Offer, Proposal, ProposalEvent, RomeMetier
 from relais.people.models import Person
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
+from relais.territory.communes import commune_coordinates
 from relais.territory.models import Agent, Organisation
 from relais.territory.policies import AccessScope
 
@@ -216,3 +219,88 @@ def proposal_transition(
         detail=f"Proposition n° {locked.pk} : {locked.get_status_display().lower()}",
     )
     return locked
+
+
+# --- Allocation rounds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocationRound:
+    candidates: int  # active profiles considered
+    offers: int  # open offers considered
+    proposals: int  # proposals made by this round
+    candidates_reached: int  # candidates who got at least one of them
+
+    def __str__(self) -> str:
+        return (
+            f"{count_of(self.proposals, 'proposition faite', 'propositions faites')} à "
+            f"{count_of(self.candidates_reached, 'personne', 'personnes')}, "
+            f"sur {count_of(self.candidates, 'candidat suivi', 'candidats suivis')} et "
+            f"{count_of(self.offers, 'offre ouverte', 'offres ouvertes')}."
+        )
+
+
+def proposals_allocate(
+    *,
+    scope: AccessScope,
+    organisation_ids: Iterable[int],
+    per_candidate: int = 5,
+    per_offer: int = 3,
+    today: dt.date | None = None,
+) -> AllocationRound:
+    """One allocation round for the candidates and offers of these départements: the engine shares
+    proposals out (matching.allocate) within what the open proposals leave — at most `per_candidate`
+    open per candidate and `per_offer` × positions per offer — and never proposes a pair twice."""
+    today = today or timezone.localdate()
+    organisation_ids = list(organisation_ids)
+    with transaction.atomic():
+        profiles = list(selectors.profiles_seeking(organisation_ids=organisation_ids))
+        offers = list(selectors.offers_open(organisation_ids=organisation_ids, today=today))
+        open_per_candidate, open_per_offer, past = selectors.proposals_state([p.pk for p in profiles], [o.pk for o in offers])
+        candidate_rows = [selectors.candidate_row(profile, today=today) for profile in profiles]
+        offer_rows = [selectors.offer_row(offer) for offer in offers]
+        chosen = matching.allocate(
+            candidate_rows,
+            offer_rows,
+            commune_coordinates(),
+            per_candidate=per_candidate,
+            per_offer=per_offer,
+            candidate_room={row.candidate_id: per_candidate - open_per_candidate[row.candidate_id] for row in candidate_rows},
+            offer_room={row.offer_id: per_offer * row.positions - open_per_offer[row.offer_id] for row in offer_rows},
+            excluded=past,
+        )
+        profile_by_id = {str(p.pk): p for p in profiles}
+        agent = _agent(scope)
+        try:
+            with transaction.atomic():
+                made = Proposal.objects.bulk_create(
+                    [
+                        Proposal(
+                            profile_id=int(item.candidate_id),
+                            offer_id=int(item.offer_id),
+                            score=round(item.score, 3),
+                            reasons=list(item.reasons),
+                            proposed_by=agent,
+                        )
+                        for item in chosen
+                    ]
+                )
+        except IntegrityError:  # another round, or a proposal typed meanwhile, took one of these pairs
+            raise ValidationError(
+                "Une autre répartition vient d'être faite : relancez-la pour partir de ses propositions."
+            ) from None
+        ProposalEvent.objects.bulk_create(
+            ProposalEvent(
+                proposal=proposal, from_status="", to_status=proposal.status, actor=agent, actor_label=scope.label,
+                note="Répartition des offres",
+            )
+            for proposal in made
+        )  # fmt: skip
+        reached = {item.candidate_id for item in chosen}
+        access_log_record(
+            scope=scope,
+            action=AccessLog.Action.EDIT,
+            persons=[profile_by_id[candidate_id].person for candidate_id in reached],
+            detail="Répartition des offres",
+        )
+    return AllocationRound(candidates=len(profiles), offers=len(offers), proposals=len(made), candidates_reached=len(reached))
