@@ -75,7 +75,7 @@ def pmi(world, person92, booking, objects):  # noqa: F811 - the sweep's fixture
     Participant.objects.create(appointment=today, person=person92)
     message_queue_email(
         recipient="elodie.martin@example.fr", subject=f"Votre suivi {MARKERS['message subject']}", body="Bonjour",
-        kind="appointment_note", person=person92, service=world.pmi92, appointment=appointment,
+        kind="appointment_confirmation", person=person92, service=world.pmi92, appointment=appointment,
     )  # fmt: skip
     return {
         **objects, "request": item, "letter": item.letters.first(), "document": item.documents.first(),

@@ -57,10 +57,10 @@ INSTALLED_APPS = [
     "relais.notifications",
     "relais.appointments",
     "relais.requests",
+    "relais.insertion",
     "relais.person_file",
     "relais.workspace",
     "relais.portal",
-    "relais.insertion",
     "relais.api",
     "relais.demo",
 ]
@@ -367,7 +367,7 @@ LOGGING = {
 # --- Relais -------------------------------------------------------------------------------
 DEMO_PASSWORD = "relais-demo-2026"  # noqa: S105 - printed by `relais demo`, used only on its own SQLite file
 
-# Record linkage (people/record_linkage.py): the engine, and the thresholds of `relais link`: pairs at or
+# Record linkage (people/record_linkage/): the engine, and the thresholds of `relais link`: pairs at or
 # above the merge threshold are merged automatically, those between the two go to the review queue.
 LINKAGE_BACKEND = env.str("RELAIS_LINKAGE_BACKEND", default="duckdb")  # duckdb | spark (docs/scaling.md)
 LINKAGE_REVIEW_THRESHOLD = env.float("RELAIS_LINKAGE_REVIEW_THRESHOLD", default=0.5)

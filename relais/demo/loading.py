@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from relais.demo.appointments import build_appointments
 from relais.demo.duplicates import build_duplicates
+from relais.demo.insertion import build_insertion
 from relais.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
 from relais.demo.requests import build_requests
 from relais.demo.world import build_world, demo_logins
@@ -38,12 +39,14 @@ def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) 
     booked = build_appointments(rng, world, people)
     requests = build_requests(rng, world, people)
     linkage = build_duplicates(rng, world, people)
+    insertion = build_insertion(rng, world, people)
     return {
         "persons": len(people),
         "exchanges": len(activity),
         **booked,
         **requests,
         **linkage,
+        **insertion,
         "seconds": round(time.monotonic() - started, 1),
     }
 

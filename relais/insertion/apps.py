@@ -5,4 +5,8 @@ class InsertionConfig(AppConfig):
     name = "relais.insertion"
     label = "insertion"
     verbose_name = "Insertion"
-    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from relais.insertion import merging
+
+        merging.register()  # how its rows follow a person merge (people/merge_registry.py)

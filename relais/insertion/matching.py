@@ -25,7 +25,7 @@ words, compared in Python for the pairs where both sides list some (the CSV file
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -510,11 +510,19 @@ def allocate(
     coordinates: Coordinates,
     per_candidate: int = 5,
     per_offer: int = 3,
+    *,
+    offer_room: Mapping[str, int] | None = None,
+    candidate_room: Mapping[str, int] | None = None,
+    excluded: Collection[tuple[str, str]] = (),
 ) -> list[Proposal]:
     """Share proposals out: each candidate at most `per_candidate`, each offer at most `per_offer` ×
     its positions. A min-cost flow source → candidate → offer → sink: the first unit into a candidate
     earns CANDIDATE_BONUS and the first out of an offer OFFER_BONUS (reach first), every proposal its
-    score; a free source → sink arc lets capacity stay unused. Proposals ranked per candidate."""
+    score; a free source → sink arc lets capacity stay unused. Proposals ranked per candidate.
+
+    A new round in a running service passes what is left: `offer_room` / `candidate_room` (by id)
+    lower those capacities for the proposals still open, and `excluded` (candidate_id, offer_id)
+    pairs are never proposed again (already proposed, refused…)."""
     from ortools.graph.python import min_cost_flow
 
     if per_candidate < 1 or per_offer < 1:
@@ -524,6 +532,16 @@ def allocate(
     pairs = _pairs(p, limit=MAX_ARCS)
     if pairs is None:  # a file where (nearly) everyone fits everything: thinned, see MAX_ARCS
         pairs = _all_pairs(p, thin)
+    if excluded:
+        blocked = set(excluded)
+        keep = np.array(
+            [
+                (candidates[c].candidate_id, offers[o].offer_id) not in blocked
+                for c, o in zip(pairs.candidate.tolist(), pairs.offer.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        pairs = Pairs(pairs.candidate[keep], pairs.offer[keep], pairs.score[keep])
     if not len(pairs):
         return []
     used_c, ci = np.unique(pairs.candidate, return_inverse=True)
@@ -533,14 +551,23 @@ def allocate(
     cand_node = 2 + np.arange(n_c)
     offer_node = 2 + n_c + np.arange(n_o)
     offer_capacity = per_offer * np.maximum(p.o.positions[used_o], 0)
-    supply = per_candidate * n_c
+    if offer_room is not None:
+        room = np.array([offer_room.get(offers[o].offer_id, 0) for o in used_o], dtype=np.int64)
+        offer_capacity = np.clip(np.minimum(offer_capacity, room), 0, None)
+    cand_capacity = np.full(n_c, per_candidate, dtype=np.int64)
+    if candidate_room is not None:
+        room = np.array([candidate_room.get(candidates[c].candidate_id, 0) for c in used_c], dtype=np.int64)
+        cand_capacity = np.clip(np.minimum(cand_capacity, room), 0, None)
+    supply = int(cand_capacity.sum())
+    if supply == 0:
+        return []
     ones_c, ones_o = np.ones(n_c, dtype=np.int64), np.ones(n_o, dtype=np.int64)
     one = np.ones(1, dtype=np.int64)
     # Arcs, in this order: source → candidate (first unit, then the K − 1 others), candidate → offer
     # (one per feasible pair), offer → sink (first unit, then the others), source → sink (unused capacity).
     tails = [source * ones_c, source * ones_c, 2 + ci, offer_node, offer_node, source * one]
     heads = [cand_node, cand_node, 2 + n_c + oj, sink * ones_o, sink * ones_o, sink * one]
-    capacities = [ones_c, ones_c * (per_candidate - 1), np.ones(len(pairs), dtype=np.int64),
+    capacities = [np.minimum(cand_capacity, 1), np.maximum(cand_capacity - 1, 0), np.ones(len(pairs), dtype=np.int64),
                   np.minimum(offer_capacity, 1), np.maximum(offer_capacity - 1, 0), supply * one]  # fmt: skip
     costs = [-CANDIDATE_BONUS * ones_c, 0 * ones_c, -np.rint(pairs.score * SCORE_SCALE).astype(np.int64),
              -OFFER_BONUS * ones_o, 0 * ones_o, 0 * one]  # fmt: skip

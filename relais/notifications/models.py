@@ -17,13 +17,32 @@ class OutgoingMessage(models.Model):
         RETRYING = "retrying", "Nouvel essai prévu"
         FAILED = "failed", "Échec"
 
+    class Kind(models.TextChoices):
+        """What a message is for. The apps that send build some of these names (appointment_<event>,
+        request_<letter kind>); a name missing here is refused when the message is queued."""
+
+        PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
+        ACCESS_LOG_HEAD = "access_log_head", "Empreinte du journal des accès"
+        APPOINTMENT_CONFIRMATION = "appointment_confirmation", "Confirmation de rendez-vous"
+        APPOINTMENT_CHANGE = "appointment_change", "Rendez-vous déplacé"
+        APPOINTMENT_CANCELLATION = "appointment_cancellation", "Rendez-vous annulé"
+        APPOINTMENT_REMINDER = "appointment_reminder", "Rappel de rendez-vous"
+        REQUEST_REGISTRATION = "request_registration", "Accusé d'enregistrement électronique"
+        REQUEST_ACKNOWLEDGEMENT = "request_acknowledgement", "Accusé de réception"
+        REQUEST_MISSING_DOCUMENTS = "request_missing_documents", "Demande de pièces manquantes"
+        REQUEST_FORWARD = "request_forward", "Information de transmission"
+        REQUEST_IMPLICIT_DECISION = "request_implicit_decision", "Notification de décision implicite"
+        REQUEST_DECISION = "request_decision", "Notification de décision"
+        REQUEST_MESSAGE = "request_message", "Message sur une demande"
+        REQUESTS_DIGEST = "requests_digest", "Récapitulatif des demandes"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField("canal", max_length=10, choices=Channel.choices)
     recipient = models.CharField("destinataire", max_length=254)
     subject = models.CharField("objet", max_length=255, blank=True)
     body = models.TextField("texte")
     html_body = models.TextField(blank=True)
-    kind = models.CharField("nature", max_length=50, help_text="ex. password_reset, appointment_reminder")
+    kind = models.CharField("nature", max_length=50, choices=Kind.choices)
     person = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="messages")
     # The service the message speaks for: its content is shown only to whom may read that service's files.
     service = models.ForeignKey("territory.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 def _queue(message: OutgoingMessage) -> OutgoingMessage:
     """Insert the message (once per dedupe key) and send it after commit."""
+    if message.kind not in OutgoingMessage.Kind.values:
+        raise ValueError(f"Unknown message kind {message.kind!r}: declare it in OutgoingMessage.Kind.")
     if message.dedupe_key:
         existing = OutgoingMessage.objects.filter(dedupe_key=message.dedupe_key).first()
         if existing:

@@ -1,6 +1,6 @@
 """Identity rules: the evidence that two person records are two people, whatever else they share.
 
-The linkage model (`linkage.py`) adds up how much two records agree, field by field, as if each
+The linkage model (`record_linkage/model.py`) adds up how much two records agree, field by field, as if each
 agreement were separate evidence. Within a family it is not: a parent and a child share a family
 name, an address, a phone, often an e-mail, sometimes their first names; twins share the birth
 date as well. What tells them apart is what *disagrees*, and a model trained without labels on
@@ -9,7 +9,7 @@ written here by hand, each with its reason, and apply wherever two records are c
 `relais link-files`, `relais link` (two bases, one base, or everyone) and the duplicate warning
 when an agent creates a person. docs/identity-rules.md explains them to the people who review pairs.
 
-Every rule reads the features `linkage.prepare_frame` computes, for both records of many pairs
+Every rule reads the features `record_linkage.prepare_frame` computes, for both records of many pairs
 at once (columns `<feature>_l` and `<feature>_r`, as Splink names them), and may find:
 
 - VETO: near-certain evidence of two people; the pair's weight loses VETO_BITS.
@@ -27,7 +27,7 @@ the files being linked (`calibrate`), by how often it fires among pairs that sur
 A pair is merged without review only when its identity agrees (`identity_agrees`): no finding at
 all, and either the same trusted NIR, or agreeing family name, first name and full birth date.
 
-Nothing here imports Django's models or settings: Spark executors run it (see `linkage.py`).
+Nothing here imports Django's models or settings: Spark executors run it (see `record_linkage/backends.py`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from relais.appointments.policies import appointment_content_visible, appointmen
 from relais.appointments.selectors import person_appointments
 from relais.exchanges.policies import exchange_content_visible
 from relais.exchanges.selectors import ExchangeFilters, person_timeline
+from relais.insertion.models import ProposalEvent
+from relais.insertion.policies import profiles_visible, scope_insertion_organisation_ids
 from relais.notifications.models import OutgoingMessage
 from relais.people.models import Person
 from relais.requests.policies import request_content_visible, requests_visible
@@ -37,7 +39,7 @@ def messages_visible_filter(scope: AccessScope) -> Q:
 class TimelineEntry:
     """One line of a person's history: an exchange, an appointment or a message sent to them."""
 
-    kind: str  # "exchange", "appointment", "request" or "message"
+    kind: str  # "exchange", "appointment", "request", "proposal" (a step towards a job) or "message"
     at: dt.datetime
     item: object
     content_visible: bool
@@ -46,7 +48,8 @@ class TimelineEntry:
 def person_history(
     *, scope: AccessScope, person: Person, filters: ExchangeFilters | None = None, limit: int = 25
 ) -> tuple[list[TimelineEntry], bool]:
-    """Exchanges, appointments and messages sent, newest first, as the scope may see them.
+    """Exchanges, appointments, requests, steps of job proposals and messages sent, newest first, as
+    the scope may see them.
     Returns the first `limit` entries and whether there are more."""
     filters = filters or ExchangeFilters()
     entries = [
@@ -69,6 +72,8 @@ def person_history(
             TimelineEntry("request", item.received_at, item, request_content_visible(scope, item))
             for item in requests[: limit + 1]
         ]
+    if not filters.service_id and not filters.channel:
+        entries += _proposal_steps(scope, person, limit)
     if not filters.service_id and filters.channel in ("", "email", "sms"):
         messages = (
             OutgoingMessage.objects.filter(messages_visible_filter(scope), person=person)
@@ -88,3 +93,16 @@ def person_history(
         ]
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit], len(entries) > limit
+
+
+def _proposal_steps(scope: AccessScope, person: Person, limit: int) -> list[TimelineEntry]:
+    """The steps of the person's job proposals. Whoever sees the person sees that a step happened;
+    which offer and employer, only the insertion service of the département that follows them."""
+    profiles = profiles_visible(scope).filter(person=person)
+    readers_of = scope_insertion_organisation_ids(scope)
+    steps = (
+        ProposalEvent.objects.filter(proposal__profile__in=profiles)
+        .select_related("proposal__offer__company", "proposal__offer__metier", "proposal__profile")
+        .order_by("-at")[: limit + 1]
+    )
+    return [TimelineEntry("proposal", step.at, step, step.proposal.profile.organisation_id in readers_of) for step in steps]

@@ -42,6 +42,7 @@ def test_demo_world_is_realistic_and_its_logins_work(db, client, settings):
     assert Appointment.objects.filter(motive__name="Réunion d'information RSA").exists()
     visio = Appointment.objects.filter(motive__channel="visio").first()
     assert visio.visio_url and visio.booked_from_site.kind == "service_point"
+    _assert_insertion_is_realistic(stats)
     for _, email, _ in demo_logins():
         response = client.post(reverse("login"), {"username": email, "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, email
@@ -57,3 +58,22 @@ def test_admin_is_for_administrators_only(world, client):
     client.force_login(admin)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/territory/service/").status_code == 200
+
+
+def _assert_insertion_is_realistic(stats):  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    from relais.appointments.models import Appointment
+    from relais.insertion.models import CandidateProfile, Proposal
+
+    assert stats["companies"] == 90 and stats["offers"] == 320
+    assert CandidateProfile.objects.count() == stats["candidate_profiles"] >= 100
+    assert {"proposed", "interview", "hired", "refused", "withdrawn"} <= set(Proposal.objects.values_list("status", flat=True))
+    assert stats["proposals_today"] > 0  # today's allocation round found room
+    # Every proposal, past or today's, stays within the département that follows the candidate.
+    assert not Proposal.objects.exclude(offer__company__organisations=F("profile__organisation")).exists()
+    assert not Proposal.objects.filter(status="refused", refusal_reason="").exists()
+    hired = Proposal.objects.filter(status="hired").first()
+    assert hired.hire_start_date and [e.to_status for e in hired.events.order_by("at")][-1] == "hired"
+    job_dating = Appointment.objects.get(motive__name="Job dating")
+    assert job_dating.participants.count() == stats["job_dating_registrations"] > 0

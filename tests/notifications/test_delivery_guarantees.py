@@ -33,7 +33,7 @@ def dead_worker() -> str:
 
 def _email(**fields) -> OutgoingMessage:
     return message_queue_email(
-        recipient="elodie.martin@example.fr", subject="Votre demande", body="Bonjour", kind="test", **fields
+        recipient="elodie.martin@example.fr", subject="Votre demande", body="Bonjour", kind="appointment_confirmation", **fields
     )
 
 
@@ -66,7 +66,7 @@ class SlowSms:
 def test_while_the_provider_is_called_the_message_is_already_recorded_as_being_sent(transactional_db, settings):
     settings.SMS_BACKEND = "tests.notifications.test_delivery_guarantees.SlowSms"
     SlowSms.seen = []
-    sms = message_queue_sms(recipient="+33612345678", body="RDV confirmé", kind="test")
+    sms = message_queue_sms(recipient="+33612345678", body="RDV confirmé", kind="appointment_confirmation")
     sent = message_send(message_id=sms.pk)
     # The claim was committed before the call, and no transaction held the row during it.
     assert SlowSms.seen == [("sending", 1)]

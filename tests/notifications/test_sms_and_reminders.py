@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from relais.appointments.notifications import appointments_send_reminders
 from relais.appointments.services import Actor, appointment_book
 from relais.notifications.models import OutgoingMessage
-from relais.notifications.services import message_queue_sms, message_send
+from relais.notifications.services import message_queue_email, message_queue_sms, message_send
 from relais.territory.policies import agent_access_scope
 
 
@@ -61,7 +61,7 @@ def brevo(settings):
 
 
 def test_sms_goes_through_the_provider_and_is_recorded(transactional_db, world, brevo, run_worker, person92):
-    message_queue_sms(recipient="+33612345678", body="RDV confirmé", kind="test", person=person92)
+    message_queue_sms(recipient="+33612345678", body="RDV confirmé", kind="appointment_confirmation", person=person92)
     run_worker()
     message = OutgoingMessage.objects.get()
     assert message.status == "sent" and message.provider_message_id == "4242"
@@ -144,7 +144,7 @@ def test_messages_appear_on_the_persons_timeline_but_sensitive_ones_stay_discree
         recipient="elodie.martin@example.fr",
         subject="Consultation prénatale",
         body="…",
-        kind="test",
+        kind="appointment_confirmation",
         person=person92,
         service=world.pmi92,
         request=item,
@@ -154,3 +154,13 @@ def test_messages_appear_on_the_persons_timeline_but_sensitive_ones_stay_discree
     assert not entry.content_visible and "Consultation prénatale" not in page.content.decode()
     own = world.client_for(world.pmi_agent).get(reverse("people:detail", args=[person92.public_id]))
     assert "Consultation prénatale" in own.content.decode()
+
+
+def test_every_message_an_app_sends_has_a_declared_kind(db):
+    from relais.appointments.notifications import SUBJECTS
+    from relais.requests.models import Letter
+
+    built = {f"appointment_{event}" for event in SUBJECTS} | {f"request_{kind}" for kind in Letter.Kind.values}
+    assert built - set(OutgoingMessage.Kind.values) == set()
+    with pytest.raises(ValueError, match=r"declare it in OutgoingMessage\.Kind"):
+        message_queue_email(recipient="a@example.fr", subject="x", body="x", kind="appointment_typo")

@@ -94,7 +94,9 @@ def test_every_message_is_delivered_though_the_worker_is_killed_six_times_mid_se
     subjects = [f"Message {number:02d}" for number in range(12)]
     held = subjects[1::2]  # the worker is killed while sending each of these
     for subject in subjects:
-        message_queue_email(recipient="elodie.martin@example.fr", subject=subject, body="Bonjour", kind="test")
+        message_queue_email(
+            recipient="elodie.martin@example.fr", subject=subject, body="Bonjour", kind="appointment_confirmation"
+        )
 
     inbox = HoldingInbox(hold=held)
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())

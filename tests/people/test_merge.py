@@ -231,7 +231,7 @@ def test_messages_sent_to_the_absorbed_record_follow_the_merge_and_go_back_on_un
             channel="email", recipient="elodie.martin@example.fr", body="Bonjour", kind=kind, person=person
         )
 
-    before, own = message_to(absorbed, "request_ack"), message_to(kept, "appointment_confirmation")
+    before, own = message_to(absorbed, "request_acknowledgement"), message_to(kept, "appointment_confirmation")
     merge = persons_merge(
         kept=kept, absorbed=absorbed, acting_user=world.adoption_agent, reviewer=reviewer_of(world.adoption_agent)
     )
@@ -289,7 +289,9 @@ def test_merge_then_undo_leaves_every_apps_rows_where_they_were(world, twin_reco
     child = PersonFactory(birth_name="Martin", first_names="Léa", organisations=[world.org78])
     household_add_member(person=absorbed, member=child, role="child", scope=scope_of(world.agent78))
     ProposedContact.objects.create(person=absorbed, kind="email", value="nouvelle@example.fr", origin="demande en ligne")
-    OutgoingMessage.objects.create(channel="sms", recipient="+33612345678", body="Rappel", kind="reminder", person=absorbed)
+    OutgoingMessage.objects.create(
+        channel="sms", recipient="+33612345678", body="Rappel", kind="appointment_reminder", person=absorbed
+    )
     before = _rows_pointing_to(kept, absorbed)
     organisations = [set(person.organisations.values_list("code", flat=True)) for person in (kept, absorbed)]
     # Every handler has rows of the absorbed record to move here: a new one needs its rows in this test.

@@ -44,7 +44,10 @@ class Command(BaseCommand):
                 f"{stats['persons']} usagers et {stats['exchanges']} échanges créés, {stats['appointments']} rendez-vous "
                 f"et {stats['sessions']} réunions collectives, {stats['requests']} demandes sur {stats['procedures']} procédures ; "
                 f"{stats['duplicates']} fiches en double venues des anciennes bases : {stats['auto_merged']} fusionnées "
-                f"automatiquement, {stats['to_review']} à examiner ; en {stats['seconds']} s."
+                f"automatiquement, {stats['to_review']} à examiner ; insertion : {stats['companies']} employeurs, "
+                f"{stats['offers']} offres, {stats['candidate_profiles']} profils de candidats, {stats['past_proposals']} "
+                f"propositions sur six mois et {stats['proposals_today']} de la répartition du jour, un job dating "
+                f"({stats['job_dating_registrations']} inscrits) ; en {stats['seconds']} s."
             )
         self._print_logins(port)
         self._print_api_token(port)
