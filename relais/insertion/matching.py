@@ -533,14 +533,15 @@ def allocate(
     if pairs is None:  # a file where (nearly) everyone fits everything: thinned, see MAX_ARCS
         pairs = _all_pairs(p, thin)
     if excluded:
-        blocked = set(excluded)
-        keep = np.array(
-            [
-                (candidates[c].candidate_id, offers[o].offer_id) not in blocked
-                for c, o in zip(pairs.candidate.tolist(), pairs.offer.tolist(), strict=True)
-            ],
-            dtype=bool,
+        # Pairs as one integer each (candidate index × number of offers + offer index): a vectorised
+        # membership test, whatever the number of pairs.
+        candidate_index = {row.candidate_id: i for i, row in enumerate(candidates)}
+        offer_index = {row.offer_id: j for j, row in enumerate(offers)}
+        blocked = np.array(
+            [candidate_index[c] * len(offers) + offer_index[o] for c, o in excluded if c in candidate_index and o in offer_index],
+            dtype=np.int64,
         )
+        keep = ~np.isin(pairs.candidate * len(offers) + pairs.offer, blocked)
         pairs = Pairs(pairs.candidate[keep], pairs.offer[keep], pairs.score[keep])
     if not len(pairs):
         return []
