@@ -208,3 +208,14 @@ def test_an_agent_who_is_also_a_contact_keeps_both(world, company):
 def test_metier_choice_lists_the_rome_subset(employer):
     page = employer.get(reverse("employer:offer_create")).content.decode()
     assert metier("K2204").label in page and dt.date.today().year > 2000
+
+
+def test_the_admin_invites_a_contact(world, company, admin_client):
+    contact = EmployerContactFactory(company=company, email="direction@hotel-du-parc.fr")
+    response = admin_client.post(
+        "/admin/insertion/employercontact/", {"action": "invite", "_selected_action": [contact.pk]}, follow=True
+    )
+    assert "invitation envoyée" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.account.email == "direction@hotel-du-parc.fr"
+    assert OutgoingMessage.objects.filter(kind="employer_invitation", recipient="direction@hotel-du-parc.fr").exists()
