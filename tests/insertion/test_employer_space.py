@@ -78,6 +78,9 @@ def test_employer_lands_on_the_space_and_is_refused_agent_pages_and_the_api(empl
     assert "Usagers" not in page.content.decode()  # the agents' menu is not shown
     for url in ("/usagers/", f"/usagers/{person92.public_id}/", "/echanges/", "/admin/"):
         assert employer.get(url).status_code == 403, url
+    refused = employer.get("/usagers/").content.decode()
+    assert "Revenir à l&#x27;espace employeur" in refused or "Revenir à l'espace employeur" in refused
+    assert "Ma journée" not in refused
     api = employer.get("/api/v1/persons/")
     assert api.status_code == 403 and "espace employeur" in api.json()["detail"]
 
