@@ -28,7 +28,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
-    "proposal_id",
+    "proposal_id", "offer_id",
 }  # fmt: skip
 
 
@@ -139,6 +139,8 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         "opening_id": str(10**9 if missing else objects["opening"].pk),
         "absence_id": str(10**9 if missing else objects["absence"].pk),
         "proposal_id": str(10**9 if missing else objects["proposal"].pk),
+        # The employer space's offers (an agent is no employer: any id answers like a missing one).
+        "offer_id": str(10**9 if missing else 1),
         "letter_id": pick("letter"),
         "document_id": pick("document"),
         "name": "transition",

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from relais.insertion.models import (
     CandidateProfile,
@@ -11,6 +12,7 @@ from relais.insertion.models import (
     RomeAppellation,
     RomeMetier,
 )
+from relais.insertion.services import employer_contact_invite
 
 
 class RomeAppellationInline(admin.TabularInline):
@@ -69,6 +71,17 @@ class EmployerContactAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "email", "company__name"]
     autocomplete_fields = ["company"]
     raw_id_fields = ["account"]
+    actions = ["invite"]
+
+    @admin.action(description="Inviter à l'espace employeur (e-mail avec un lien pour choisir le mot de passe)")
+    def invite(self, request, queryset):  # type: ignore[no-untyped-def]
+        for contact in queryset.select_related("company"):
+            try:
+                employer_contact_invite(contact=contact, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{contact} : {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{contact} : invitation envoyée.")
 
 
 @admin.register(Offer)

@@ -17,8 +17,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from relais.core.wording import count_of
-from relais.insertion import matching, selectors, workflow
-from relais.insertion.models import CandidateProfile, Company, ContractType, Offer, Proposal, ProposalEvent, RomeMetier
+from relais.insertion import matching, notifications, selectors, workflow
+from relais.insertion.models import (
+    CandidateProfile,
+    Company,
+    ContractType,
+    EmployerContact,
+    Offer,
+    Proposal,
+    ProposalEvent,
+    RomeMetier,
+)
 from relais.people.models import Person
 from relais.privacy.models import AccessLog
 from relais.privacy.services import access_log_record
@@ -218,6 +227,8 @@ def proposal_transition(
         persons=[locked.profile.person],
         detail=f"Proposition n° {locked.pk} : {locked.get_status_display().lower()}",
     )
+    if to_status == S.SHARED_WITH_EMPLOYER:
+        notifications.profile_shared_queue(locked)  # « profil transmis », pseudonym only, sent after commit
     return locked
 
 
@@ -304,3 +315,41 @@ def proposals_allocate(
             detail="Répartition des offres",
         )
     return AllocationRound(candidates=len(profiles), offers=len(offers), proposals=len(made), candidates_reached=len(reached))
+
+
+# --- Employer space ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def employer_contact_invite(*, contact: EmployerContact, actor: Agent) -> Agent:
+    """Open the employer space to a contact: their account (a user with no membership, so no access
+    to any person's file, and an unusable password) and an e-mail with a link to choose a password.
+    Inviting again sends a new link. The caller checks that the actor manages the company."""
+    contact = EmployerContact.objects.select_for_update().select_related("company", "account").get(pk=contact.pk)
+    if not (contact.is_active and contact.company.is_active):
+        raise ValidationError("Ce contact ou son entreprise n'est plus actif.")
+    account = contact.account
+    if account is None:
+        if not contact.email:
+            raise ValidationError("Renseignez l'adresse e-mail du contact avant de l'inviter.")
+        if Agent.objects.filter(email__iexact=contact.email).exists():
+            raise ValidationError(
+                "Un compte Relais existe déjà avec cette adresse e-mail : un administrateur peut le rattacher au contact."
+            )
+        account = Agent.objects.create_user(
+            email=contact.email, password=None, first_name=contact.first_name, last_name=contact.last_name
+        )
+        contact.account = account
+        contact.save(update_fields=["account"])
+    elif not account.is_active:
+        raise ValidationError("Le compte de ce contact est désactivé.")
+    notifications.employer_invitation_queue(contact=contact, account=account, actor=actor)
+    return account
+
+
+def employer_scope(contact: EmployerContact) -> AccessScope:
+    """The scope an employer contact acts with: no organisation, no service (so no person's file),
+    their account as the author and « name (company) » as the label the history shows."""
+    return AccessScope(
+        label=f"{contact.first_name} {contact.last_name} ({contact.company.name})"[:254], agent_id=contact.account_id
+    )

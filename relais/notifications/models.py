@@ -35,6 +35,10 @@ class OutgoingMessage(models.Model):
         REQUEST_DECISION = "request_decision", "Notification de décision"
         REQUEST_MESSAGE = "request_message", "Message sur une demande"
         REQUESTS_DIGEST = "requests_digest", "Récapitulatif des demandes"
+        EMPLOYER_INVITATION = "employer_invitation", "Invitation à l'espace employeur"
+        INSERTION_PROFILE_SHARED = "insertion_profile_shared", "Profil de candidat transmis à l'employeur"
+        INSERTION_INTERVIEW_REQUESTED = "insertion_interview_requested", "Entretien proposé par l'employeur"
+        INSERTION_EMPLOYER_DECLINED = "insertion_employer_declined", "Candidature déclinée par l'employeur"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField("canal", max_length=10, choices=Channel.choices)
