@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("relais.appointments.urls")),
     path("usagers/", include("relais.person_file.urls")),
     path("compte/", include("relais.territory.urls")),
+    path("insertion/", include("relais.insertion.urls")),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("api/", include("relais.config.api_urls")),
     path("rendez-vous-en-ligne/", include("relais.portal.urls")),
