@@ -226,11 +226,7 @@ class OfferFilterForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     desired_metiers = forms.TypedMultipleChoiceField(
-        label="Métiers recherchés",
-        required=False,
-        choices=(),
-        help_text="Plusieurs choix possibles (touche Ctrl ou Maj).",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        label="Métiers recherchés", required=False, choices=(), widget=forms.CheckboxSelectMultiple
     )
     skills = SkillsField()
     available_from = _date_field("Disponible à partir du")
@@ -264,6 +260,14 @@ class ProfileForm(forms.ModelForm):
             del self.fields["constraints"]
         for name in ("max_commute_km", "hours_min", "hours_max"):
             self.fields[name].widget.attrs.update({"min": 0, "max": 48 if name != "max_commute_km" else 200})
+
+    def desired_metier_groups(self) -> list[tuple[str, list[Any]]]:
+        """The métiers' check boxes grouped by ROME domain, for a fieldset per domain."""
+        groups: dict[str, list[Any]] = defaultdict(list)
+        for widget in self["desired_metiers"]:
+            code = str(widget.data["value"])
+            groups[f"{code[:3]} — {ROME_LARGE_DOMAINS.get(code[0], 'Autres')}"].append(widget)
+        return list(groups.items())
 
     def clean_desired_metiers(self) -> list[RomeMetier]:
         codes = self.cleaned_data["desired_metiers"]

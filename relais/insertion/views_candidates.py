@@ -257,5 +257,6 @@ def proposal_detail(request: AgentRequest, insertion_proposal_id: int) -> HttpRe
         "form": form,
         "may_edit": may_edit,
         "has_next": bool(proposal_next_choices(proposal.status)),
+        "next_statuses": [status for status, _ in proposal_next_choices(proposal.status)],
     }
     return render(request, "insertion/proposal_detail.html", context, status=400 if form.errors else 200)
