@@ -170,3 +170,26 @@ def test_profile_created_from_the_person_file(world, insertion):
     other = PersonFactory(organisations=[world.org92])
     assert "Créer un profil" not in world.client_for(world.agent92).get(f"/usagers/{other.public_id}/").content.decode()
     assert world.client_for(world.agent92).get(f"/insertion/candidats/{other.public_id}/nouveau/").status_code == 404
+
+
+def test_hiring_needs_the_contract_and_the_date(world, insertion, setup92):
+    _, offer, profile = setup92
+    proposal = ProposalFactory(profile=profile, offer=offer, status="interview")
+    client = world.client_for(insertion.agent92)
+    page = client.post(f"/insertion/propositions/{proposal.pk}/", {"to_status": "hired", "hire_contract_type": "cdd"})
+    assert page.status_code == 400 and "Indiquez la date d&#x27;embauche." in page.content.decode()
+    start = (dt.date.today() + dt.timedelta(days=10)).strftime("%d/%m/%Y")
+    page = client.post(
+        f"/insertion/propositions/{proposal.pk}/", {"to_status": "hired", "hire_contract_type": "cdd", "hire_start_date": start}
+    )
+    proposal.refresh_from_db()
+    assert page.status_code == 302 and proposal.status == "hired" and proposal.hire_contract_type == "cdd"
+    assert proposal.events.filter(to_status="hired").exists()
+
+
+def test_management_pages_are_closed_to_agents_outside_insertion(world, insertion, setup92):
+    client = world.client_for(world.agent92)
+    for url in ("/insertion/", "/insertion/entreprises/", "/insertion/offres/", "/insertion/propositions/"):
+        assert client.get(url).status_code == 403, url
+    assert client.post("/insertion/repartition/").status_code == 403
+    assert not Proposal.objects.exists()
