@@ -193,3 +193,26 @@ def test_management_pages_are_closed_to_agents_outside_insertion(world, insertio
         assert client.get(url).status_code == 403, url
     assert client.post("/insertion/repartition/").status_code == 403
     assert not Proposal.objects.exists()
+
+
+def test_every_insertion_page_reads_as_french(world, insertion, setup92):
+    from tests.test_french_wording import slips
+
+    company, offer, profile = setup92
+    proposal = ProposalFactory(profile=profile, offer=offer, status="interview")
+    public_id = profile.person.public_id
+    client = world.client_for(insertion.agent92)
+    urls = [
+        "/insertion/", "/insertion/entreprises/", "/insertion/entreprises/nouvelle/", f"/insertion/entreprises/{company.pk}/",
+        f"/insertion/entreprises/{company.pk}/modifier/", "/insertion/offres/", "/insertion/offres/nouvelle/",
+        f"/insertion/offres/{offer.pk}/", f"/insertion/offres/{offer.pk}/modifier/", f"/insertion/candidats/{public_id}/",
+        f"/insertion/candidats/{public_id}/modifier/", f"/insertion/candidats/{public_id}/pourquoi-pas/?offre={offer.pk}",
+        "/insertion/propositions/", f"/insertion/propositions/{proposal.pk}/", f"/usagers/{public_id}/",
+    ]  # fmt: skip
+    found = {}
+    for url in urls:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        if problems := slips(page.content.decode()):
+            found[url] = problems
+    assert not found, found
