@@ -19,6 +19,7 @@ from relais.requests.services import RequestActor, request_register
 from relais.territory.policies import agent_access_scope
 from tests.appointments.factories import MotiveFactory
 from tests.exchanges.factories import ExchangeFactory
+from tests.insertion.factories import CandidateProfileFactory, CompanyFactory, OfferFactory, ProposalFactory
 from tests.people.factories import PersonFactory
 
 # URLs anyone may open (login, password reset, accessibility statement, API schema and docs).
@@ -28,7 +29,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
-    "proposal_id", "offer_id",
+    "proposal_id", "company_id", "offer_id", "insertion_proposal_id",
 }  # fmt: skip
 
 
@@ -94,7 +95,13 @@ def objects(world, person92, booking):
     proposal = ProposedContact.objects.create(
         person=person92, kind="email", value="propose@example.fr", origin="demande en ligne"
     )
+    # Insertion (JOB92): a company of the 92's portfolio, its offer, person92's profile and a proposal.
+    company = CompanyFactory(organisations=[world.org92])
+    offer = OfferFactory(company=company)
+    profile = CandidateProfileFactory(person=person92, organisation=world.org92)
+    insertion_proposal = ProposalFactory(profile=profile, offer=offer)
     return {
+        "company": company, "offer": offer, "insertion_proposal": insertion_proposal,
         "proposal": proposal,
         "pair": pair, "merge": merge, "import_job": import_job, "link_job": link_job,
         "request": saisine, "letter": saisine.letters.first(), "document": saisine.documents.first(),
@@ -139,8 +146,9 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         "opening_id": str(10**9 if missing else objects["opening"].pk),
         "absence_id": str(10**9 if missing else objects["absence"].pk),
         "proposal_id": str(10**9 if missing else objects["proposal"].pk),
-        # The employer space's offers (an agent is no employer: any id answers like a missing one).
-        "offer_id": str(10**9 if missing else 1),
+        "company_id": str(10**9 if missing else objects["company"].pk),
+        "offer_id": str(10**9 if missing else objects["offer"].pk),
+        "insertion_proposal_id": str(10**9 if missing else objects["insertion_proposal"].pk),
         "letter_id": pick("letter"),
         "document_id": pick("document"),
         "name": "transition",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("usagers/", include("relais.person_file.urls")),
     path("compte/", include("relais.territory.urls")),
     path("employeurs/", include("relais.insertion.employer_urls")),  # the employer space (insertion)
+    path("insertion/", include("relais.insertion.urls")),
     path("accessibilite/", core_views.accessibility, name="accessibility"),
     path("api/", include("relais.config.api_urls")),
     path("rendez-vous-en-ligne/", include("relais.portal.urls")),

@@ -58,8 +58,29 @@ def company_create(*, actor: Agent, organisations: Iterable[Organisation], **fie
 
 
 @transaction.atomic
+def company_update(*, company: Company, **fields: Any) -> Company:
+    """Change a company's own fields (SIRET and NAF code checked and normalised); its portfolio stays."""
+    for name, value in fields.items():
+        setattr(company, name, value)
+    company.full_clean(exclude=["organisations"])
+    company.save()
+    return company
+
+
+@transaction.atomic
 def offer_create(*, actor: Agent | None, **fields: Any) -> Offer:
     offer = Offer(created_by=actor, **fields)
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, **fields: Any) -> Offer:
+    """Change an offer's fields (its status moves with offer_set_status only)."""
+    fields.pop("status", None)
+    for name, value in fields.items():
+        setattr(offer, name, value)
     offer.full_clean()
     offer.save()
     return offer

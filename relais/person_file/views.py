@@ -11,6 +11,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from relais.appointments.selectors import person_appointments
 from relais.core.http import AgentRequest
 from relais.exchanges.forms import ExchangeForm, TimelineFilterForm
+from relais.insertion import policies as insertion_policies
+from relais.insertion.models import CandidateProfile, Proposal
 from relais.people.models import Person
 from relais.people.policies import duplicate_reviewer, person_may_create, persons_visible
 from relais.people.selectors import (
@@ -81,8 +83,25 @@ def detail(request: AgentRequest, public_id: str) -> HttpResponse:
         "may_edit": scope.may_edit_identity,
         "contact_warnings": person_contact_warnings(person),
         "proposed_contacts": person_proposed_contacts(person),
+        **_insertion_card(scope, person),
     }
     return render(request, "people/detail.html", context)
+
+
+def _insertion_card(scope: AccessScope, person: Person) -> dict:
+    """The « Insertion » card: the candidate profile, or the link to create one when allowed."""
+    profile = (
+        insertion_policies.profiles_visible(scope, CandidateProfile.objects.filter(person=person))
+        .select_related("organisation")
+        .prefetch_related("desired_metiers")
+        .first()
+    )
+    may_create = profile is None and any(
+        insertion_policies.profile_may_create(scope, person_id=person.pk, organisation_id=org_id)
+        for org_id in insertion_policies.scope_insertion_organisation_ids(scope)
+    )
+    open_proposals = profile.proposals.filter(status__in=Proposal.OPEN_STATUSES).count() if profile else 0
+    return {"insertion_profile": profile, "insertion_may_create": may_create, "insertion_open_proposals": open_proposals}
 
 
 def timeline(request: AgentRequest, public_id: str) -> HttpResponse:
