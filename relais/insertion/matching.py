@@ -377,7 +377,10 @@ def _reasons(candidate: CandidateRow, offer: OfferRow, distance_km: float, exact
         metier = f"Métier recherché : {offer.rome_code}"
     else:
         close = ", ".join(code for code in candidate.rome_codes if rome_domain(code) == rome_domain(offer.rome_code))
-        metier = f"Métier voisin : {offer.rome_code}, même domaine ({rome_domain(offer.rome_code)}) que {close or 'les métiers recherchés'}"
+        if close:
+            metier = f"Métier voisin : {offer.rome_code}, même domaine ({rome_domain(offer.rome_code)}) que {close}"
+        else:  # only when explaining a pair that breaks the métier constraint
+            metier = f"Métier hors des domaines recherchés : {offer.rome_code}"
     where = "Même commune" if distance_km == 0 else f"À {_number(distance_km)} km"
     reasons = [
         metier,

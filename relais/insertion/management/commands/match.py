@@ -62,14 +62,18 @@ class Command(BaseCommand):
         """The French report of one file on stderr; returns its number of errors."""
         report = read.report
         if read.ignored_columns:
-            self.stderr.write(f"Fichier des {label} {path.name} : colonne(s) ignorée(s) : {', '.join(read.ignored_columns)}.")
+            ignored = read.ignored_columns
+            columns = "colonne ignorée" if len(ignored) == 1 else "colonnes ignorées"
+            self.stderr.write(f"Fichier des {label} {path.name} : {columns} : {', '.join(ignored)}.")
         if report.ok:
             return 0
         self.stderr.write(f"Fichier des {label} {path.name} ({report.encoding}, séparateur « {report.delimiter} ») :")
         for problem in report.problems:
             self.stderr.write(f"  - {problem}")
         if (more := report.error_count - len(report.problems)) > 0:
-            self.stderr.write(f"  … et {_count(more, 'autre erreur', 'autres erreurs')} non listée(s).")
+            self.stderr.write(
+                f"  … et {_count(more, 'autre erreur', 'autres erreurs')} {'non listée' if more == 1 else 'non listées'}."
+            )
         return report.error_count
 
 
