@@ -59,7 +59,7 @@ def test_bom_semicolons_decimal_commas_french_booleans_blank_lines_and_another_c
     out, err = run(tmp_path, candidates, offers, "utf-8")
     assert [(r["candidate_id"], r["offer_id"]) for r in proposals(tmp_path)] == [("C1", "O1")]
     assert "jusqu'à 12,5 km accepté" in proposals(tmp_path)[0]["reasons"]
-    assert "colonne(s) ignorée(s) : nom" in err
+    assert "colonne ignorée : nom" in err
     assert "1 candidat, 2 offres" in out
 
 

@@ -271,6 +271,7 @@ def test_merge_then_undo_leaves_every_apps_rows_where_they_were(world, twin_reco
     from relais.notifications.models import OutgoingMessage
     from relais.people.models import ProposedContact
     from relais.people.services import household_add_member
+    from tests.insertion.factories import CandidateProfileFactory
 
     kept, absorbed = twin_records
     ExchangeFactory(persons=[absorbed], organisation=world.org78, service=world.accueil78, agent=world.agent78)
@@ -292,6 +293,7 @@ def test_merge_then_undo_leaves_every_apps_rows_where_they_were(world, twin_reco
     OutgoingMessage.objects.create(
         channel="sms", recipient="+33612345678", body="Rappel", kind="appointment_reminder", person=absorbed
     )
+    CandidateProfileFactory(person=absorbed, organisation=world.org78)
     before = _rows_pointing_to(kept, absorbed)
     organisations = [set(person.organisations.values_list("code", flat=True)) for person in (kept, absorbed)]
     # Every handler has rows of the absorbed record to move here: a new one needs its rows in this test.
