@@ -27,8 +27,9 @@ from relais.insertion.models import (
     ProposalEvent,
     RomeMetier,
 )
-from relais.insertion.services import proposals_allocate
+from relais.insertion.services import proposal_transition, proposals_allocate
 from relais.people.models import HouseholdMember, PersonOrganisation
+from relais.territory.models import Agent
 from relais.territory.policies import agent_access_scope
 
 # sector: NAF code, company names, métiers (ROME), usual contracts, share of night / weekend work
@@ -89,6 +90,8 @@ REFUSAL_WEIGHTS = {
     Proposal.RefusalReason.HOURS: 12, Proposal.RefusalReason.EMPLOYER_CHOICE: 25, Proposal.RefusalReason.CANDIDATE_CHOICE: 20,
     Proposal.RefusalReason.OTHER: 4,
 }  # fmt: skip
+DEMO_EMPLOYER_EMAIL = "recrutement@hotel-des-tilleuls.example.fr"
+DEMO_EMPLOYER_COMPANY = "Hôtel des Tilleuls"
 PROFILES = 1500
 COMPANIES_PER_DEPARTMENT = 45
 OFFERS = 320
@@ -223,6 +226,7 @@ def build_insertion(rng: random.Random, world: World, people: list[DemoPerson]) 
         for d in ("78", "92")
     ]
     job_dating = _job_dating(rng, world, profiles, today)
+    _demo_employer(world)
     return {
         "companies": sum(len(c) for c in companies.values()),
         "offers": len(offers),
@@ -328,3 +332,32 @@ def _job_dating(rng: random.Random, world: World, profiles: list[CandidateProfil
     )  # fmt: skip
     refresh_whole_agenda(agenda, today, today + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS))
     return len(registered)
+
+
+def _demo_employer(world: World) -> None:
+    """A hotel of the 92 whose recruiter signs in to the employer space with the demo password, with
+    a few profiles of today's round already shared with them."""
+    company = Company.objects.create(
+        siret=_siret(random.Random(7892)), name=DEMO_EMPLOYER_COMPANY, naf_code="55.10Z", address="12 rue des Tilleuls",
+        commune_id="92050", account_manager=world.agents["insertion92"],
+    )  # fmt: skip
+    company.organisations.set([world.organisations["92"]])
+    account = Agent.objects.create_user(
+        email=DEMO_EMPLOYER_EMAIL, password=settings.DEMO_PASSWORD, first_name="Claire", last_name="Bernard"
+    )
+    EmployerContact.objects.create(
+        company=company, first_name="Claire", last_name="Bernard", role="Directrice", email=DEMO_EMPLOYER_EMAIL, account=account
+    )
+    today = timezone.localdate()
+    for title, metier in (("Réceptionniste", "G1703"), ("Femme ou valet de chambre", "G1501")):
+        Offer.objects.create(
+            company=company, metier_id=metier, title=title, contract_type=ContractType.CDI, weekly_hours=35,
+            weekend_work=True, commune_id="92050", positions=2, start_date=today + dt.timedelta(days=21),
+            status=Offer.Status.PUBLISHED, published_from=today, created_by=company.account_manager,
+        )  # fmt: skip
+    adviser = agent_access_scope(world.agents["insertion92"])
+    proposals_allocate(scope=adviser, organisation_ids=[world.organisations["92"].pk], today=today)
+    shared = Proposal.objects.filter(offer__company=company, profile__consent_shared=True, status=Proposal.Status.PROPOSED)
+    for proposal in shared[:3]:
+        proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.CANDIDATE_AGREED)
+        proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.SHARED_WITH_EMPLOYER)

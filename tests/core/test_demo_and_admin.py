@@ -42,7 +42,7 @@ def test_demo_world_is_realistic_and_its_logins_work(db, client, settings):
     assert Appointment.objects.filter(motive__name="Réunion d'information RSA").exists()
     visio = Appointment.objects.filter(motive__channel="visio").first()
     assert visio.visio_url and visio.booked_from_site.kind == "service_point"
-    _assert_insertion_is_realistic(stats)
+    _assert_insertion_is_realistic(stats, client, settings)
     for _, email, _ in demo_logins():
         response = client.post(reverse("login"), {"username": email, "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, email
@@ -60,10 +60,11 @@ def test_admin_is_for_administrators_only(world, client):
     assert client.get("/admin/territory/service/").status_code == 200
 
 
-def _assert_insertion_is_realistic(stats):  # type: ignore[no-untyped-def]
+def _assert_insertion_is_realistic(stats, client, settings):  # type: ignore[no-untyped-def]
     from django.db.models import F
 
     from relais.appointments.models import Appointment
+    from relais.demo.insertion import DEMO_EMPLOYER_EMAIL
     from relais.insertion.models import CandidateProfile, Proposal
 
     assert stats["companies"] == 90 and stats["offers"] == 320
@@ -77,3 +78,8 @@ def _assert_insertion_is_realistic(stats):  # type: ignore[no-untyped-def]
     assert hired.hire_start_date and [e.to_status for e in hired.events.order_by("at")][-1] == "hired"
     job_dating = Appointment.objects.get(motive__name="Job dating")
     assert job_dating.participants.count() == stats["job_dating_registrations"] > 0
+    # The demo's recruiter signs in to the employer space and finds profiles shared with them.
+    client.post(reverse("login"), {"username": DEMO_EMPLOYER_EMAIL, "password": settings.DEMO_PASSWORD})
+    space = client.get("/employeurs/")
+    assert space.status_code == 200 and "Candidat·e" in space.content.decode()
+    client.logout()

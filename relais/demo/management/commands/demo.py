@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from relais.core.processes import die_with_parent
+from relais.demo.insertion import DEMO_EMPLOYER_COMPANY, DEMO_EMPLOYER_EMAIL
 from relais.demo.loading import demo_api_token, demo_is_loaded, forget_demo_outbox, load_demo
 from relais.demo.world import demo_logins
 
@@ -88,9 +89,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Relais — démonstration sur http://127.0.0.1:{port}/")
         self.stdout.write(f"Liens des e-mails et SMS : {settings.SITE_URL}/")
         self.stdout.write(f"Mot de passe de tous les comptes : {settings.DEMO_PASSWORD}")
-        width = max(len(email) for _, email, _ in demo_logins())
+        width = max(len(email) for _, email, _ in [*demo_logins(), ("", DEMO_EMPLOYER_EMAIL, "")])
         for role, email, service in demo_logins():
             self.stdout.write(f"  {email:<{width}}  {role} — {service}")
+        self.stdout.write(
+            f"  {DEMO_EMPLOYER_EMAIL:<{width}}  Employeur (espace employeur /employeurs/) — {DEMO_EMPLOYER_COMPANY}"
+        )
         self.stdout.write("")
 
 
