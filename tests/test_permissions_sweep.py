@@ -19,6 +19,7 @@ from relais.requests.services import RequestActor, request_register
 from relais.territory.policies import agent_access_scope
 from tests.appointments.factories import MotiveFactory
 from tests.exchanges.factories import ExchangeFactory
+from tests.insertion.factories import CandidateProfileFactory, CompanyFactory, OfferFactory, ProposalFactory
 from tests.people.factories import PersonFactory
 
 # URLs anyone may open (login, password reset, accessibility statement, API schema and docs).
@@ -28,7 +29,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
-    "proposal_id",
+    "proposal_id", "id",
 }  # fmt: skip
 
 
@@ -94,7 +95,12 @@ def objects(world, person92, booking):
     proposal = ProposedContact.objects.create(
         person=person92, kind="email", value="propose@example.fr", origin="demande en ligne"
     )
+    company = CompanyFactory(organisations=[world.org92])
+    offer = OfferFactory(company=company)
+    profile = CandidateProfileFactory(person=person92, organisation=world.org92)
     return {
+        "insertion-company": company, "insertion-offer": offer, "insertion-candidate": profile,
+        "insertion-proposal": ProposalFactory(profile=profile, offer=offer),
         "proposal": proposal,
         "pair": pair, "merge": merge, "import_job": import_job, "link_job": link_job,
         "request": saisine, "letter": saisine.letters.first(), "document": saisine.documents.first(),
@@ -130,7 +136,11 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         public_id = pick("appointment")
     else:
         public_id = pick("person")
+    # The insertion API's integer identifiers: api-insertion-<object>[-<action>].
+    kind = next((k for k in ("company", "offer", "candidate", "proposal") if name.startswith(f"api-insertion-{k}")), None)
+    insertion_id = str(10**9 if missing or kind is None else objects[f"insertion-{kind}"].pk)
     return {
+        "id": insertion_id,
         "public_id": public_id,
         "person_id": pick("person"),
         "attachment_id": pick("attachment"),
