@@ -62,6 +62,7 @@ from relais.territory.policies import AccessScope
 
 MAX_ID = 2**31 - 1
 MAX_RANKED = 50
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 ID_PARAMETER = OpenApiParameter(
     "id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, OpenApiParameter.PATH, description="Identifiant"
 )
@@ -97,6 +98,14 @@ def _get(queryset: QuerySet[Any], pk: int) -> Any:
     if item is None:
         raise Http404
     return item
+
+
+def _paginator(request: Request) -> Pagination:
+    """The page asked must be a page number: `?page=` (empty) is refused, not read as the first."""
+    page = request.query_params.get("page")
+    if page is not None and not (page.isascii() and page.isdigit() and int(page) > 0):
+        raise serializers.ValidationError({"page": ["Numéro de page attendu (1 pour la première)."]})
+    return Pagination()
 
 
 def _forbidden(detail: str) -> Response:
@@ -218,7 +227,7 @@ class CompanyListApi(APIView):
         q = request.query_params.get("q", "").strip()
         if q:
             queryset = queryset.filter(name__icontains=q) | queryset.filter(siret__startswith=q.replace(" ", ""))
-        paginator = Pagination()
+        paginator = _paginator(request)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         return paginator.get_paginated_response(CompanyOutput(page, many=True).data)
 
@@ -409,7 +418,7 @@ class OfferListApi(APIView):
             OFFER_STATUS_PARAMETER,
             OpenApiParameter("rome", str, description="Code ROME, ou domaine (trois premiers caractères)"),
             OpenApiParameter("commune", str, description="Code INSEE du lieu de travail"),
-            OpenApiParameter("company", int, description="Identifiant de l'entreprise"),
+            OpenApiParameter("company", ID_SCHEMA, description="Identifiant de l'entreprise"),
         ],
         responses=OfferOutput(many=True),
     )
@@ -427,10 +436,10 @@ class OfferListApi(APIView):
             queryset = queryset.filter(commune_id=params["commune"])
         if params.get("company"):
             value = params["company"]
-            if not (value.isdigit() and int(value) <= MAX_ID):
+            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID):
                 return Response({"company": ["Identifiant d'entreprise invalide."]}, status=400)
             queryset = queryset.filter(company_id=int(value))
-        paginator = Pagination()
+        paginator = _paginator(request)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         return paginator.get_paginated_response(OfferOutput(page, many=True).data)
 
@@ -634,7 +643,7 @@ class CandidateListApi(APIView):
             queryset = queryset.filter(is_active=params["active"] == "true")
         elif params.get("active"):
             return Response({"active": ["true ou false attendu."]}, status=400)
-        paginator = Pagination()
+        paginator = _paginator(request)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         read_note(scope=scope, persons=_person_ids(page), detail="API profils d'insertion")
         return paginator.get_paginated_response(CandidateOutput(page, many=True, context={"scope": scope}).data)
@@ -780,8 +789,8 @@ class ProposalListApi(APIView):
         description="Les propositions faites aux personnes que ce jeton peut voir.",
         parameters=[
             OpenApiParameter("status", str, enum=[*Proposal.Status.values, ""]),
-            OpenApiParameter("candidate", int, description="Identifiant du profil de candidat"),
-            OpenApiParameter("offer", int, description="Identifiant de l'offre"),
+            OpenApiParameter("candidate", ID_SCHEMA, description="Identifiant du profil de candidat"),
+            OpenApiParameter("offer", ID_SCHEMA, description="Identifiant de l'offre"),
         ],
         responses=ProposalOutput(many=True),
     )
@@ -796,10 +805,10 @@ class ProposalListApi(APIView):
         for name, field in (("candidate", "profile_id"), ("offer", "offer_id")):
             value = params.get(name)
             if value:
-                if not (value.isdigit() and int(value) <= MAX_ID):
+                if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID):
                     return Response({name: ["Identifiant invalide."]}, status=400)
                 queryset = queryset.filter(**{field: int(value)})
-        paginator = Pagination()
+        paginator = _paginator(request)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
         read_note(scope=scope, persons=[item.profile.person for item in page], detail="API propositions d'insertion")
         return paginator.get_paginated_response(ProposalOutput(page, many=True).data)
@@ -942,7 +951,7 @@ def _limit(request: Request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return 10
-    if not (raw.isdigit() and 1 <= int(raw) <= MAX_RANKED):
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_RANKED):
         raise serializers.ValidationError({"limit": [f"Nombre entier de 1 à {MAX_RANKED} attendu."]})
     return int(raw)
 
