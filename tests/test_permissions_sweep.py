@@ -29,7 +29,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
-    "proposal_id", "company_id", "offer_id", "insertion_proposal_id",
+    "proposal_id", "company_id", "offer_id", "insertion_proposal_id", "id",
 }  # fmt: skip
 
 
@@ -102,6 +102,9 @@ def objects(world, person92, booking):
     insertion_proposal = ProposalFactory(profile=profile, offer=offer)
     return {
         "company": company, "offer": offer, "insertion_proposal": insertion_proposal,
+        # the insertion API's routes name them by kind (api-insertion-<kind>)
+        "insertion-company": company, "insertion-offer": offer, "insertion-candidate": profile,
+        "insertion-proposal": insertion_proposal,
         "proposal": proposal,
         "pair": pair, "merge": merge, "import_job": import_job, "link_job": link_job,
         "request": saisine, "letter": saisine.letters.first(), "document": saisine.documents.first(),
@@ -137,7 +140,11 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         public_id = pick("appointment")
     else:
         public_id = pick("person")
+    # The insertion API's integer identifiers: api-insertion-<object>[-<action>].
+    kind = next((k for k in ("company", "offer", "candidate", "proposal") if name.startswith(f"api-insertion-{k}")), None)
+    insertion_id = str(10**9 if missing or kind is None else objects[f"insertion-{kind}"].pk)
     return {
+        "id": insertion_id,
         "public_id": public_id,
         "person_id": pick("person"),
         "attachment_id": pick("attachment"),

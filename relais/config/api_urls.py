@@ -15,6 +15,20 @@ from relais.appointments.api import (
     SlotListApi,
 )
 from relais.exchanges.api import ExchangeListApi
+from relais.insertion.api import (
+    CandidateDetailApi,
+    CandidateListApi,
+    CandidateOffersApi,
+    CompanyDetailApi,
+    CompanyListApi,
+    OfferCandidatesApi,
+    OfferDetailApi,
+    OfferListApi,
+    OfferStatusApi,
+    ProposalDetailApi,
+    ProposalListApi,
+    ProposalTransitionApi,
+)
 from relais.people.api import PersonDetailApi, PersonListApi
 from relais.requests.api import InboundEmailApi, ProcedureListApi, RequestDetailApi, RequestListApi, RequestTransitionApi
 
@@ -33,6 +47,20 @@ urlpatterns = [
     path("v1/requests/<uuid:public_id>/", RequestDetailApi.as_view(), name="api-request"),
     path("v1/requests/<uuid:public_id>/transitions/", RequestTransitionApi.as_view(), name="api-request-transitions"),
     path("v1/inbound-email/", InboundEmailApi.as_view(), name="api-inbound-email"),
+    path("v1/insertion/companies/", CompanyListApi.as_view(), name="api-insertion-companies"),
+    path("v1/insertion/companies/<int:id>/", CompanyDetailApi.as_view(), name="api-insertion-company"),
+    path("v1/insertion/offers/", OfferListApi.as_view(), name="api-insertion-offers"),
+    path("v1/insertion/offers/<int:id>/", OfferDetailApi.as_view(), name="api-insertion-offer"),
+    path("v1/insertion/offers/<int:id>/status/", OfferStatusApi.as_view(), name="api-insertion-offer-status"),
+    path("v1/insertion/offers/<int:id>/candidates/", OfferCandidatesApi.as_view(), name="api-insertion-offer-candidates"),
+    path("v1/insertion/candidates/", CandidateListApi.as_view(), name="api-insertion-candidates"),
+    path("v1/insertion/candidates/<int:id>/", CandidateDetailApi.as_view(), name="api-insertion-candidate"),
+    path("v1/insertion/candidates/<int:id>/offers/", CandidateOffersApi.as_view(), name="api-insertion-candidate-offers"),
+    path("v1/insertion/proposals/", ProposalListApi.as_view(), name="api-insertion-proposals"),
+    path("v1/insertion/proposals/<int:id>/", ProposalDetailApi.as_view(), name="api-insertion-proposal"),
+    path(
+        "v1/insertion/proposals/<int:id>/transitions/", ProposalTransitionApi.as_view(), name="api-insertion-proposal-transitions"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", api_reference, name="api-docs"),
     # Swagger UI under the site's Content-Security-Policy, not a relaxed one: the "split" view serves its

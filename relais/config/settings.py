@@ -342,6 +342,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choices are listed with each field; the generated "* `value` - label" lines repeat them in English style.
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    # One name for a choice set several fields share (an offer's contract, the contract signed on hiring).
+    "ENUM_NAME_OVERRIDES": {"ContractTypeEnum": "relais.insertion.models.ContractType"},
     # Every operation documents the errors it really answers with (401, 403, 404, 429…): relais/api/schema.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
