@@ -17,6 +17,7 @@ from relais.appointments.models import Agenda, Appointment, Motive, Participant
 from relais.core.calendar import PARIS, is_holiday
 from relais.demo.population import CommunePicker, DemoPerson
 from relais.demo.world import World
+from relais.insertion import matching, selectors
 from relais.insertion.models import (
     CandidateProfile,
     Company,
@@ -27,8 +28,9 @@ from relais.insertion.models import (
     ProposalEvent,
     RomeMetier,
 )
-from relais.insertion.services import proposal_transition, proposals_allocate
+from relais.insertion.services import proposal_create, proposal_transition, proposals_allocate
 from relais.people.models import HouseholdMember, PersonOrganisation
+from relais.territory.communes import commune_coordinates
 from relais.territory.models import Agent
 from relais.territory.policies import agent_access_scope
 
@@ -349,15 +351,26 @@ def _demo_employer(world: World) -> None:
         company=company, first_name="Claire", last_name="Bernard", role="Directrice", email=DEMO_EMPLOYER_EMAIL, account=account
     )
     today = timezone.localdate()
-    for title, metier in (("Réceptionniste", "G1703"), ("Femme ou valet de chambre", "G1501")):
+    offers = [
         Offer.objects.create(
-            company=company, metier_id=metier, title=title, contract_type=ContractType.CDI, weekly_hours=35,
-            weekend_work=True, commune_id="92050", positions=2, start_date=today + dt.timedelta(days=21),
+            company=company, metier_id=metier, title=title, contract_type=ContractType.CDI, weekly_hours=hours,
+            weekend_work=weekends, commune_id="92050", positions=2, start_date=today + dt.timedelta(days=21),
             status=Offer.Status.PUBLISHED, published_from=today, created_by=company.account_manager,
-        )  # fmt: skip
+        )
+        for title, metier, hours, weekends in (("Réceptionniste", "G1703", 35, True), ("Commis de cuisine", "G1602", 30, False))
+    ]  # fmt: skip
+    # The best candidates of the 92 who agreed to share their profile, as the offer's page ranks them.
     adviser = agent_access_scope(world.agents["insertion92"])
-    proposals_allocate(scope=adviser, organisation_ids=[world.organisations["92"].pk], today=today)
-    shared = Proposal.objects.filter(offer__company=company, profile__consent_shared=True, status=Proposal.Status.PROPOSED)
-    for proposal in shared[:3]:
-        proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.CANDIDATE_AGREED)
-        proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.SHARED_WITH_EMPLOYER)
+    profiles = {
+        str(p.pk): p
+        for p in selectors.profiles_seeking(organisation_ids=[world.organisations["92"].pk]).filter(consent_shared=True)
+    }
+    rows = [selectors.candidate_row(profile, today=today) for profile in profiles.values()]
+    for offer in offers:
+        for ranked in matching.candidates_for(selectors.offer_row(offer), rows, commune_coordinates(), limit=2):
+            proposal = proposal_create(
+                scope=adviser, profile=profiles[ranked.candidate_id], offer=offer, score=round(ranked.score, 3),
+                reasons=list(ranked.reasons),
+            )  # fmt: skip
+            proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.CANDIDATE_AGREED)
+            proposal_transition(scope=adviser, proposal=proposal, to_status=Proposal.Status.SHARED_WITH_EMPLOYER)
