@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 
 def _relais(*args, env):
     return subprocess.run(
@@ -13,6 +15,7 @@ def _relais(*args, env):
     )
 
 
+@pytest.mark.slow  # a fresh Python process with Django: seconds of start-up
 def test_a_command_on_an_unmigrated_database_says_so_in_french(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}", "RELAIS_VAR_DIR": str(tmp_path)}
     env.pop("DJANGO_SETTINGS_MODULE", None)

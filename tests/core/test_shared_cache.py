@@ -27,6 +27,7 @@ def _relais(*args, env):
     )
 
 
+@pytest.mark.slow  # a fresh Python process with Django: seconds of start-up
 def test_two_processes_share_one_count(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}", "RELAIS_VAR_DIR": str(tmp_path)}
     assert _relais("createcachetable", env=env).returncode == 0

@@ -141,6 +141,7 @@ def test_capacities_from_the_command_line(tmp_path):
         run(tmp_path, many, OFFERS, "utf-8", "--per-candidate", "0")
 
 
+@pytest.mark.slow  # a fresh Python process with Django: seconds of start-up
 def test_the_console_command_runs_on_an_unmigrated_database(tmp_path):
     """`relais match` reads two files and writes one: a fresh install, its database never migrated,
     can run it (the tests above already run without database access)."""
