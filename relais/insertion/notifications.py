@@ -9,9 +9,10 @@
   agent who made the proposal), who books the interview or tells the person. The pseudonym and the
   proposal's number only: the adviser finds the person in Relais, not in a mailbox.
 
-The candidate is not written to from here: the adviser tells them of the proposal (it is their
-agreement that moves it to « acceptée par la personne ») and the interview is an appointment, whose
-confirmation the appointments app sends.
+- **To the candidate**, by e-mail or else by SMS to a mobile: the offers their adviser proposes
+  (one message per round, listing them: an allocation round proposes several at once), then that an
+  employer wants to meet them. Their agreement is still recorded by the adviser (« acceptée par la
+  personne »), and the interview is an appointment, whose confirmation the appointments app sends.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from relais.insertion.models import EmployerContact, Proposal
+from relais.insertion.models import CandidateProfile, EmployerContact, Proposal
 from relais.insertion.pseudonymisation import candidate_pseudonym
 from relais.notifications.models import OutgoingMessage
-from relais.notifications.services import message_queue_email
+from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
+from relais.people.models import ContactPoint
 from relais.territory.models import Agent
 
 SIGNATURE = "— Relais, service insertion des Départements des Yvelines et des Hauts-de-Seine"
@@ -125,4 +127,73 @@ def employer_answer_queue(proposal: Proposal, *, contact: EmployerContact, note:
         body=body,
         kind=kind,
         dedupe_key=f"insertion:proposal:{proposal.pk}:{proposal.status}:adviser",
+    )
+
+
+def _candidate_addresses(profile: CandidateProfile) -> tuple[str, str]:
+    """The person's first e-mail address and first mobile number (either may be empty)."""
+    points = list(profile.person.contact_points.all())
+    email = next((p.value for p in points if p.kind == ContactPoint.Kind.EMAIL), "")
+    mobile = next((p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)), "")
+    return email, mobile
+
+
+def _offer_line(proposal: Proposal) -> str:
+    offer = proposal.offer
+    return (
+        f"{_offer_label(proposal)} — {offer.company.name}, {offer.commune.name} "
+        f"({offer.get_contract_type_display()}, {offer.weekly_hours} h par semaine)"
+    )
+
+
+def _to_candidate(profile: CandidateProfile, *, subject: str, text: str, sms: str, kind: str, key: str) -> OutgoingMessage | None:
+    email, mobile = _candidate_addresses(profile)
+    adviser = profile.referent
+    contact = f"Votre conseiller : {adviser.get_full_name()}" + (f", {adviser.email}" if adviser.email else "") if adviser else ""
+    if email:
+        body = f"Bonjour {profile.person.first_names.split(',')[0].strip()},\n\n{text}\n\n{contact}\n\n{SIGNATURE}\n"
+        return message_queue_email(recipient=email, subject=subject, body=body, kind=kind, person=profile.person, dedupe_key=key)
+    if mobile:
+        return message_queue_sms(recipient=mobile, body=sms, kind=kind, person=profile.person, dedupe_key=key)
+    return None  # nowhere to write: the adviser tells the person
+
+
+def offers_proposed_queue(profile: CandidateProfile, proposals: list[Proposal]) -> OutgoingMessage | None:
+    """To the candidate: the offers just proposed to them, in one message."""
+    if not proposals:
+        return None
+    count = len(proposals)
+    listing = "\n".join(f"- {_offer_line(p)}" for p in proposals)
+    text = (
+        f"Votre conseiller vous propose {'une offre' if count == 1 else f'{count} offres'} d'emploi :\n{listing}\n\n"
+        "Dites-lui si elles vous intéressent : avec votre accord, votre profil, sans votre nom ni vos coordonnées, "
+        "sera transmis à l'employeur."
+    )
+    sms = (
+        f"Relais : votre conseiller vous propose {'une offre' if count == 1 else f'{count} offres'} d'emploi "
+        f"({_offer_label(proposals[0])}{'…' if count > 1 else ''}). Parlez-en avec lui."
+    )
+    return _to_candidate(
+        profile,
+        subject="Relais — des offres d'emploi pour vous" if count > 1 else "Relais — une offre d'emploi pour vous",
+        text=text,
+        sms=sms,
+        kind=OutgoingMessage.Kind.INSERTION_OFFERS_PROPOSED,
+        key="insertion:offers:" + ",".join(str(p.pk) for p in proposals),
+    )
+
+
+def interview_for_candidate_queue(proposal: Proposal) -> OutgoingMessage | None:
+    """To the candidate: the employer wants to meet them; the adviser sets the appointment."""
+    offer = _offer_label(proposal)
+    return _to_candidate(
+        proposal.profile,
+        subject="Relais — un employeur souhaite vous rencontrer",
+        text=(
+            f"{proposal.offer.company.name} souhaite vous rencontrer pour l'offre « {offer} ».\n"
+            "Votre conseiller vous contacte pour fixer la date de l'entretien."
+        ),
+        sms=f"Relais : {proposal.offer.company.name} souhaite vous rencontrer (offre « {offer} »). Votre conseiller vous contacte.",
+        kind=OutgoingMessage.Kind.INSERTION_INTERVIEW_FOR_CANDIDATE,
+        key=f"insertion:proposal:{proposal.pk}:interview:candidate",
     )

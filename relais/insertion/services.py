@@ -200,6 +200,7 @@ def proposal_create(
     access_log_record(
         scope=scope, action=AccessLog.Action.EDIT, persons=[profile.person], detail=f"Proposition d'offre n° {offer.pk}"
     )
+    notifications.offers_proposed_queue(profile, [proposal])
     return proposal
 
 
@@ -250,6 +251,8 @@ def proposal_transition(
     )
     if to_status == S.SHARED_WITH_EMPLOYER:
         notifications.profile_shared_queue(locked)  # « profil transmis », pseudonym only, sent after commit
+    if to_status == S.INTERVIEW and locked.interview is None:  # with an appointment, its confirmation tells them
+        notifications.interview_for_candidate_queue(locked)
     return locked
 
 
@@ -335,6 +338,16 @@ def proposals_allocate(
             persons=[profile_by_id[candidate_id].person for candidate_id in reached],
             detail="Répartition des offres",
         )
+        # Each candidate hears of their new offers in one message.
+        per_profile: dict[int, list[Proposal]] = {}
+        for proposal in (
+            Proposal.objects.filter(pk__in=[p.pk for p in made])
+            .select_related("offer__company", "offer__commune", "offer__metier")
+            .order_by("-score")
+        ):
+            per_profile.setdefault(proposal.profile_id, []).append(proposal)
+        for profile_id, proposals in per_profile.items():
+            notifications.offers_proposed_queue(profile_by_id[str(profile_id)], proposals)
     return AllocationRound(candidates=len(profiles), offers=len(offers), proposals=len(made), candidates_reached=len(reached))
 
 
