@@ -200,6 +200,10 @@ def build_insertion(rng: random.Random, world: World, people: list[DemoPerson]) 
         )  # fmt: skip
         wishes.append(codes)
     CandidateProfile.objects.bulk_create(profiles, batch_size=1000)
+    # Followed since before the six months of history (auto_now_add wrote today).
+    for profile in profiles:
+        profile.created_at = timezone.now() - dt.timedelta(days=rng.randint(HISTORY_DAYS, 2 * HISTORY_DAYS))
+    CandidateProfile.objects.bulk_update(profiles, ["created_at"], batch_size=1000)
     through = CandidateProfile.desired_metiers.through
     through.objects.bulk_create(
         [

@@ -73,6 +73,6 @@ def indicators(request: AgentRequest) -> HttpResponse:
     context = {
         "nav": "insertion", "data": data, "start": start, "end": end, "query": query.urlencode(),
         "organisations": organisations, "chosen": chosen if len(selected) == 1 and len(organisations) > 1 else "",
-        "chart_width": CHART_WIDTH + 260, "chart_height": max(len(data.chart), 1) * CHART_ROW,
+        "chart_width": CHART_WIDTH + 300, "chart_height": max(len(data.chart), 1) * CHART_ROW,
     }  # fmt: skip
     return render(request, "insertion/indicators.html", context)
