@@ -116,7 +116,7 @@ def _refused(detail: str) -> Response:
     return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
 
 
-def _person_ids(profiles: list[CandidateProfile]) -> list:
+def _persons_of(profiles: list[CandidateProfile]) -> list:
     return [profile.person for profile in profiles]
 
 
@@ -645,7 +645,7 @@ class CandidateListApi(APIView):
             return Response({"active": ["true ou false attendu."]}, status=400)
         paginator = _paginator(request)
         page = paginator.paginate_queryset(queryset, request, view=self) or []
-        read_note(scope=scope, persons=_person_ids(page), detail="API profils d'insertion")
+        read_note(scope=scope, persons=_persons_of(page), detail="API profils d'insertion")
         return paginator.get_paginated_response(CandidateOutput(page, many=True, context={"scope": scope}).data)
 
     @extend_schema(
