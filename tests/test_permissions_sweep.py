@@ -19,7 +19,13 @@ from relais.requests.services import RequestActor, request_register
 from relais.territory.policies import agent_access_scope
 from tests.appointments.factories import MotiveFactory
 from tests.exchanges.factories import ExchangeFactory
-from tests.insertion.factories import CandidateProfileFactory, CompanyFactory, OfferFactory, ProposalFactory
+from tests.insertion.factories import (
+    CandidateProfileFactory,
+    CompanyFactory,
+    EmployerContactFactory,
+    OfferFactory,
+    ProposalFactory,
+)
 from tests.people.factories import PersonFactory
 
 # URLs anyone may open (login, password reset, accessibility statement, API schema and docs).
@@ -29,7 +35,7 @@ PUBLIC = {
 }  # fmt: skip
 KNOWN_PARAMETERS = {
     "public_id", "person_id", "attachment_id", "motive_id", "session_id", "opening_id", "absence_id", "letter_id", "document_id", "name",
-    "proposal_id", "company_id", "offer_id", "insertion_proposal_id", "id",
+    "proposal_id", "company_id", "offer_id", "insertion_proposal_id", "id", "contact_id",
 }  # fmt: skip
 
 
@@ -100,7 +106,9 @@ def objects(world, person92, booking):
     offer = OfferFactory(company=company)
     profile = CandidateProfileFactory(person=person92, organisation=world.org92)
     insertion_proposal = ProposalFactory(profile=profile, offer=offer)
+    contact = EmployerContactFactory(company=company)
     return {
+        "contact": contact,
         "company": company, "offer": offer, "insertion_proposal": insertion_proposal,
         # the insertion API's routes name them by kind (api-insertion-<kind>)
         "insertion-company": company, "insertion-offer": offer, "insertion-candidate": profile,
@@ -156,6 +164,7 @@ def _values_for(name: str, objects, missing: bool = False) -> dict[str, str]:
         "company_id": str(10**9 if missing else objects["company"].pk),
         "offer_id": str(10**9 if missing else objects["offer"].pk),
         "insertion_proposal_id": str(10**9 if missing else objects["insertion_proposal"].pk),
+        "contact_id": str(10**9 if missing else objects["contact"].pk),
         "letter_id": pick("letter"),
         "document_id": pick("document"),
         "name": "transition",

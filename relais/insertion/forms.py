@@ -12,6 +12,7 @@ from relais.insertion.models import (
     CandidateProfile,
     Company,
     ContractType,
+    EmployerContact,
     Offer,
     Proposal,
     RomeAppellation,
@@ -126,6 +127,19 @@ class CompanyForm(forms.ModelForm):
             self.cleaned_data["siret"] = self.instance.siret
         if "naf_code" in self.cleaned_data and not self.has_error("naf_code"):
             self.cleaned_data["naf_code"] = self.instance.naf_code
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = EmployerContact
+        fields = ["first_name", "last_name", "role", "email", "phone"]
+        help_texts = {"email": "Nécessaire pour l'inviter à l'espace employeur."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].error_messages["required"] = "Indiquez le prénom."
+        self.fields["last_name"].error_messages["required"] = "Indiquez le nom."
+        self.fields["email"].error_messages["invalid"] = "Saisissez une adresse e-mail valide, par exemple rh@entreprise.fr."
 
 
 class CompanySearchForm(forms.Form):

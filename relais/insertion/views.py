@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from relais.core.http import AgentRequest
 from relais.insertion import matching, policies, selectors, services
-from relais.insertion.forms import CompanyForm, CompanySearchForm, OfferFilterForm, OfferForm, ProposeForm
+from relais.insertion.forms import CompanyForm, CompanySearchForm, ContactForm, OfferFilterForm, OfferForm, ProposeForm
 from relais.insertion.models import CandidateProfile, Company, Offer, Proposal
 from relais.insertion.workflow import OFFER_TRANSITIONS, TransitionRefused
 from relais.privacy.reads import read_note
@@ -201,6 +201,35 @@ def company_detail(request: AgentRequest, company_id: int) -> HttpResponse:
         "portfolio": company.organisations.order_by("name"),
     }
     return render(request, "insertion/company_detail.html", context)
+
+
+def contact_add(request: AgentRequest, company_id: int) -> HttpResponse:
+    company = company_get(request, company_id)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = form.save(commit=False)
+        contact.company = company
+        contact.save()
+        messages.success(request, f"{contact.first_name} {contact.last_name} est ajouté·e aux contacts.")
+        return redirect("insertion:company_detail", company_id=company.pk)
+    context = {"nav": "insertion", "form": form, "company": company}
+    return render(request, "insertion/contact_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def contact_invite(request: AgentRequest, company_id: int, contact_id: int) -> HttpResponse:
+    """Open the employer space to a contact: their account and a link to choose a password."""
+    company = company_get(request, company_id)
+    contact = company.contacts.filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    try:
+        services.employer_contact_invite(contact=contact, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Invitation envoyée à {contact.email} : le lien pour choisir un mot de passe vaut 24 heures.")
+    return redirect("insertion:company_detail", company_id=company.pk)
 
 
 # --- Offers -------------------------------------------------------------------------------------------

@@ -216,3 +216,26 @@ def test_every_insertion_page_reads_as_french(world, insertion, setup92):
         if problems := slips(page.content.decode()):
             found[url] = problems
     assert not found, found
+
+
+def test_a_contact_added_on_the_company_page_is_invited_to_the_employer_space(world, insertion, setup92):
+    from relais.insertion.models import EmployerContact
+    from relais.notifications.models import OutgoingMessage
+
+    company, _, _ = setup92
+    client = world.client_for(insertion.agent92)
+    bad = client.post(
+        f"/insertion/entreprises/{company.pk}/contacts/nouveau/", {"first_name": "Claire", "email": "pas-une-adresse"}
+    )
+    assert bad.status_code == 400 and "Indiquez le nom." in bad.content.decode() and not EmployerContact.objects.exists()
+    client.post(
+        f"/insertion/entreprises/{company.pk}/contacts/nouveau/",
+        {"first_name": "Claire", "last_name": "Bernard", "role": "Directrice", "email": "rh@brasserie.example.fr"},
+    )
+    contact = EmployerContact.objects.get()
+    page = client.post(f"/insertion/entreprises/{company.pk}/contacts/{contact.pk}/inviter/", follow=True).content.decode()
+    assert "Invitation envoyée à rh@brasserie.example.fr" in page and "Renvoyer l'invitation" in page
+    assert OutgoingMessage.objects.get(kind="employer_invitation").recipient == "rh@brasserie.example.fr"
+    # A 78 agent cannot invite the 92's contacts.
+    other = world.client_for(insertion.agent78).post(f"/insertion/entreprises/{company.pk}/contacts/{contact.pk}/inviter/")
+    assert other.status_code == 404
