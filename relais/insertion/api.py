@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from relais.api.pagination import Pagination
 from relais.api.scopes import request_scope
 from relais.api.serializers import StrictInput
+from relais.appointments.selectors import person_appointments
 from relais.insertion import matching, selectors, workflow
 from relais.insertion.models import (
     CandidateProfile,
@@ -875,6 +876,9 @@ class ProposalTransitionInput(StrictInput):
         choices=ContractType.choices, required=False, help_text="Pour « hired » : le contrat signé"
     )
     hire_start_date = serializers.DateField(required=False, help_text="Pour « hired » : la date d'embauche")
+    interview = serializers.UUIDField(
+        required=False, help_text="Pour « interview » : le rendez-vous d'entretien de la personne (identifiant d'un rendez-vous)"
+    )
 
 
 class ProposalTransitionApi(APIView):
@@ -907,6 +911,16 @@ class ProposalTransitionApi(APIView):
             }
             if missing:
                 return Response(missing, status=400)
+        interview = None
+        if data.get("interview"):
+            if to != Proposal.Status.INTERVIEW:
+                return Response({"interview": ["Un rendez-vous ne se joint qu'au passage à « interview »."]}, status=400)
+            # Only an appointment of this person that the caller may see.
+            interview = (
+                person_appointments(scope=scope, person_id=proposal.profile.person_id).filter(public_id=data["interview"]).first()
+            )
+            if interview is None:
+                return Response({"interview": ["Rendez-vous introuvable pour cette personne."]}, status=400)
         try:
             proposal_transition(
                 scope=scope,
@@ -916,6 +930,7 @@ class ProposalTransitionApi(APIView):
                 refusal_reason=data.get("refusal_reason", ""),
                 hire_contract_type=data.get("hire_contract_type", ""),
                 hire_start_date=data.get("hire_start_date"),
+                interview=interview,
             )
         except workflow.TransitionRefused as refused:
             return _refused(str(refused))

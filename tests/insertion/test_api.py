@@ -180,3 +180,29 @@ def test_offers_list_filters_are_checked(world, insertion, data):
     assert client.get("/api/v1/insertion/offers/", {"status": "perdue"}).status_code == 400
     assert client.get("/api/v1/insertion/offers/", {"status": "published"}).json()["count"] == 1
     assert Offer.objects.count() == 2
+
+
+def test_an_interview_step_links_the_persons_appointment_only(world, insertion, data, booking):
+    from relais.appointments.services import Actor, appointment_book
+    from relais.territory.policies import agent_access_scope
+
+    client = _client(world.org92, insertion.service92)
+    profile, offer = data["profile92"], data["offer92"]
+    proposal = client.post("/api/v1/insertion/proposals/", {"candidate": profile.pk, "offer": offer.pk}, format="json").json()
+    url = f"/api/v1/insertion/proposals/{proposal['id']}/transitions/"
+    for step in ("candidate_agreed", "shared_with_employer"):
+        client.post(url, {"to": step}, format="json")
+    scope = agent_access_scope(world.agent92)
+
+    def book(person, hour):  # type: ignore[no-untyped-def]
+        return appointment_book(
+            motive=booking.motive, agenda=booking.agenda, start=booking.at(hour), persons=[person],
+            actor=Actor.for_scope(scope, booking.motive),
+        )  # fmt: skip
+
+    someone_else = book(PersonFactory(organisations=[world.org92]), 9)
+    refused = client.post(url, {"to": "interview", "interview": str(someone_else.public_id)}, format="json")
+    assert refused.status_code == 400 and refused.json() == {"interview": ["Rendez-vous introuvable pour cette personne."]}
+    own = book(profile.person, 10)
+    linked = client.post(url, {"to": "interview", "interview": str(own.public_id)}, format="json")
+    assert linked.status_code == 200 and Proposal.objects.get(pk=proposal["id"]).interview == own
