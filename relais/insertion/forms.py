@@ -11,6 +11,7 @@ from django.utils import timezone
 from relais.insertion.models import (
     CandidateProfile,
     Company,
+    CompanySite,
     ContractType,
     EmployerContact,
     Offer,
@@ -127,6 +128,33 @@ class CompanyForm(forms.ModelForm):
             self.cleaned_data["siret"] = self.instance.siret
         if "naf_code" in self.cleaned_data and not self.has_error("naf_code"):
             self.cleaned_data["naf_code"] = self.instance.naf_code
+
+
+class SiteForm(forms.ModelForm):
+    siret = forms.CharField(
+        label="SIRET de l'établissement", max_length=20, required=False, help_text="14 chiffres, si différent"
+    )
+    commune = _commune_field("Commune")
+
+    class Meta:
+        model = CompanySite
+        fields = ["name", "siret", "address", "commune"]
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.company = company  # the unique name per company is checked with it
+        self.fields["name"].error_messages["required"] = "Indiquez le nom de l'établissement."
+        self.fields["commune"].error_messages["required"] = "Choisissez la commune."
+
+    def clean_siret(self) -> str:
+        return self.cleaned_data["siret"].replace(" ", "")
+
+    def clean_name(self) -> str:
+        # The company is not a field of the form: Django would not check the unique name with it.
+        name = self.cleaned_data["name"].strip()
+        if CompanySite.objects.filter(company=self.instance.company, name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Un établissement de cette entreprise porte déjà ce nom.")
+        return name
 
 
 class ContactForm(forms.ModelForm):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("entreprises/nouvelle/", views.company_create, name="company_create"),
     path("entreprises/<int:company_id>/", views.company_detail, name="company_detail"),
     path("entreprises/<int:company_id>/modifier/", views.company_edit, name="company_edit"),
+    path("entreprises/<int:company_id>/etablissements/nouveau/", views.site_add, name="site_add"),
     path("entreprises/<int:company_id>/contacts/nouveau/", views.contact_add, name="contact_add"),
     path("entreprises/<int:company_id>/contacts/<int:contact_id>/inviter/", views.contact_invite, name="contact_invite"),
     path("offres/", views.offer_list, name="offer_list"),

@@ -22,7 +22,15 @@ from django.views.decorators.http import require_POST
 
 from relais.core.http import AgentRequest
 from relais.insertion import matching, policies, selectors, services
-from relais.insertion.forms import CompanyForm, CompanySearchForm, ContactForm, OfferFilterForm, OfferForm, ProposeForm
+from relais.insertion.forms import (
+    CompanyForm,
+    CompanySearchForm,
+    ContactForm,
+    OfferFilterForm,
+    OfferForm,
+    ProposeForm,
+    SiteForm,
+)
 from relais.insertion.models import CandidateProfile, Company, Offer, Proposal
 from relais.insertion.workflow import OFFER_TRANSITIONS, TransitionRefused
 from relais.privacy.reads import read_note
@@ -201,6 +209,17 @@ def company_detail(request: AgentRequest, company_id: int) -> HttpResponse:
         "portfolio": company.organisations.order_by("name"),
     }
     return render(request, "insertion/company_detail.html", context)
+
+
+def site_add(request: AgentRequest, company_id: int) -> HttpResponse:
+    company = company_get(request, company_id)
+    form = SiteForm(request.POST or None, company=company)
+    if request.method == "POST" and form.is_valid():
+        site = form.save()
+        messages.success(request, f"L'établissement {site.name} est ajouté.")
+        return redirect("insertion:company_detail", company_id=company.pk)
+    context = {"nav": "insertion", "form": form, "company": company}
+    return render(request, "insertion/site_form.html", context, status=400 if form.errors else 200)
 
 
 def contact_add(request: AgentRequest, company_id: int) -> HttpResponse:

@@ -239,3 +239,20 @@ def test_a_contact_added_on_the_company_page_is_invited_to_the_employer_space(wo
     # A 78 agent cannot invite the 92's contacts.
     other = world.client_for(insertion.agent78).post(f"/insertion/entreprises/{company.pk}/contacts/{contact.pk}/inviter/")
     assert other.status_code == 404
+
+
+def test_a_site_is_added_with_its_own_siret_checked(world, insertion, setup92):
+    company, _, _ = setup92
+    client = world.client_for(insertion.agent92)
+    url = f"/insertion/entreprises/{company.pk}/etablissements/nouveau/"
+    bad = client.post(url, {"name": "Cuisine centrale", "siret": "123", "commune": "92050"})
+    assert bad.status_code == 400 and not company.sites.exists()
+    good = client.post(url, {"name": "Cuisine centrale", "siret": valid_siret(), "commune": "92050"}, follow=True)
+    assert (
+        "L&#x27;établissement Cuisine centrale est ajouté." in good.content.decode()
+        or "Cuisine centrale est ajouté" in good.content.decode()
+    )
+    assert company.sites.get().commune_id == "92050"
+    twice = client.post(url, {"name": "Cuisine centrale", "commune": "92050"})
+    assert twice.status_code == 400 and company.sites.count() == 1
+    assert "Un établissement de cette entreprise porte déjà ce nom." in twice.content.decode()
