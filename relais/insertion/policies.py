@@ -23,8 +23,8 @@ from django.db.models import Q, QuerySet
 
 from relais.insertion.models import CandidateProfile, Company, EmployerContact, Offer, Proposal
 from relais.people.policies import persons_visible_filter
-from relais.territory.models import Membership, Organisation, Service
-from relais.territory.policies import AccessScope
+from relais.territory.models import Organisation, Service
+from relais.territory.policies import AccessScope, agent_active_memberships
 
 if TYPE_CHECKING:
     from relais.territory.models import Agent
@@ -46,12 +46,10 @@ def insertion_organisation_ids(agent: Agent) -> frozenset[int]:
         return cached
     ids: set[int] = set()
     if agent.is_authenticated and agent.is_active:
-        memberships = (
-            Membership.objects.filter(agent=agent, is_active=True, service__code__endswith=INSERTION_SERVICE_SUFFIX)
-            .exclude(organisation__kind=Organisation.Kind.PARTNER)
-            .prefetch_related("service__organisations")
-        )
-        for membership in memberships:
+        # The memberships the access scope reads too (cached for the request): every page's menu asks.
+        for membership in agent_active_memberships(agent):
+            if not membership.service.code.endswith(INSERTION_SERVICE_SUFFIX) or membership.organisation.is_partner:
+                continue
             ids.add(membership.organisation_id)
             ids.update(org.pk for org in membership.service.organisations.all() if not org.is_partner)
     result = frozenset(ids)

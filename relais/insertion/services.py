@@ -359,7 +359,7 @@ def employer_contact_invite(*, contact: EmployerContact, actor: Agent) -> Agent:
     """Open the employer space to a contact: their account (a user with no membership, so no access
     to any person's file, and an unusable password) and an e-mail with a link to choose a password.
     Inviting again sends a new link. The caller checks that the actor manages the company."""
-    contact = EmployerContact.objects.select_for_update().select_related("company", "account").get(pk=contact.pk)
+    contact = EmployerContact.objects.select_for_update(of=("self",)).select_related("company", "account").get(pk=contact.pk)
     if not (contact.is_active and contact.company.is_active):
         raise ValidationError("Ce contact ou son entreprise n'est plus actif.")
     account = contact.account

@@ -73,6 +73,20 @@ def _scope_from_memberships(*, label: str, memberships: list[Membership], agent_
     )
 
 
+def agent_active_memberships(agent: Agent) -> list[Membership]:
+    """The agent's active memberships with their organisation, service and the organisations sharing
+    that service, cached on the agent object for the request (the scope and the apps' rules read them)."""
+    cached = getattr(agent, "_active_memberships", None)
+    if cached is None:
+        cached = list(
+            agent.memberships.filter(is_active=True)
+            .select_related("organisation", "service")
+            .prefetch_related("service__organisations")
+        )
+        agent._active_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def agent_access_scope(agent: Agent) -> AccessScope:
     """The scope of a logged-in agent, cached on the agent object for the request."""
     cached = getattr(agent, "_access_scope", None)
@@ -80,12 +94,7 @@ def agent_access_scope(agent: Agent) -> AccessScope:
         return cached
     if not agent.is_authenticated or not agent.is_active:
         return AccessScope(label="anonyme")
-    memberships = list(
-        agent.memberships.filter(is_active=True)
-        .select_related("organisation", "service")
-        .prefetch_related("service__organisations")
-    )
-    scope = _scope_from_memberships(label=agent.email, memberships=memberships, agent_id=agent.pk)
+    scope = _scope_from_memberships(label=agent.email, memberships=agent_active_memberships(agent), agent_id=agent.pk)
     agent._access_scope = scope  # type: ignore[attr-defined]
     return scope
 
