@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -48,8 +47,10 @@ from relais.insertion.policies import (
 )
 from relais.insertion.services import (
     company_create,
+    company_update,
     offer_create,
     offer_set_status,
+    offer_update,
     profile_create,
     profile_update,
     proposal_create,
@@ -295,12 +296,7 @@ class CompanyDetailApi(APIView):
         data = dict(serializer.validated_data)
         if "commune" in data:
             data["commune"] = _commune(data["commune"])
-        with transaction.atomic():
-            company = Company.objects.select_for_update().get(pk=company.pk)
-            for name, value in data.items():
-                setattr(company, name, value)
-            company.full_clean(exclude=["organisations"])
-            company.save()
+        company = company_update(company=company, **data)
         return Response(CompanyOutput(_company_queryset(Company.objects.filter(pk=company.pk)).get()).data)
 
 
@@ -494,12 +490,7 @@ class OfferDetailApi(APIView):
         serializer = OfferUpdateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = _offer_values(dict(serializer.validated_data), offer.company_id)
-        with transaction.atomic():
-            offer = Offer.objects.select_for_update().get(pk=offer.pk)
-            for name, value in values.items():
-                setattr(offer, name, value)
-            offer.full_clean()
-            offer.save()
+        offer = offer_update(offer=offer, **values)
         return Response(OfferOutput(_offers_readable(scope).get(pk=offer.pk)).data)
 
 

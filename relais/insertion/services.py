@@ -21,6 +21,7 @@ from relais.insertion import matching, notifications, selectors, workflow
 from relais.insertion.models import (
     CandidateProfile,
     Company,
+    CompanySite,
     ContractType,
     EmployerContact,
     Offer,
@@ -59,12 +60,30 @@ def company_create(*, actor: Agent, organisations: Iterable[Organisation], **fie
 
 @transaction.atomic
 def company_update(*, company: Company, **fields: Any) -> Company:
-    """Change a company's own fields (SIRET and NAF code checked and normalised); its portfolio stays."""
+    """Change a company's own fields (SIRET and NAF code checked and normalised); its portfolio stays.
+    The row is locked: two edits at once apply one after the other."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
     for name, value in fields.items():
         setattr(company, name, value)
     company.full_clean(exclude=["organisations"])
     company.save()
     return company
+
+
+@transaction.atomic
+def company_site_add(*, company: Company, **fields: Any) -> CompanySite:
+    site = CompanySite(company=company, **fields)
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def company_contact_add(*, company: Company, **fields: Any) -> EmployerContact:
+    contact = EmployerContact(company=company, **fields)
+    contact.full_clean()
+    contact.save()
+    return contact
 
 
 @transaction.atomic
@@ -77,8 +96,9 @@ def offer_create(*, actor: Agent | None, **fields: Any) -> Offer:
 
 @transaction.atomic
 def offer_update(*, offer: Offer, **fields: Any) -> Offer:
-    """Change an offer's fields (its status moves with offer_set_status only)."""
+    """Change an offer's fields (its status moves with offer_set_status only); the row is locked."""
     fields.pop("status", None)
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
     for name, value in fields.items():
         setattr(offer, name, value)
     offer.full_clean()

@@ -215,9 +215,13 @@ def site_add(request: AgentRequest, company_id: int) -> HttpResponse:
     company = company_get(request, company_id)
     form = SiteForm(request.POST or None, company=company)
     if request.method == "POST" and form.is_valid():
-        site = form.save()
-        messages.success(request, f"L'établissement {site.name} est ajouté.")
-        return redirect("insertion:company_detail", company_id=company.pk)
+        try:
+            site = services.company_site_add(company=company, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"L'établissement {site.name} est ajouté.")
+            return redirect("insertion:company_detail", company_id=company.pk)
     context = {"nav": "insertion", "form": form, "company": company}
     return render(request, "insertion/site_form.html", context, status=400 if form.errors else 200)
 
@@ -226,11 +230,13 @@ def contact_add(request: AgentRequest, company_id: int) -> HttpResponse:
     company = company_get(request, company_id)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        contact = form.save(commit=False)
-        contact.company = company
-        contact.save()
-        messages.success(request, f"{contact.first_name} {contact.last_name} est ajouté·e aux contacts.")
-        return redirect("insertion:company_detail", company_id=company.pk)
+        try:
+            contact = services.company_contact_add(company=company, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{contact.first_name} {contact.last_name} est ajouté·e aux contacts.")
+            return redirect("insertion:company_detail", company_id=company.pk)
     context = {"nav": "insertion", "form": form, "company": company}
     return render(request, "insertion/contact_form.html", context, status=400 if form.errors else 200)
 
