@@ -67,8 +67,9 @@ def profiles_seeking(*, organisation_ids: Iterable[int]) -> QuerySet[CandidatePr
         CandidateProfile.objects.filter(is_active=True, organisation_id__in=list(organisation_ids))
         .exclude(person__commune_code="")
         .filter(person__merged_into__isnull=True)
-        .select_related("person")
-        .prefetch_related("desired_metiers")
+        .select_related("person", "referent")
+        # the round writes to each candidate reached (insertion.notifications): no query per person
+        .prefetch_related("desired_metiers", "person__contact_points")
     )
 
 

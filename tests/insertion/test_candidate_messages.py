@@ -56,3 +56,26 @@ def test_no_contact_no_message(world, insertion):
     offer = OfferFactory(company=CompanyFactory(organisations=[world.org92]))
     proposal_create(scope=insertion.scope92, profile=profile, offer=offer)
     assert not OutgoingMessage.objects.filter(kind=OutgoingMessage.Kind.INSERTION_OFFERS_PROPOSED).exists()
+
+
+def test_a_rounds_messages_cost_the_same_queries_whatever_the_number_of_candidates(world, insertion):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    company = CompanyFactory(organisations=[world.org92])
+
+    def round_queries(candidates: int) -> int:  # type: ignore[no-untyped-def]
+        for n in range(candidates):
+            _profile(world, email=f"candidat{n}.{candidates}@example.fr")
+        OfferFactory(company=company, positions=candidates)
+        with CaptureQueriesContext(connection) as queries:
+            proposals_allocate(
+                scope=insertion.scope92, organisation_ids=[world.org92.pk], per_candidate=1, today=dt.date(2026, 12, 1)
+            )
+        return len(queries)
+
+    # Messages are inserted one by one (each may be deduplicated): the reads must not grow per person.
+    small, large = round_queries(2), round_queries(6)
+    # Measured: 14 more for 4 more candidates (about 3 statements per message queued); reading each
+    # person's contact points and adviser one by one made it 18.
+    assert large - small <= 4 * 3 + 2
