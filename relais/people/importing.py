@@ -28,10 +28,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
+from relais.core.csv_reading import detect_encoding
 from relais.core.csv_report import MAX_REPORTED, Report, header_problem, width_problem
 from relais.core.processes import this_process
 from relais.people.building import NIR_SEX_MISMATCH, PersonData, person_data_clean
-from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
+from relais.people.csvformat import COLUMNS, detect_delimiter
 from relais.people.models import (
     ContactPoint,
     ImportJob,

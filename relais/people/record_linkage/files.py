@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from relais.people.csvformat import COLUMNS, detect_delimiter, detect_encoding
+from relais.core.csv_reading import detect_encoding
+from relais.people.csvformat import COLUMNS, detect_delimiter
 
 
 class LinkageInputError(ValueError):
