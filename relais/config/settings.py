@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "relais.appointments",
     "relais.requests",
     "relais.insertion",
+    "relais.evaluation",
     "relais.person_file",
     "relais.workspace",
     "relais.portal",
@@ -374,3 +375,17 @@ DEMO_PASSWORD = "relais-demo-2026"  # noqa: S105 - printed by `relais demo`, use
 LINKAGE_BACKEND = env.str("RELAIS_LINKAGE_BACKEND", default="duckdb")  # duckdb | spark (docs/scaling.md)
 LINKAGE_REVIEW_THRESHOLD = env.float("RELAIS_LINKAGE_REVIEW_THRESHOLD", default=0.5)
 LINKAGE_MERGE_THRESHOLD = env.float("RELAIS_LINKAGE_MERGE_THRESHOLD", default=0.99)
+
+# Evaluation of the service network (evaluation/, docs/evaluation.md).
+# CO₂ of one km by car, printed beside every figure it gives. ADEME, Base Carbone / Impact CO2, "voiture
+# thermique" per vehicle-km: check the current value in the Base Carbone and set yours here.
+EVALUATION_EMISSION_FACTOR_KG_PER_KM = env.float("EVALUATION_EMISSION_FACTOR_KG_PER_KM", default=0.218)
+EVALUATION_EMISSION_FACTOR_SOURCE = env.str(
+    "EVALUATION_EMISSION_FACTOR_SOURCE", default="ADEME, Base Carbone — voiture particulière thermique, par km parcouru"
+)
+# Roads are longer than a straight line: distances between communes are taken as the crow flies times this.
+EVALUATION_ROAD_FACTOR = env.float("EVALUATION_ROAD_FACTOR", default=1.3)
+# A rate or a comment is shown by itself only above this many answers (no one recognised by their answer).
+EVALUATION_MIN_GROUP_SIZE = env.int("EVALUATION_MIN_GROUP_SIZE", default=5)
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)  # a survey link expires after this many days
+SURVEY_SOLICITATION_GAP_DAYS = env.int("SURVEY_SOLICITATION_GAP_DAYS", default=30)  # one invitation per person per N days

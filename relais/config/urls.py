@@ -18,6 +18,8 @@ urlpatterns = [
     path("r/<str:code>/", portal_views.short_link, name="short_link"),  # the personal link in an SMS: short
     path("demarches/", include("relais.portal.urls_requests")),
     path("", include("relais.requests.urls")),
+    path("evaluation/", include("relais.evaluation.urls")),
+    path("avis/", include("relais.evaluation.urls_public")),
     path("insertion/indicateurs/", include("relais.insertion.urls_indicators", namespace="insertion-indicators")),
     path("admin/", admin.site.urls),
 ]

@@ -75,3 +75,21 @@ def width_problem(values: Sequence[str], width: int, delimiter: str) -> str | No
     other = ";" if delimiter == "," else ","
     hint = f" (le séparateur « {other} » apparaît : séparateurs mélangés ?)" if other in "".join(values) else ""
     return f"{len(values)} colonnes au lieu de {width}{hint}."
+
+
+def report_lines(title: str, report: Report, ignored_columns: Sequence[str] = ()) -> list[str]:
+    """What a command prints about a file it read: the columns it ignored, then (when there were
+    errors) the file's encoding and separator and one line per problem."""
+    lines = []
+    if ignored_columns:
+        columns = "colonne ignorée" if len(ignored_columns) == 1 else "colonnes ignorées"
+        lines.append(f"{title} : {columns} : {', '.join(ignored_columns)}.")
+    if report.ok:
+        return lines
+    lines.append(f"{title} ({report.encoding}, séparateur « {report.delimiter} ») :")
+    lines.extend(f"  - {problem}" for problem in report.problems)
+    if (more := report.error_count - len(report.problems)) > 0:
+        lines.append(
+            f"  … et {more} autre{'s' if more > 1 else ''} erreur{'s' if more > 1 else ''} non listée{'s' if more > 1 else ''}."
+        )
+    return lines

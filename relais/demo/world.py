@@ -76,6 +76,9 @@ SITES = [
     ("78-PMI-MANTES", "78", "Centre de PMI de Mantes-la-Jolie", "pmi_centre", "4 rue de Lorraine", "78361"),
     ("78-FS-MUREAUX", "78", "France services des Mureaux", "service_point", "12 rue Paul Doumer", "78440"),
     ("78-FS-RAMBOUILLET", "78", "France services de Rambouillet", "service_point", "5 rue Gambetta", "78517"),
+    # The pilot "relais services publics" of the rural west, evaluated with the France services points.
+    ("78-RSP-HOUDAN", "78", "Relais services publics de Houdan", "service_point", "Place de la Mairie", "78310"),
+    ("78-RSP-BONNIERES", "78", "Relais services publics de Bonnières-sur-Seine", "service_point", "2 rue de la Mairie", "78089"),
     ("92-HQ", "92", "Hôtel du Département des Hauts-de-Seine", "head_office", "57 rue des Longues Raies", "92050"),
     (
         "92-CHATENAY",
@@ -173,7 +176,9 @@ def build_world(password: str) -> World:
         topics[code] = Topic.objects.bulk_create([Topic(service=service, name=topic) for topic in topic_names])
     communes = {c.insee_code: c for c in Commune.objects.filter(insee_code__in=[s[5] for s in SITES])}
     sites = {
-        key: Site.objects.create(organisation=organisations[org], name=name, kind=kind, address=address, commune=communes[insee])
+        key: Site.objects.create(
+            organisation=organisations[org], name=name, code=key, kind=kind, address=address, commune=communes[insee]
+        )
         for key, org, name, kind, address, insee in SITES
     }
     hashed = make_password(password)  # hashed once: 30 agents × PBKDF2 would take seconds

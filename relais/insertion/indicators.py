@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from relais.core.tables import IndicatorTable, find_table
 from relais.insertion.models import CandidateProfile, Proposal, ProposalEvent
 
 # Sector → the ROME domains it groups; any other domain is « Autres secteurs ».
@@ -66,16 +67,6 @@ def sector_of(rome_code_or_domain: str) -> str:
 
 
 @dataclass(frozen=True)
-class IndicatorTable:
-    """One breakdown, as shown on the page and exported (CSV, XLSX)."""
-
-    key: str  # ?export=<key>
-    caption: str
-    headers: list[str]
-    rows: list[list]
-
-
-@dataclass(frozen=True)
 class ChartBar:
     label: str
     proposals: int
@@ -94,7 +85,7 @@ class InsertionIndicators:
     chart: list[ChartBar] = field(default_factory=list)
 
     def table(self, key: str) -> IndicatorTable | None:
-        return next((table for table in self.tables if table.key == key), None)
+        return find_table(self.tables, key)
 
 
 @dataclass

@@ -5,38 +5,18 @@ and ?export=tout&format=xlsx gives every table, one sheet each."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from openpyxl import Workbook
 
-from relais.core.csv_export import ExcelCsv, neutralised
 from relais.core.http import AgentRequest
-from relais.insertion.indicators import CHART_ROW, CHART_WIDTH, IndicatorTable, insertion_indicators
+from relais.core.tables import csv_response, xlsx_response
+from relais.insertion.indicators import CHART_ROW, CHART_WIDTH, insertion_indicators
 from relais.insertion.policies import insertion_organisation_ids
 from relais.people.normalization import parse_french_date
 from relais.territory.models import Organisation
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(tables: list[IndicatorTable], filename: str) -> HttpResponse:
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for table in tables:
-        sheet = workbook.create_sheet(title=table.caption[:31])
-        sheet.append([neutralised(cell) for cell in table.headers])
-        for row in table.rows:
-            # Text that opens like a formula stays text (an employer named « =… »).
-            sheet.append([neutralised(cell) for cell in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def indicators(request: AgentRequest) -> HttpResponse:
@@ -58,15 +38,12 @@ def indicators(request: AgentRequest) -> HttpResponse:
     export, kind = request.GET.get("export", ""), request.GET.get("format", "csv")
     stem = f"insertion-{{}}-{start:%Y-%m-%d}-{end:%Y-%m-%d}"
     if export == "tout" and kind == "xlsx":
-        return _xlsx(data.tables, stem.format("indicateurs") + ".xlsx")
+        return xlsx_response(data.tables, stem.format("indicateurs") + ".xlsx")
     table = data.table(export)
     if table is not None:
         if kind == "xlsx":
-            return _xlsx([table], stem.format(table.key) + ".xlsx")
-        writer = ExcelCsv([*table.headers])
-        for row in table.rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
-        return writer.response(stem.format(table.key) + ".csv")
+            return xlsx_response([table], stem.format(table.key) + ".xlsx")
+        return csv_response(table, stem.format(table.key) + ".csv")
     query = request.GET.copy()
     for name in ("export", "format"):
         query.pop(name, None)

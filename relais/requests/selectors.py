@@ -13,6 +13,7 @@ from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q,
 from django.http import Http404
 from django.utils import timezone
 
+from relais.core.tables import IndicatorTable, find_table
 from relais.requests import workflow
 from relais.requests.models import CitizenRequest, Procedure, RequestDocument
 from relais.requests.policies import requests_visible
@@ -120,16 +121,6 @@ def procedures_online() -> QuerySet[Procedure]:
 
 
 @dataclass(frozen=True)
-class IndicatorTable:
-    """One breakdown, as shown on the page and exported to CSV."""
-
-    key: str  # ?export=<key>
-    caption: str
-    headers: list[str]
-    rows: list[list]
-
-
-@dataclass(frozen=True)
 class RequestIndicators:
     tables: list[IndicatorTable]
     decided: int
@@ -142,7 +133,7 @@ class RequestIndicators:
         return self.decided_in_time / self.decided if self.decided else None
 
     def table(self, key: str) -> IndicatorTable | None:
-        return next((table for table in self.tables if table.key == key), None)
+        return find_table(self.tables, key)
 
 
 DECIDED = Q(status__in=CitizenRequest.DECIDED_STATUSES)

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.core.calendar import PARIS
-from relais.core.csv_export import ExcelCsv
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next
+from relais.core.tables import csv_response
 from relais.core.wording import count_of
 from relais.people.normalization import parse_french_date
 from relais.people.selectors import person_get
@@ -322,10 +322,7 @@ def indicators(request: AgentRequest) -> HttpResponse:
     data = request_indicators(scope=scope, service_ids=service_ids, start=start, end=end, today=today)
     table = data.table(request.GET.get("export", ""))
     if table is not None:
-        writer = ExcelCsv([*table.headers])
-        for row in table.rows:
-            writer.writerow(row)
-        return writer.response(f"demandes-{table.key}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")
+        return csv_response(table, f"demandes-{table.key}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv")
     export_query = request.GET.copy()
     export_query.pop("export", None)
     context = {"nav": "requests", "data": data, "start": start, "end": end, "query": export_query.urlencode()}

@@ -16,9 +16,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "kind", "commune", "is_active"]
+    list_display = ["name", "code", "organisation", "kind", "commune", "is_active"]
     list_filter = ["kind", "organisation", "is_active"]
-    search_fields = ["name"]
+    search_fields = ["name", "code"]
     autocomplete_fields = ["commune"]
 
 

@@ -12,6 +12,10 @@ organisation_code_validator = RegexValidator(
 )
 insee_code_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", "Le code INSEE d'une commune compte 5 caractères.")
 postcode_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")
+site_code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{1,31}$",
+    "Le code d'un site est fait de 2 à 32 lettres majuscules, chiffres, tirets ou soulignés (ex. 78-FS-MUREAUX).",
+)
 
 
 class Commune(models.Model):
@@ -72,6 +76,8 @@ class Site(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sites", verbose_name="organisation")
     name = models.CharField("nom", max_length=200)
+    # How files and commands name the site (the evaluation kit's site_code); unique when set.
+    code = models.CharField("code", max_length=32, blank=True, validators=[site_code_validator], help_text="Ex. 78-FS-MUREAUX.")
     kind = models.CharField("nature", max_length=20, choices=Kind.choices)
     address = models.CharField("adresse", max_length=255, blank=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, null=True, blank=True, verbose_name="commune")
@@ -82,7 +88,10 @@ class Site(models.Model):
     class Meta:
         verbose_name = "site"
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="site_unique_name_per_organisation")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="site_unique_name_per_organisation"),
+            models.UniqueConstraint(fields=["code"], condition=~models.Q(code=""), name="site_unique_code"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from relais.core.csv_report import report_lines
 from relais.insertion.matching import allocate
 from relais.insertion.matching_files import MatchingFile, read_candidates, read_offers, write_proposals
 from relais.territory.communes import commune_coordinates
@@ -60,21 +61,9 @@ class Command(BaseCommand):
 
     def _report(self, label: str, path: Path, read: MatchingFile) -> int:
         """The French report of one file on stderr; returns its number of errors."""
-        report = read.report
-        if read.ignored_columns:
-            ignored = read.ignored_columns
-            columns = "colonne ignorée" if len(ignored) == 1 else "colonnes ignorées"
-            self.stderr.write(f"Fichier des {label} {path.name} : {columns} : {', '.join(ignored)}.")
-        if report.ok:
-            return 0
-        self.stderr.write(f"Fichier des {label} {path.name} ({report.encoding}, séparateur « {report.delimiter} ») :")
-        for problem in report.problems:
-            self.stderr.write(f"  - {problem}")
-        if (more := report.error_count - len(report.problems)) > 0:
-            self.stderr.write(
-                f"  … et {_count(more, 'autre erreur', 'autres erreurs')} {'non listée' if more == 1 else 'non listées'}."
-            )
-        return report.error_count
+        for line in report_lines(f"Fichier des {label} {path.name}", read.report, read.ignored_columns):
+            self.stderr.write(line)
+        return read.report.error_count
 
 
 def _count(number: int, singular: str, plural: str) -> str:

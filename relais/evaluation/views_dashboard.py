@@ -1,0 +1,100 @@
+"""The evaluation dashboard: the report's figures for a period, a site (or every site the agent
+sees) and a partner, with charts and the same figures as tables; CSV/XLSX exports of each table
+(?export=<key>&format=csv|xlsx), the whole workbook and the PDF report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from relais.core.http import AgentRequest
+from relais.core.tables import XLSX, csv_response, find_table, xlsx_response
+from relais.evaluation import documents
+from relais.evaluation.indicators import Scope, evaluation_figures
+from relais.evaluation.policies import visible_sites
+from relais.people.normalization import parse_french_date
+from relais.territory.models import Organisation, Site
+
+PDF = "application/pdf"
+
+
+def _selection(request: AgentRequest) -> tuple[Scope, dict]:
+    """The scope the query asks for, within what the agent may see (site codes from the browser are
+    looked up among the agent's sites only)."""
+    sites = list(visible_sites(request.user).order_by("name"))
+    if not sites:
+        raise PermissionDenied("L'évaluation du réseau est réservée aux médiateurs et aux responsables des points d'accueil.")
+    today = timezone.localdate()
+    errors = []
+    try:
+        end = parse_french_date(request.GET.get("au", "")) or today
+        start = parse_french_date(request.GET.get("du", "")) or (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    except ValidationError as error:
+        errors.append(error.messages[0])
+        end = today
+        start = (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    if end < start:
+        errors.append("La date de fin précède la date de début : les deux ont été inversées.")
+        start, end = end, start
+    code = request.GET.get("site", "")
+    chosen: list[Site] = [site for site in sites if site.code == code] if code else []
+    if code and not chosen:
+        errors.append("Ce site n'est pas parmi ceux que vous suivez : tous vos sites sont affichés.")
+    selected = chosen or sites
+    partners = list(Organisation.objects.filter(kind=Organisation.Kind.PARTNER).order_by("name"))
+    partner_code = request.GET.get("partenaire", "")
+    partner = next((p for p in partners if p.code == partner_code), None)
+    scope = Scope(date_from=start, date_to=end, sites=tuple(selected), partner=partner)
+    label = chosen[0].name if chosen else ("Tous vos points d'accueil" if len(sites) > 1 else sites[0].name)
+    if partner:
+        label += f" — {partner.name}"
+    context = {
+        "sites": sites, "site_code": chosen[0].code if chosen else "", "partners": partners,
+        "partner_code": partner.code if partner else "", "start": start, "end": end, "errors": errors, "scope_label": label,
+    }  # fmt: skip
+    return scope, context
+
+
+def dashboard(request: AgentRequest) -> HttpResponse:
+    scope, context = _selection(request)
+    figures = evaluation_figures(scope)
+    export, kind = request.GET.get("export", ""), request.GET.get("format", "csv")
+    stem = f"evaluation-{{}}-{scope.date_from:%Y-%m-%d}-{scope.date_to:%Y-%m-%d}"
+    if export:
+        view = documents.build_report(figures, scope_label=context["scope_label"], with_charts=False)
+        table = find_table(view.tables, export)
+        if table is not None:
+            if kind == "xlsx":
+                return xlsx_response([table], stem.format(table.key) + ".xlsx")
+            return csv_response(table, stem.format(table.key) + ".csv")
+    view = documents.build_report(figures, scope_label=context["scope_label"])
+    query = request.GET.copy()
+    for name in ("export", "format"):
+        query.pop(name, None)
+    context.update({"nav": "evaluation", "report": view, "query": query.urlencode()})
+    return render(request, "evaluation/dashboard.html", context)
+
+
+def report_pdf(request: AgentRequest) -> HttpResponse:
+    scope, context = _selection(request)
+    content = documents.report_pdf(evaluation_figures(scope), scope_label=context["scope_label"])
+    return _attachment(content, content_type=PDF,
+                       filename=f"rapport-evaluation-{scope.date_from:%Y-%m-%d}-{scope.date_to:%Y-%m-%d}.pdf")  # fmt: skip
+
+
+def export(request: AgentRequest) -> HttpResponse:
+    """The whole report as a workbook (the dashboard's « Tout exporter »)."""
+    scope, context = _selection(request)
+    content = documents.report_xlsx(evaluation_figures(scope), scope_label=context["scope_label"])
+    return _attachment(content, content_type=XLSX,
+                       filename=f"rapport-evaluation-{scope.date_from:%Y-%m-%d}-{scope.date_to:%Y-%m-%d}.xlsx")  # fmt: skip
+
+
+def _attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
