@@ -164,7 +164,9 @@ def _pct(value: float | None) -> float | None:
 
 def _distribution(counts: dict[str, int], choices: Any, denominator: int, minimum: int) -> list[list]:
     shown = denominator >= minimum
-    return [[label, counts.get(code, 0), _pct(rate(counts.get(code, 0), denominator)) if shown else None] for code, label in choices]
+    return [
+        [label, counts.get(code, 0), _pct(rate(counts.get(code, 0), denominator)) if shown else None] for code, label in choices
+    ]
 
 
 def _charts(view: ReportView, names: dict[str, str]) -> list[Chart]:

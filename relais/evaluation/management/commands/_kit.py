@@ -19,14 +19,15 @@ def existing_file(name: str) -> Path:
 
 
 def print_outcome(command: BaseCommand, path: Path, outcome: ImportOutcome, *, what: str, plural: str) -> None:
+    """`what` is a feminine noun (réponse, case): the participles agree with it."""
     for line in report_lines(f"Fichier {path.name}", outcome.report, outcome.ignored_columns):
         command.stderr.write(line)
     if not outcome.ok:
         errors = count_of(outcome.report.error_count, "erreur")
         raise CommandError(f"{errors} : rien n'a été importé. Corrigez le fichier puis relancez la commande.")
     command.stdout.write(
-        f"{path.name} : {count_of(outcome.created, what, plural)} ajouté{'s' if outcome.created > 1 else ''}, "
-        f"{outcome.updated} corrigé{'s' if outcome.updated > 1 else ''}, "
+        f"{path.name} : {count_of(outcome.created, what, plural)} ajoutée{'s' if outcome.created > 1 else ''}, "
+        f"{outcome.updated} corrigée{'s' if outcome.updated > 1 else ''}, "
         f"{outcome.unchanged} déjà à jour."
     )
     if outcome.closed_weeks:

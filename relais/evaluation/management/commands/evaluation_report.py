@@ -1,5 +1,4 @@
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -49,7 +48,7 @@ class Command(BaseCommand):
                 out_path.write_text(text, encoding="utf-8")
                 self.stderr.write(f"Rapport écrit dans {out_path}.")
             else:
-                sys.stdout.write(text)
+                self.stdout.write(text, ending="")
             return
         content = documents.report_pdf(figures) if format == "pdf" else documents.report_xlsx(figures)
         assert out_path is not None
