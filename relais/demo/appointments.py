@@ -56,7 +56,7 @@ AGENDAS = [
     ("francetravail", "FTIDF-ACCOMPAGNEMENT", "FTIDF-BOULOGNE", [1, 4], [(14, 17)], ["Visio-guichet France Travail"]),
 ]  # fmt: skip
 
-SERVICE_POINTS = {"78": ["78-FS-MUREAUX", "78-FS-RAMBOUILLET"], "92": ["92-FS-CLICHY"]}
+SERVICE_POINTS = {"78": ["78-FS-MUREAUX", "78-FS-RAMBOUILLET", "78-RSP-HOUDAN", "78-RSP-BONNIERES"], "92": ["92-FS-CLICHY"]}
 
 
 @dataclass

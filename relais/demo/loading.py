@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from relais.demo.appointments import build_appointments
 from relais.demo.duplicates import build_duplicates
+from relais.demo.evaluation import build_evaluation
 from relais.demo.insertion import build_insertion
 from relais.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
 from relais.demo.requests import build_requests
@@ -40,6 +41,7 @@ def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) 
     requests = build_requests(rng, world, people)
     linkage = build_duplicates(rng, world, people)
     insertion = build_insertion(rng, world, people)
+    evaluation = build_evaluation(rng, world, today)
     return {
         "persons": len(people),
         "exchanges": len(activity),
@@ -47,6 +49,7 @@ def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) 
         **requests,
         **linkage,
         **insertion,
+        **evaluation,
         "seconds": round(time.monotonic() - started, 1),
     }
 
