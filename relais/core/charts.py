@@ -55,7 +55,7 @@ def bar_chart(
     values = [{"category": name, "value": value} for name, value in rows]
     value_format = ".0%" if percent else ",d"
     x = {"field": "value", "type": "quantitative", "title": value_title, "axis": {"format": value_format, "tickCount": 5}}
-    y = {"field": "category", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 220}}
+    y = {"field": "category", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 320}}
     spec = {
         "width": width,
         "height": {"step": 26},
@@ -76,13 +76,14 @@ def column_chart(
 ) -> SafeString:
     """Vertical bars over ordered categories (months, weeks), in the order given."""
     values = [{"category": name, "value": value} for name, value in rows]
+    label_angle = -40 if len(rows) > 6 else 0  # twelve month names side by side overlap
     spec = {
         "width": width,
         "height": height,
         "data": {"values": values},
         "mark": {"type": "bar", "color": PALETTE[1]},
         "encoding": {
-            "x": {"field": "category", "type": "ordinal", "title": None, "sort": None, "axis": {"labelAngle": 0}},
+            "x": {"field": "category", "type": "ordinal", "title": None, "sort": None, "axis": {"labelAngle": label_angle}},
             "y": {"field": "value", "type": "quantitative", "title": value_title, "axis": {"format": ",d", "tickCount": 5}},
         },
     }

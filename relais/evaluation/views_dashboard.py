@@ -75,7 +75,7 @@ def dashboard(request: AgentRequest) -> HttpResponse:
     query = request.GET.copy()
     for name in ("export", "format"):
         query.pop(name, None)
-    context.update({"nav": "evaluation", "report": view, "query": query.urlencode()})
+    context.update({"nav": "evaluation", "subnav": "dashboard", "report": view, "query": query.urlencode()})
     return render(request, "evaluation/dashboard.html", context)
 
 
