@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from relais.appointments.models import Participant
 from relais.appointments.services import Actor, appointment_book
@@ -268,6 +269,7 @@ def _rows_pointing_to(*persons: Person) -> dict[str, list[str]]:
 
 
 def test_merge_then_undo_leaves_every_apps_rows_where_they_were(world, twin_records, booking, procedure):
+    from relais.evaluation.models import Questionnaire, SurveyInvitation
     from relais.notifications.models import OutgoingMessage
     from relais.people.models import ProposedContact
     from relais.people.services import household_add_member
@@ -294,6 +296,10 @@ def test_merge_then_undo_leaves_every_apps_rows_where_they_were(world, twin_reco
         channel="sms", recipient="+33612345678", body="Rappel", kind="appointment_reminder", person=absorbed
     )
     CandidateProfileFactory(person=absorbed, organisation=world.org78)
+    SurveyInvitation.objects.create(
+        questionnaire=Questionnaire.objects.create(name="Avis"), person=absorbed, token_hash="0" * 64, channel="sms",
+        visit_key="exchange:test", visit_date=dt.date(2026, 3, 2), expires_at=timezone.now(),
+    )  # fmt: skip
     before = _rows_pointing_to(kept, absorbed)
     organisations = [set(person.organisations.values_list("code", flat=True)) for person in (kept, absorbed)]
     # Every handler has rows of the absorbed record to move here: a new one needs its rows in this test.
