@@ -116,11 +116,16 @@ def offer_edit(request: HttpRequest, contact: EmployerContact, offer_id: int) ->
     if offer.status != Offer.Status.DRAFT:
         messages.warning(request, "Seul un brouillon se modifie : demandez à votre chargé d'affaires pour une offre publiée.")
         return redirect("employer:offer", offer_id=offer.pk)
-    form = OfferForm(request.POST or None, instance=offer, company=contact.company)
+    # The form works on its own copy: the service locks the row and writes it (one write path with the agents').
+    form = OfferForm(request.POST or None, instance=Offer.objects.get(pk=offer.pk), company=contact.company)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Brouillon enregistré.")
-        return redirect("employer:offer", offer_id=offer.pk)
+        try:
+            services.offer_update(offer=offer, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Brouillon enregistré.")
+            return redirect("employer:offer", offer_id=offer.pk)
     return _render(request, contact, "offer_form.html", {"form": form, "offer": offer}, status=400 if form.errors else 200)
 
 
