@@ -73,7 +73,9 @@ def _answer(rng: random.Random, bias: float) -> dict:
     happy = satisfaction in ("tres_satisfait", "plutot_satisfait")
     expectation = rng.choices(["totalement", "en_partie", "pas_du_tout"], [90, 9, 1] if happy else [15, 55, 30])[0]
     recommend = rng.random() < (0.95 if happy else 0.3)
-    reasons = [reason for reason, share in (("proximite", 0.62), ("accompagnement", 0.44), ("horaires", 0.14)) if rng.random() < share]
+    reasons = [
+        reason for reason, share in (("proximite", 0.62), ("accompagnement", 0.44), ("horaires", 0.14)) if rng.random() < share
+    ]
     comment = ""
     if rng.random() < 0.12:
         comment = rng.choice(COMMENTS_GOOD if happy else COMMENTS_BAD)

@@ -86,18 +86,18 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
     survey, visits, visio, travel = figures.survey, figures.visits, figures.visio, figures.travel
     answered = survey.satisfaction_answered
     cards = [
-        Card("Réponses au questionnaire", f"{survey.answers}", f"dont {answered} sur la satisfaction globale"),
+        Card("Réponses au questionnaire", number(survey.answers), f"dont {number(answered)} sur la satisfaction globale"),
         Card("Usagers satisfaits", _shown_rate(survey.satisfied_rate, answered, minimum),
              f"très ou plutôt satisfaits, sur {answered} réponse{'s' if answered > 1 else ''}"),
         Card("Très satisfaits", _shown_rate(survey.very_satisfied_rate, answered, minimum),
-             f"sur {answered} réponse{'s' if answered > 1 else ''}"),
+             f"sur {number(answered)} réponse{'s' if answered > 1 else ''}"),
         Card("Attente totalement satisfaite", _shown_rate(survey.fully_met_rate, survey.expectation_answered, minimum),
              f"sur {survey.expectation_answered} réponse{'s' if survey.expectation_answered > 1 else ''}"),
         Card("Recommanderaient le service", _shown_rate(survey.recommend_rate, survey.recommend_answered, minimum),
              f"sur {survey.recommend_answered} réponse{'s' if survey.recommend_answered > 1 else ''}"),
-        Card("Visites comptées", f"{visits.total:,}".replace(",", "\u202f"),
+        Card("Visites comptées", number(visits.total),
              f"{visits.weeks} semaine{'s' if visits.weeks > 1 else ''} de comptage (grille hebdomadaire)"),
-        Card("Séances de visio-guichet", f"{visits.visio_sessions}",
+        Card("Séances de visio-guichet", number(visits.visio_sessions),
              f"rendez-vous pris depuis les points : {visio.honoured} honorés, {visio.no_shows} absences"),
         Card("Déplacements évités", km(travel.km_avoided),
              f"{travel.co2_avoided_kg:,.0f}".replace(",", "\u202f") + " kg de CO₂ évités"),
@@ -127,7 +127,7 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
                        ["Mois", "Visites", "Séances de visio-guichet", "Réponses", "Usagers satisfaits (%)"],
                        [[m.label, m.visits, m.visio_sessions, m.answers,
                          _pct(m.satisfied_rate) if m.satisfaction_answered >= minimum else None] for m in months]),
-        IndicatorTable("deplacements", "Déplacements évités (visio-guichet)", ["Mesure", "Valeur"], [
+        IndicatorTable("deplacements", "Déplacements évités", ["Mesure", "Valeur"], [
             ["Séances honorées depuis un point (personnes présentes)", travel.trips_counted + travel.trips_unknown],
             ["dont trajets mesurés", travel.trips_counted],
             ["dont commune ou agence du partenaire inconnue", travel.trips_unknown],
@@ -137,7 +137,7 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
             ["Source du facteur", travel.emission_factor_source],
             ["Coefficient de détour routier", travel.road_factor],
         ]),
-        IndicatorTable("visio", "Rendez-vous de visio-guichet pris depuis les points", ["Mesure", "Valeur"], [
+        IndicatorTable("visio", "Rendez-vous de visio-guichet", ["Mesure", "Valeur"], [
             ["Rendez-vous (non annulés)", visio.booked],
             ["Honorés", visio.honoured],
             ["Absences non excusées", visio.no_shows],
@@ -159,7 +159,13 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
 
 
 def _pct(value: float | None) -> float | None:
-    return None if value is None else round(100 * value, 1)
+    """A share as a percentage with one decimal (parsed back from its text: no 70.40000000000001 in a sheet)."""
+    return None if value is None else float(f"{100 * value:.1f}")
+
+
+def number(value: int) -> str:
+    """12 345 with a narrow no-break space, as French prints numbers."""
+    return f"{value:,}".replace(",", "\u202f")
 
 
 def _distribution(counts: dict[str, int], choices: Any, denominator: int, minimum: int) -> list[list]:

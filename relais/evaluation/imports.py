@@ -105,10 +105,6 @@ def _choice(choices: Any, aliases: Mapping[str, str] | None = None) -> Callable[
     return parse
 
 
-def _parse_recommend(value: str) -> bool | None:
-    return parse_bool(value) if value else None
-
-
 def _parse_reasons(value: str) -> list[str]:
     parse_one = _choice(Reason, REASON_ALIASES)
     return list(dict.fromkeys(parse_one(part) for part in re.split(r"[|+/]", value) if part.strip()))
@@ -120,11 +116,25 @@ def _parse_comment(value: str) -> str:
     return value
 
 
+EARLIEST = dt.date(2000, 1, 1)  # older than any service point of the network: a typing mistake
+
+
 def _parse_answered_on(value: str) -> dt.date:
     day = parse_date(value)
     if day > timezone.localdate():
         raise BadValue(f"« {value} » : date à venir.")
+    if day < EARLIEST:
+        raise BadValue(f"« {value} » : date antérieure à l'an 2000 (faute de frappe ?).")
     return day
+
+
+def _parse_recommend(value: str) -> bool | None:
+    if not value:
+        return None
+    try:
+        return parse_bool(value)
+    except BadValue:
+        raise BadValue(f"« {value} » : oui ou non attendu (ou vide).") from None
 
 
 def parse_week(value: str) -> dt.date:
@@ -138,7 +148,19 @@ def parse_week(value: str) -> dt.date:
     try:
         return week_monday(parse_date(value))
     except BadValue:
-        raise BadValue(f"« {value} » : semaine attendue au format AAAA-Wss (ex. 2026-W48).") from None
+        raise BadValue(
+            f"« {value} » : semaine attendue au format AAAA-Wss (ex. 2026-W48), ou une date de cette semaine."
+        ) from None
+
+
+def _parse_past_week(value: str) -> dt.date:
+    """A week that has begun: the counts of a week to come are a typing mistake."""
+    monday = parse_week(value)
+    if monday > timezone.localdate():
+        raise BadValue(f"« {value} » : semaine à venir.")
+    if monday < EARLIEST:
+        raise BadValue(f"« {value} » : semaine antérieure à l'an 2000 (faute de frappe ?).")
+    return monday
 
 
 def week_label(monday: dt.date) -> str:
@@ -147,6 +169,10 @@ def week_label(monday: dt.date) -> str:
 
 
 def _parse_count(value: str) -> int:
+    if not value:
+        raise BadValue("le nombre de visites est vide (0 si aucune).")
+    if not re.fullmatch(r"\d[\d\s\u202f]*", value):
+        raise BadValue(f"« {value} » : nombre entier de visites attendu (ex. 12).")
     count = parse_integer(value)
     if count > MAX_WEEKLY_COUNT:
         raise BadValue(f"« {value} » : plus de {MAX_WEEKLY_COUNT} visites en une semaine.")
@@ -251,7 +277,7 @@ def import_survey_answers(path: Path) -> ImportOutcome:
 def read_visit_counts(path: Path) -> CsvFile:
     parsers: dict[str, Callable[[str], Any]] = {
         "site_code": _code_parser(_sites_by_code(), "site", optional=False),
-        "week": parse_week,
+        "week": _parse_past_week,
         "partner_code": _code_parser(_organisations_by_code(), "partenaire", optional=True),
         "kind": _choice(VisitKind, KIND_ALIASES),
         "count": _parse_count,

@@ -206,3 +206,21 @@ def test_pdf_and_xlsx_reports_are_written(answers_file, visits_file, tmp_path):
     assert "Visites par partenaire" in workbook.sheetnames
     rows = list(workbook["Visites par partenaire"].iter_rows(values_only=True))
     assert rows[1][:3] == ("CAF92", "CAF des Hauts-de-Seine", 46)  # the network: Les Mureaux 42, Clichy 4
+
+
+def test_a_week_to_come_and_an_empty_count_are_refused(network, tmp_path, capsys):
+    next_week = dt.date.today() + dt.timedelta(days=8)
+    year, week, _ = next_week.isocalendar()
+    path = _write(tmp_path, "futur.csv", VISITS_HEADER + "\n".join([
+        f"78-FS-MUREAUX,{year}-W{week:02d},CAF92,visio,3",
+        "78-FS-MUREAUX,1999-W10,CAF92,visio,3",
+        "78-FS-MUREAUX,2026-W10,CAF92,visio,",
+        "78-FS-MUREAUX,2026-W10,CAF92,information,2.5",
+    ]) + "\n")  # fmt: skip
+    with pytest.raises(CommandError):
+        call_command("import_visit_counts", str(path))
+    errors = capsys.readouterr().err
+    assert "ligne 2, colonne « week »" in errors and "semaine à venir" in errors
+    assert "ligne 3, colonne « week »" in errors and "antérieure à l'an 2000" in errors
+    assert "ligne 4, colonne « count » : le nombre de visites est vide (0 si aucune)." in errors
+    assert "ligne 5, colonne « count » : « 2.5 » : nombre entier de visites attendu" in errors
