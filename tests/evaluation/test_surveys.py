@@ -194,12 +194,15 @@ def test_the_link_is_mailed_answers_once_and_then_says_so(communes, world, netwo
     assert f'name="q-{_q(default, "partner").pk}"' not in html
     missing = client.post(url, _post(default, comment="Rien à dire"))
     assert missing.status_code == 400 and "cette question est obligatoire" in missing.content.decode()
-    assert 'aria-describedby="q-{0}-error"'.format(_q(default, "satisfaction").pk) in missing.content.decode()
+    assert f'aria-describedby="q-{_q(default, "satisfaction").pk}-error"' in missing.content.decode()
     done = client.post(url, _post(default, satisfaction="tres_satisfait", reason=["proximite", "autre"]))
     assert done.status_code == 200 and "Merci pour votre avis" in done.content.decode()
     response = SurveyResponse.objects.get()
     assert (response.channel, response.site, response.partner, response.satisfaction) == (
-        "email", network.mureaux, network.caf, "tres_satisfait"
+        "email",
+        network.mureaux,
+        network.caf,
+        "tres_satisfait",
     )
     assert response.reasons == ["proximite", "autre"] and response.service == world.caf_service
     assert SurveyInvitation.objects.get().used_at is not None
@@ -328,9 +331,12 @@ def test_a_manager_builds_reorders_and_previews_a_questionnaire(world, network, 
     one = client.post(add, {"label": "Un seul choix", "kind": "multiple", "choices_text": "Seul"})
     assert one.status_code == 400 and "au moins deux réponses" in one.content.decode()
     workshop, satisfaction, remark = questionnaire.questions.order_by("position")
-    assert workshop.choices == [{"code": "demarches-en-ligne", "label": "Démarches en ligne"}, {"code": "courriel", "label": "Courriel"}]
+    assert workshop.choices == [
+        {"code": "demarches-en-ligne", "label": "Démarches en ligne"},
+        {"code": "courriel", "label": "Courriel"},
+    ]
     # A measure fixes the kind and the codes the indicators read.
-    assert satisfaction.kind == "scale" and [c["code"] for c in satisfaction.choices][0] == "tres_satisfait"
+    assert satisfaction.kind == "scale" and satisfaction.choices[0]["code"] == "tres_satisfait"
 
     def move(question, direction):
         url = reverse("evaluation:question_move", kwargs={"public_id": questionnaire.public_id, "id": question.pk})
@@ -355,9 +361,7 @@ def test_a_manager_builds_reorders_and_previews_a_questionnaire(world, network, 
 
 def test_a_question_with_answers_is_kept(world, network, default):
     comment = _q(default, "comment")
-    surveys.response_submit(
-        default, {_q(default, "satisfaction").pk: "tres_satisfait"}, channel="kiosk", site=network.mureaux
-    )
+    surveys.response_submit(default, {_q(default, "satisfaction").pk: "tres_satisfait"}, channel="kiosk", site=network.mureaux)
     client = world.client_for(network.manager78)
     delete = reverse("evaluation:question_delete", kwargs={"public_id": default.public_id, "id": comment.pk})
     assert client.post(delete).status_code == 302
@@ -374,3 +378,44 @@ def test_a_question_with_answers_is_kept(world, network, default):
     assert changed.status_code == 400 and "déjà des réponses" in changed.content.decode()
     satisfaction.refresh_from_db()
     assert (satisfaction.label, satisfaction.measure) == ("Êtes-vous satisfait ?", "satisfaction")
+
+
+def test_the_survey_pages_read_as_french_and_need_no_inline_code(world, network, default):
+    from tests.test_content_security_policy import inline_code, policy_problems
+    from tests.test_french_wording import slips
+
+    person = PersonFactory(organisations=[world.org78], emails=["lecture@example.fr"])
+    _honoured(world, person, site=network.mureaux)
+    surveys.invitations_send()
+    token = _token(OutgoingMessage.objects.get(kind="survey_invitation").body)
+    _, kiosk_token = surveys.kiosk_create(site=network.mureaux, questionnaire=default, name="Hall", created_by=network.manager78)
+    question = _q(default, "reason")
+    pages = {
+        "manager": [
+            reverse("evaluation:questionnaire_list"), reverse("evaluation:questionnaire_create"),
+            reverse("evaluation:questionnaire_edit", kwargs={"public_id": default.public_id}),
+            reverse("evaluation:questionnaire_preview", kwargs={"public_id": default.public_id}),
+            reverse("evaluation:question_create", kwargs={"public_id": default.public_id}),
+            reverse("evaluation:question_edit", kwargs={"public_id": default.public_id, "id": question.pk}),
+            reverse("evaluation:kiosk_list"), reverse("evaluation:paper_entry"),
+        ],
+        "public": [f"/avis/{token}/", f"/avis/borne/{kiosk_token}/"],
+    }  # fmt: skip
+    found = {}
+    for who, urls in pages.items():
+        client = world.client_for(network.manager78) if who == "manager" else Client()
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            if problems := slips(response.content.decode()) + inline_code(response.content.decode()) + policy_problems(response):
+                found[url] = problems
+    # The error states too: a refused paper sheet and a refused answer.
+    refused = {
+        "paper": world.client_for(network.manager78).post(reverse("evaluation:paper_entry"), {"site": network.mureaux.pk}),
+        "answer": Client().post(f"/avis/{token}/", {}),
+    }
+    for name, response in refused.items():
+        assert response.status_code == 400
+        if problems := slips(response.content.decode()):
+            found[name] = problems
+    assert not found, found
