@@ -373,7 +373,7 @@ def _queue_invitation(invitation: SurveyInvitation, token: str, address: str) ->
     body = "\n".join([
         "Bonjour,",
         "",
-        f"Vous êtes venu le {day} à {invitation.site.name}. Comment s'est passée votre visite ?",
+        f"Merci de votre visite du {day} à {invitation.site.name}. Comment s'est-elle passée ?",
         "Répondre prend une minute. Vos réponses sont anonymes : elles ne sont pas rattachées à votre dossier.",
         "",
         "Donner votre avis :",

@@ -19,6 +19,7 @@ from relais.core.scheduler import SCHEDULE
 from relais.evaluation import surveys
 from relais.evaluation.defaults import install_defaults
 from relais.evaluation.models import Kiosk, Label, Question, Questionnaire, SurveyInvitation, SurveyResponse
+from relais.evaluation.tasks import send_survey_invitations
 from relais.exchanges.models import Channel
 from relais.notifications.models import OutgoingMessage
 from relais.territory.models import Site
@@ -179,7 +180,7 @@ def communes(transactional_db):
 def test_the_link_is_mailed_answers_once_and_then_says_so(communes, world, network, default, smtp_server, run_worker):
     person = PersonFactory(organisations=[world.org78], emails=["moussa@example.fr"])
     _honoured(world, person, site=network.mureaux, partner=network.caf)
-    surveys.invitations_send()
+    send_survey_invitations.enqueue()  # as the scheduler does, every hour
     run_worker()
     [delivered] = smtp_server.messages
     assert delivered["to"] == ["moussa@example.fr"]
