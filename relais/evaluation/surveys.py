@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from relais.territory.models import Agent
 
 TEXT_MAX = 2000  # a free-text answer; longer is refused, not cut
+BATCH = 500
 LOOKBACK_DAYS = 3  # visits of the last days are invited (an hourly run, or a worker down for a weekend)
 YES, NO = "oui", "non"
 YES_NO_CHOICES = [{"code": YES, "label": "Oui"}, {"code": NO, "label": "Non"}]
@@ -279,14 +280,20 @@ def _visits(since: dt.datetime, until: dt.datetime) -> Iterable[Visit]:
         Appointment.objects.filter(status=Appointment.Status.HONOURED, start__gte=since, start__lte=until)
         .filter(Q(site__kind=Site.Kind.SERVICE_POINT) | Q(booked_from_site__kind=Site.Kind.SERVICE_POINT))
         .select_related("site", "booked_from_site", "agenda__organisation", "motive__service")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.filter(status=Participant.Status.REGISTERED).select_related("person"),
+            ),
+            "participants__person__contact_points",
+        )
     )
     for appointment in appointments.order_by("start"):
         site = _service_point(appointment.site, appointment.booked_from_site)
         if site is None:
             continue
         organisation = appointment.agenda.organisation
-        participants = appointment.participants.filter(status=Participant.Status.REGISTERED).select_related("person")
-        for participant in participants:
+        for participant in appointment.participants.all():
             yield Visit(
                 # one participant per visit key: a collective session has one key per registration
                 key=f"appointment:{appointment.public_id}" + (f":{participant.pk}" if appointment.is_collective else ""),
@@ -297,7 +304,7 @@ def _visits(since: dt.datetime, until: dt.datetime) -> Iterable[Visit]:
         Exchange.objects.filter(channel=Channel.COUNTER, site__kind=Site.Kind.SERVICE_POINT, site__is_active=True)
         .filter(occurred_at__gte=since, occurred_at__lte=until)
         .select_related("site", "organisation", "service")
-        .prefetch_related("persons")
+        .prefetch_related("persons__contact_points")
         .order_by("occurred_at")
     )
     for exchange in exchanges:
@@ -332,12 +339,24 @@ def invitations_send(now: dt.datetime | None = None) -> int:
     if questionnaire is None:
         return 0
     gap_start = now - dt.timedelta(days=settings.SURVEY_SOLICITATION_GAP_DAYS)
+    # A visit stays in the window for days and the run is hourly: what was already done is read
+    # once per run, by batches, not once per visit.
+    visits = list(_visits(now - dt.timedelta(days=LOOKBACK_DAYS), now))
+    keys, person_ids = [v.key for v in visits], list({v.person.pk for v in visits})
+    done: set[str] = set()
+    recent: set[int] = set()
+    for start in range(0, max(len(keys), len(person_ids)), BATCH):
+        done.update(
+            SurveyInvitation.objects.filter(visit_key__in=keys[start : start + BATCH]).values_list("visit_key", flat=True)
+        )
+        recent.update(
+            SurveyInvitation.objects.filter(person_id__in=person_ids[start : start + BATCH], created_at__gte=gap_start)
+            .values_list("person_id", flat=True)
+        )  # fmt: skip
     sent = 0
-    for visit in _visits(now - dt.timedelta(days=LOOKBACK_DAYS), now):
+    for visit in visits:
         person = visit.person
-        if person.merged_into_id is not None or SurveyInvitation.objects.filter(visit_key=visit.key).exists():
-            continue
-        if SurveyInvitation.objects.filter(person=person, created_at__gte=gap_start).exists():
+        if person.merged_into_id is not None or visit.key in done or person.pk in recent:
             continue
         channel, address = _reach(person)
         if not channel:
@@ -353,6 +372,7 @@ def invitations_send(now: dt.datetime | None = None) -> int:
                 _queue_invitation(invitation, token, address)
         except IntegrityError:  # invited meanwhile by another run
             continue
+        recent.add(person.pk)
         sent += 1
     return sent
 
