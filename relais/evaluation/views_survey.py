@@ -56,7 +56,10 @@ def _unusable(request: PublicRequest, unusable: surveys.LinkUnusable) -> HttpRes
     if unusable.reason == "unknown" and rate_limited(request, bucket="survey-unknown-link", limit=30, per_seconds=600):
         return render(request, "evaluation/survey/too_many.html", status=429)  # someone trying links
     invitation: SurveyInvitation | None = unusable.invitation
-    context = {"reason": unusable.reason, "expired_on": invitation.expires_at if invitation else None}
+    context = {
+        "reason": unusable.reason, "expired_on": invitation.expires_at if invitation else None,
+        "posted": request.method == "POST",
+    }  # fmt: skip
     return render(request, "evaluation/survey/link_unusable.html", context, status=LINK_STATUS[unusable.reason])
 
 

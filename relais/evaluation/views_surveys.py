@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,7 +66,9 @@ def _context(subnav: str, **values: Any) -> dict[str, Any]:
 
 def questionnaire_list(request: AgentRequest) -> HttpResponse:
     _require_builder(request)
-    questionnaires = Questionnaire.objects.all()
+    questionnaires = Questionnaire.objects.annotate(
+        question_count=Count("questions", distinct=True), response_count=Count("responses", distinct=True)
+    )
     return render(
         request, "evaluation/surveys/questionnaire_list.html", _context("questionnaires", questionnaires=questionnaires)
     )

@@ -222,7 +222,8 @@ def test_an_expired_or_unknown_link(world, network, default):
     client = Client()
     expired = client.get("/avis/perime/")
     assert expired.status_code == 410 and "Ce lien a expiré" in expired.content.decode()
-    assert client.post("/avis/perime/", _post(default, satisfaction="tres_satisfait")).status_code == 410
+    late = client.post("/avis/perime/", _post(default, satisfaction="tres_satisfait"))
+    assert late.status_code == 410 and "n'ont pas été enregistrées" in late.content.decode()
     assert not SurveyResponse.objects.exists() and SurveyInvitation.objects.get(pk=invitation.pk).used_at is None
     unknown = client.get("/avis/pas-un-lien/")
     assert unknown.status_code == 404 and "Ce lien ne fonctionne pas" in unknown.content.decode()
