@@ -8,8 +8,9 @@ from django import forms
 from django.db.models import QuerySet
 
 from relais.evaluation.models import Question, Questionnaire
+from relais.evaluation.surveys import partner_organisations
 from relais.people.forms import DATE_INPUT_FORMATS
-from relais.territory.models import Site
+from relais.territory.models import Organisation, Site
 
 
 class QuestionnaireForm(forms.Form):
@@ -61,6 +62,14 @@ class PaperForm(forms.Form):
         widget=forms.DateInput(format="%d/%m/%Y", attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )  # fmt: skip
 
-    def __init__(self, *args: Any, sites: QuerySet[Site], **kwargs: Any) -> None:
+    partner = forms.ModelChoiceField(
+        label="Partenaire concerné", queryset=Organisation.objects.none(), required=False, empty_label="Aucun ou non précisé"
+    )
+
+    def __init__(self, *args: Any, sites: QuerySet[Site], partner_asked: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        if partner_asked:  # the questionnaire's own partner question says it
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partner_organisations()  # type: ignore[attr-defined]

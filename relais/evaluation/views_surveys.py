@@ -223,8 +223,9 @@ def paper_entry(request: AgentRequest) -> HttpResponse:
     initial = {"site": request.GET.get("site") or sites.first(), "answered_on": timezone.localdate()}
     if request.GET.get("date"):
         initial["answered_on"] = request.GET["date"]
-    form = PaperForm(request.POST or None, sites=sites, initial=initial)
     questions = surveys.questions_shown(questionnaire)
+    partner_asked = any(q.measure == Question.Measure.PARTNER for q in questions)
+    form = PaperForm(request.POST or None, sites=sites, partner_asked=partner_asked, initial=initial)
     data: dict[int, Any] = {}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -233,7 +234,8 @@ def paper_entry(request: AgentRequest) -> HttpResponse:
             try:
                 surveys.response_submit(
                     questionnaire, data, channel=SurveyChannel.PAPER, site=form.cleaned_data["site"],
-                    entered_by=request.user, answered_on=form.cleaned_data["answered_on"],
+                    partner=form.cleaned_data.get("partner"), entered_by=request.user,
+                    answered_on=form.cleaned_data["answered_on"],
                 )  # fmt: skip
             except ValidationError as error:
                 errors = error_messages(error)

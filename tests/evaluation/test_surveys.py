@@ -298,6 +298,19 @@ def test_a_mediator_types_in_paper_sheets_for_their_site_only(world, network, de
     # A plain reception agent and a partner's agent have no paper entry.
     for agent in (world.agent78, world.caf_agent):
         assert world.client_for(agent).get(url).status_code == 403
+    # A questionnaire without a partner question: the sheet's partner is chosen beside the site.
+    short = surveys.questionnaire_save(name="Court", introduction="", is_default=False, is_active=True)
+    note = surveys.question_save(questionnaire=short, label="Une note ?", kind="scale", measure="satisfaction", required=True)
+    page = mediator.get(url, {"questionnaire": short.public_id})
+    assert "partner" in page.context["form"].fields and "partner" not in mediator.get(url).context["form"].fields
+    sheet = {
+        "site": network.mureaux.pk,
+        "answered_on": "29/11/2026",
+        "partner": network.cpam.pk,
+        f"q-{note.pk}": "tres_satisfait",
+    }
+    assert mediator.post(f"{url}?questionnaire={short.public_id}", sheet).status_code == 302
+    assert SurveyResponse.objects.get(questionnaire=short).partner == network.cpam
     # A manager of the 92 types in for the 92's sites.
     sites = world.client_for(network.manager92).get(url).context["form"].fields["site"].queryset
     assert list(sites) == [network.clichy]
