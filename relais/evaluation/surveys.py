@@ -252,7 +252,8 @@ def invitation_answer(token: str, data: Mapping[int, Any], *, now: dt.datetime |
             invitation.questionnaire, data, channel=invitation.channel, site=invitation.site,
             partner=invitation.partner, service=invitation.service, partner_known=invitation.partner_id is not None,
         )  # fmt: skip
-        invitation.used_at = now
+        # The day only, like the answer: an exact time would point at the answer's row among the day's.
+        invitation.used_at = dt.datetime.combine(now.astimezone(PARIS).date(), dt.time(), PARIS)
         invitation.save(update_fields=["used_at"])
     return response
 

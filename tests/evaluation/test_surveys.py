@@ -207,7 +207,8 @@ def test_the_link_is_mailed_answers_once_and_then_says_so(communes, world, netwo
         "tres_satisfait",
     )
     assert response.reasons == ["proximite", "autre"] and response.service == world.caf_service
-    assert SurveyInvitation.objects.get().used_at is not None
+    used_at = timezone.localtime(SurveyInvitation.objects.get().used_at)
+    assert used_at.date() == timezone.localdate() and used_at.time() == dt.time()  # the day, not the time
     again = client.post(url, _post(default, satisfaction="pas_du_tout_satisfait"))
     assert again.status_code == 410 and "déjà donné votre avis" in again.content.decode()
     assert client.get(url).status_code == 410 and SurveyResponse.objects.count() == 1
