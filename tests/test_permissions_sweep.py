@@ -40,8 +40,8 @@ KNOWN_PARAMETERS = {
 
 
 def _is_public(name: str) -> bool:
-    # The citizens' portal is public by design; its own tests check it never shows another person's data.
-    return name in PUBLIC or name.startswith(("portal:", "portal_requests:"))
+    # The citizens' portal and the survey pages (/avis/) are public by design; their own tests check them.
+    return name in PUBLIC or name.startswith(("portal:", "portal_requests:", "survey:"))
 
 
 def _walk(patterns, prefix="", namespace=""):

@@ -389,3 +389,5 @@ EVALUATION_ROAD_FACTOR = env.float("EVALUATION_ROAD_FACTOR", default=1.3)
 EVALUATION_MIN_GROUP_SIZE = env.int("EVALUATION_MIN_GROUP_SIZE", default=5)
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=14)  # a survey link expires after this many days
 SURVEY_SOLICITATION_GAP_DAYS = env.int("SURVEY_SOLICITATION_GAP_DAYS", default=30)  # one invitation per person per N days
+# A kiosk refuses more answers than this in a minute: a flood, not visitors.
+SURVEY_KIOSK_ANSWERS_PER_MINUTE = env.int("SURVEY_KIOSK_ANSWERS_PER_MINUTE", default=4)

@@ -40,6 +40,8 @@ SCHEDULE: list[Periodic] = [
     Periodic("relais.requests.tasks.record_implicit_decisions", dt.timedelta(hours=1)),
     Periodic("relais.requests.tasks.send_digests", dt.timedelta(days=1)),
     Periodic("relais.people.tasks.recount_name_words", dt.timedelta(days=1)),
+    # Hourly: satisfaction surveys after the visits of the last days (evaluation/surveys.py).
+    Periodic("relais.evaluation.tasks.send_survey_invitations", dt.timedelta(hours=1)),
 ]
 
 

@@ -41,6 +41,7 @@ class OutgoingMessage(models.Model):
         INSERTION_EMPLOYER_DECLINED = "insertion_employer_declined", "Candidature déclinée par l'employeur"
         INSERTION_OFFERS_PROPOSED = "insertion_offers_proposed", "Offres d'emploi proposées à la personne"
         INSERTION_INTERVIEW_FOR_CANDIDATE = "insertion_interview_candidate", "Entretien demandé par un employeur (à la personne)"
+        SURVEY_INVITATION = "survey_invitation", "Invitation à donner son avis sur une visite"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField("canal", max_length=10, choices=Channel.choices)

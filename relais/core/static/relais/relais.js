@@ -77,3 +77,10 @@ function relaisWrapTables(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { relaisWrapTables(document); });
 document.addEventListener("htmx:load", function (event) { relaisWrapTables(event.target); });
+
+// A form sent back with errors: focus goes to the summary marked data-focus-on-load, whose links
+// lead to each question (a long questionnaire would otherwise leave the keyboard at the top).
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+});
