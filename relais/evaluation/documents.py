@@ -178,6 +178,7 @@ def _distribution(counts: dict[str, int], choices: Any, denominator: int, minimu
 def _charts(view: ReportView, names: dict[str, str]) -> list[Chart]:
     figures = view.figures
     result = []
+    rows: list[tuple[str, float]]
     if figures.visits.by_partner:
         rows = [(names.get(code, code), count) for code, count in figures.visits.by_partner.items()]
         result.append(Chart("Visites par partenaire", charts.bar_chart(

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from relais.appointments.models import Appointment, Motive, Participant
+from relais.appointments.models import Appointment, AppointmentQuerySet, Motive, Participant
 from relais.evaluation.models import SATISFIED, Expectation, Reason, Satisfaction, SurveyResponse, VisitCount, VisitKind
 from relais.territory.models import Commune, Organisation, Service, Site
 from relais.territory.selectors import commune_distance_km
@@ -196,7 +196,7 @@ def visit_figures(counts: QuerySet[VisitCount]) -> VisitFigures:
 # --- visio-guichet appointments and travel avoided -------------------------------------------------
 
 
-def visio_appointments_in(scope: Scope) -> QuerySet[Appointment]:
+def visio_appointments_in(scope: Scope) -> AppointmentQuerySet:
     """Visio-guichet appointments taken from a service point, by their day in Paris time."""
     start = timezone.make_aware(dt.datetime.combine(scope.date_from, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(scope.date_to + dt.timedelta(days=1), dt.time.min))
@@ -240,7 +240,7 @@ def _offices_by_partner(partner_ids: Iterable[int]) -> dict[int, list[Commune]]:
     return offices
 
 
-def travel_avoided(appointments: QuerySet[Appointment]) -> TravelFigures:
+def travel_avoided(appointments: AppointmentQuerySet) -> TravelFigures:
     honoured = appointments.filter(status=Appointment.Status.HONOURED)
     attendances = list(
         Participant.objects.filter(appointment__in=honoured, status=Participant.Status.REGISTERED).values_list(
@@ -280,8 +280,8 @@ class VisioFigures:
         return rate(self.no_shows, self.honoured + self.no_shows)
 
 
-def visio_figures(appointments: QuerySet[Appointment]) -> VisioFigures:
-    statuses = Counter(appointments.not_cancelled().values_list("status", flat=True))
+def visio_figures(appointments: AppointmentQuerySet) -> VisioFigures:
+    statuses: Counter[str] = Counter(appointments.not_cancelled().values_list("status", flat=True))
     return VisioFigures(
         booked=sum(statuses.values()),
         honoured=statuses[Appointment.Status.HONOURED],
