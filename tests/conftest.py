@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from _pytest.mark.expression import Expression
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client
@@ -14,6 +18,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from relais.territory.models import Agent, Organisation, Service
+from tests import database_cache
 from tests.appointments.fixtures import booking  # noqa: F401 - shared fixture
 from tests.exchanges.factories import TopicFactory
 from tests.people.factories import PersonFactory
@@ -43,6 +48,32 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     config.option.numprocesses = "auto"
     if config.option.dist == "no":
         config.option.dist = "load"
+
+
+def _mark_always_deselected(config: pytest.Config, mark: str) -> bool:
+    """True when `-m` leaves out every test carrying `mark`, whatever its other marks."""
+    if not config.option.markexpr:
+        return False
+    expression = Expression.compile(config.option.markexpr)
+    others = sorted(set(re.findall(r"[\w.]+", config.option.markexpr)) - {"and", "or", "not", mark})
+    for values in itertools.product((False, True), repeat=len(others)):
+        present = {mark} | {name for name, on in zip(others, values, strict=True) if on}
+        if expression.evaluate(lambda name, /, present=present, **kwargs: name in present):
+            return False
+    return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The API contract's module is not even imported when `-m` leaves its tests out, as by default:
+    Schemathesis makes one test per API operation and token when the module is collected, about
+    9 s in each pytest process."""
+    if collection_path.name == "test_api_contract.py" and _mark_always_deselected(config, "contract"):
+        return True
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    database_cache.install()  # SQLite's migrated test database, copied (see tests/database_cache.py)
 
 
 # Property tests check behaviour, never time: on a busy CI machine neither a slow example nor slow
