@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,9 +274,12 @@ def import_survey_answers(path: Path) -> ImportOutcome:
 # --- weekly counts ---------------------------------------------------------------------------------
 
 
-def read_visit_counts(path: Path) -> CsvFile:
+def read_visit_counts(path: Path, *, sites: Iterable[Site] | None = None) -> CsvFile:
+    """`sites`: those the importer may count for (the web import: a manager's sites); any other
+    site's code reads as unknown, so a file never tells which codes exist elsewhere."""
+    known = _sites_by_code() if sites is None else {site.code.upper(): site for site in sites if site.code}
     parsers: dict[str, Callable[[str], Any]] = {
-        "site_code": _code_parser(_sites_by_code(), "site", optional=False),
+        "site_code": _code_parser(known, "site", optional=False),
         "week": _parse_past_week,
         "partner_code": _code_parser(_organisations_by_code(), "partenaire", optional=True),
         "kind": _choice(VisitKind, KIND_ALIASES),
@@ -301,10 +304,11 @@ def read_visit_counts(path: Path) -> CsvFile:
     )
 
 
-def import_visit_counts(path: Path, *, agent: Any = None) -> ImportOutcome:
+def import_visit_counts(path: Path, *, agent: Any = None, sites: Iterable[Site] | None = None) -> ImportOutcome:
     """Check the whole file, then set each cell's count in one transaction. A file is the
-    administration's record: it may change a closed week, and the outcome names such weeks."""
-    read = read_visit_counts(path)
+    administration's record: it may change a closed week, and the outcome names such weeks.
+    With `sites`, lines of any other site are refused (see `read_visit_counts`)."""
+    read = read_visit_counts(path, sites=sites)
     outcome = ImportOutcome(report=read.report, ignored_columns=read.ignored_columns)
     if not read.report.ok:
         return outcome

@@ -10,4 +10,5 @@ urlpatterns = [
     path("rapport.pdf", views_dashboard.report_pdf, name="report_pdf"),
     path("export/", views_dashboard.export, name="export"),
     path("", include("relais.evaluation.urls_surveys")),  # questionnaires, kiosks, paper entry
+    path("", include("relais.evaluation.urls_grid")),
 ]

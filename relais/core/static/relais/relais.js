@@ -83,4 +83,45 @@ document.addEventListener("htmx:load", function (event) { relaisWrapTables(event
 document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
+
+// The weekly counting grid (table[data-count-grid]), typed like a spreadsheet: Enter or ↓ moves to
+// the cell below, ↑ above, ← → to the neighbouring cells (arrows no longer step the number); the
+// totals follow what is typed. Without script, Enter saves the grid and the server adds up.
+document.addEventListener("keydown", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("table[data-count-grid] input") || event.altKey || event.ctrlKey || event.metaKey) return;
+  var moves = { Enter: [1, 0], ArrowDown: [1, 0], ArrowUp: [-1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  var move = moves[event.key];
+  if (!move || (event.key === "Enter" && event.shiftKey)) return;
+  event.preventDefault();
+  var cell = input.closest("td");
+  var row = cell.parentElement;
+  var rows = Array.prototype.slice.call(input.closest("tbody").rows);
+  var cells = Array.prototype.slice.call(row.querySelectorAll("td input"));
+  var r = rows.indexOf(row) + move[0];
+  var c = cells.indexOf(input) + move[1];
+  if (r < 0 || r >= rows.length) return;
+  var target = rows[r].querySelectorAll("td input")[c];
+  if (target) { target.focus(); target.select(); }
+});
+document.addEventListener("input", function (event) {
+  var table = event.target.closest && event.target.closest("table[data-count-grid]");
+  if (!table) return;
+  var value = function (input) { var n = parseInt(input.value, 10); return isNaN(n) || n < 0 ? 0 : n; };
+  var columns = {};
+  var grand = 0;
+  Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+    var sum = 0;
+    Array.prototype.forEach.call(row.querySelectorAll("td input"), function (input) {
+      var n = value(input);
+      sum += n;
+      columns[input.dataset.column] = (columns[input.dataset.column] || 0) + n;
+    });
+    row.querySelector("[data-row-total]").textContent = sum;
+    grand += sum;
+  });
+  Array.prototype.forEach.call(table.querySelectorAll("[data-column-total]"), function (cell) {
+    cell.textContent = columns[cell.dataset.columnTotal] || 0;
+  });
+  table.querySelector("[data-grand-total]").textContent = grand;
 });
