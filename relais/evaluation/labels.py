@@ -186,8 +186,9 @@ def _opening(periods: Sequence[OpeningPeriod], declared: Sequence[DeclaredOpenin
     )
 
 
-def _openings(sites: Sequence[Site], on: dt.date) -> dict[int, Opening]:
-    periods, declared = _periods_by_site(sites, on), _declared_by_site(sites)
+def _openings(sites: Sequence[Site], on: dt.date, periods: dict[int, list[OpeningPeriod]] | None = None) -> dict[int, Opening]:
+    periods = _periods_by_site(sites, on) if periods is None else periods
+    declared = _declared_by_site(sites)
     return {site.pk: _opening(periods.get(site.pk, []), declared.get(site.pk, []), on) for site in sites}
 
 
@@ -197,7 +198,9 @@ def weekly_opening(site: Site, on: dt.date | None = None) -> Opening:
     return _openings([site], day)[site.pk]
 
 
-def _partners(sites: Sequence[Site], on: dt.date) -> dict[int, list[PartnerPresence]]:
+def _partners(
+    sites: Sequence[Site], on: dt.date, periods: dict[int, list[OpeningPeriod]] | None = None
+) -> dict[int, list[PartnerPresence]]:
     """Partners present at each site, with what says so (three queries for every site)."""
     ids = [site.pk for site in sites]
     found: dict[int, dict[int, tuple[Organisation, list[str]]]] = defaultdict(dict)
@@ -209,8 +212,8 @@ def _partners(sites: Sequence[Site], on: dt.date) -> dict[int, list[PartnerPrese
 
     for declared in SitePartner.objects.filter(site__in=ids).select_related("partner"):
         add(declared.site_id, declared.partner, Source.DECLARED)
-    for site_id, periods in _periods_by_site(sites, on).items():
-        for period in periods:
+    for site_id, site_periods in (_periods_by_site(sites, on) if periods is None else periods).items():
+        for period in site_periods:
             if period.agenda.organisation.is_partner:
                 add(site_id, period.agenda.organisation, Source.AGENDA)
     since = dt.datetime.combine(on - dt.timedelta(days=PRESENCE_DAYS), dt.time(0), tzinfo=dt.UTC)
@@ -287,11 +290,15 @@ def label_checks(sites: Iterable[Site], labels: Iterable[Label] | None = None, o
     """Each site checked against each label (every active label by default), site by site."""
     day = on or timezone.localdate()
     site_list = list(sites)
-    label_list = list(labels) if labels is not None else list(Label.objects.filter(is_active=True))
+    label_list = (
+        list(labels) if labels is not None else list(Label.objects.filter(is_active=True).prefetch_related("required_partners"))
+    )
     if not site_list or not label_list:
         return []
-    required = {label.pk: list(label.required_partners.order_by("name")) for label in label_list}
-    openings, partners, mediator_counts = _openings(site_list, day), _partners(site_list, day), _mediator_counts(site_list)
+    required = {label.pk: sorted(label.required_partners.all(), key=lambda partner: partner.name) for label in label_list}
+    periods = _periods_by_site(site_list, day)
+    openings, partners = _openings(site_list, day, periods), _partners(site_list, day, periods)
+    mediator_counts = _mediator_counts(site_list)
     checks = []
     for site in site_list:
         for label in label_list:
