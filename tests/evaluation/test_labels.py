@@ -210,13 +210,19 @@ def test_a_manager_declares_hours_and_partners_with_french_validation(world, net
 
     assert add(0, "09:00", "12:00").status_code == 302
     backwards = add(1, "12:00", "09:00")
-    assert backwards.status_code == 422 and "L'heure de fin doit être après l'heure de début" in backwards.context["opening_form"].errors["end_time"][0]
+    assert (
+        backwards.status_code == 422
+        and "L'heure de fin doit être après l'heure de début" in backwards.context["opening_form"].errors["end_time"][0]
+    )
     overlap = add(0, "11:00", "14:00")
     assert overlap.status_code == 422
     assert "chevauchent ceux déjà déclarés le lundi (09:00–12:00)" in overlap.context["opening_form"].non_field_errors()[0]
     assert list(DeclaredOpening.objects.values_list("weekday", "start_time", "end_time")) == [(0, _t("09:00"), _t("12:00"))]
 
-    assert client.post(url, {"site": "78-FS-MUREAUX", "action": "add_partner", "partenaire-partner": network.cpam.pk}).status_code == 302
+    assert (
+        client.post(url, {"site": "78-FS-MUREAUX", "action": "add_partner", "partenaire-partner": network.cpam.pk}).status_code
+        == 302
+    )
     refused = client.post(url, {"site": "78-FS-MUREAUX", "action": "add_partner", "partenaire-partner": world.org92.pk})
     assert refused.status_code == 422  # not a partner organisation: not in the list
     assert list(SitePartner.objects.values_list("partner__code", flat=True)) == ["CPAM78"]
@@ -235,7 +241,9 @@ def test_declarations_of_another_site_cannot_be_reached(world, network):
     # An id of the 92's declaration posted against the 78's own site removes nothing.
     manager78.post(url, {"site": "78-FS-MUREAUX", "action": "remove_opening", "opening": clichy_opening.pk})
     assert DeclaredOpening.objects.filter(pk=clichy_opening.pk).exists()
-    assert manager78.post(url, {"site": "92-FS-CLICHY", "action": "remove_opening", "opening": clichy_opening.pk}).status_code == 404
+    assert (
+        manager78.post(url, {"site": "92-FS-CLICHY", "action": "remove_opening", "opening": clichy_opening.pk}).status_code == 404
+    )
     assert world.client_for(network.mediator78).get(url, {"site": "78-FS-MUREAUX"}).status_code == 403
     assert world.client_for(world.caf_agent).get("/evaluation/labels/").status_code == 403
     assert DeclaredOpening.objects.filter(pk=clichy_opening.pk).exists()
