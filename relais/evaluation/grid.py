@@ -182,7 +182,7 @@ def grid_for(site: Site, week_monday_: dt.date) -> Grid:
     partner_ids = set(SitePartner.objects.filter(site=site).values_list("partner_id", flat=True))
     partner_ids |= {cell.partner_id for cell in saved if cell.partner_id}
     partner_ids |= {partner_id for partner_id, _ in prefill if partner_id}
-    partners = sorted(Organisation.objects.filter(pk__in=partner_ids), key=lambda p: (p.code.upper(), p.pk))
+    partners = sorted(Organisation.objects.filter(pk__in=partner_ids), key=lambda p: (p.name.lower(), p.pk))
     by_key = {(cell.partner_id, cell.kind): cell.count for cell in saved}
     rows = []
     for partner in [*partners, None]:

@@ -107,6 +107,14 @@ document.addEventListener("keydown", function (event) {
 document.addEventListener("input", function (event) {
   var table = event.target.closest && event.target.closest("table[data-count-grid]");
   if (!table) return;
+  var cell = event.target.closest("td");
+  if (cell.classList.contains("is-prefilled")) {  // typed over: no longer a proposal
+    cell.classList.remove("is-prefilled");
+    var mark = cell.querySelector(".grid-prefill-mark");
+    if (mark) mark.remove();
+    var described = (event.target.getAttribute("aria-describedby") || "").replace("prefill-help", "").trim();
+    if (described) event.target.setAttribute("aria-describedby", described); else event.target.removeAttribute("aria-describedby");
+  }
   var value = function (input) { var n = parseInt(input.value, 10); return isNaN(n) || n < 0 ? 0 : n; };
   var columns = {};
   var grand = 0;
