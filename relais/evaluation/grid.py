@@ -241,6 +241,10 @@ def grid_save(site: Site, week: dt.date, values: Mapping[CellKey, str], agent: A
     # One save at a time per site: the row lock orders concurrent saves on PostgreSQL (SQLite's
     # transactions take the write lock at their start).
     Site.objects.select_for_update().filter(pk=site.pk).first()
+    if week > timezone.localdate():  # as the import: counts of a week to come are a mistake
+        raise GridError(
+            f"La semaine {week_label(week)} n'a pas commencé : ses visites se comptent à partir du lundi {week:%d/%m/%Y}."
+        )
     current = grid_for(site, week)
     if current.closure is not None:
         raise GridError(_closed_message(current.closure))

@@ -207,6 +207,13 @@ def test_the_page_keeps_typed_values_after_a_wrong_cell(world, network, week):
     assert not VisitCount.objects.exists()
 
 
+def test_a_week_to_come_is_refused(network):
+    next_week = week_monday(timezone.localdate()) + dt.timedelta(weeks=1)
+    grid = grid_for(network.mureaux, next_week)
+    with pytest.raises(GridError, match="n'a pas commencé"):
+        grid_save(network.mureaux, next_week, {(None, "other"): "1"}, network.mediator78, version=grid.version)
+
+
 # --- closing ---------------------------------------------------------------------------------------
 
 
