@@ -83,6 +83,7 @@ document.addEventListener("htmx:load", function (event) { relaisWrapTables(event
 document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
+});
 
 // The weekly counting grid (table[data-count-grid]), typed like a spreadsheet: Enter or ↓ moves to
 // the cell below, ↑ above, ← → to the neighbouring cells (arrows no longer step the number); the
