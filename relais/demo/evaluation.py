@@ -30,7 +30,7 @@ from relais.evaluation.models import (
 SITES: dict[str, tuple[int, float, list[tuple[int, str, str]], list[str]]] = {
     "78-FS-MUREAUX": (120, 0.0, [(d, "09:00", "12:30") for d in range(5)] + [(d, "13:30", "17:00") for d in (0, 1, 3, 4)],
                       ["CAF92", "CPAM78", "FTIDF", "MSA", "CARSAT"]),
-    "78-FS-RAMBOUILLET": (70, 0.02, [(d, "09:00", "12:00") for d in (0, 1, 2, 3)] + [(d, "14:00", "17:00") for d in (1, 3)],
+    "78-FS-RAMBOUILLET": (70, 0.02, [(d, "09:00", "12:00") for d in (0, 1, 2, 3)] + [(d, "14:00", "17:00") for d in (0, 1, 2, 3)],
                           ["CAF92", "CPAM78", "FTIDF", "CARSAT"]),
     "92-FS-CLICHY": (150, -0.06, [(d, "08:30", "12:30") for d in range(5)] + [(d, "13:30", "18:00") for d in range(5)]
                      + [(5, "09:00", "12:00")], ["CAF92", "CPAM78", "FTIDF", "MSA", "CARSAT"]),

@@ -19,7 +19,9 @@ from django.utils.safestring import SafeString
 from relais.core import charts
 from relais.core.tables import IndicatorTable, tables_xlsx
 from relais.evaluation.indicators import EvaluationFigures, MonthFigures, monthly_figures, rate, responses_in
+from relais.evaluation.labels import LabelCheck, format_hours, label_checks
 from relais.evaluation.models import Expectation, Reason, Satisfaction, SurveyChannel, VisitKind
+from relais.evaluation.policies import service_points
 from relais.territory.models import Organisation
 
 MAX_COMMENTS = 30
@@ -60,6 +62,7 @@ class ReportView:
     months: list[MonthFigures]
     comments: list[tuple[str, str]] = field(default_factory=list)  # (date, text)
     comments_hidden: bool = False
+    label_checks: list[LabelCheck] = field(default_factory=list)
     min_group_size: int = 5
     emission_factor_source: str = ""
     generated_at: Any = None
@@ -144,9 +147,12 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
             ["Taux d'absence (%)", _pct(visio.no_show_rate)],
         ]),
     ]  # fmt: skip
+    checks = _label_checks(figures)
+    tables.append(_label_table(checks))
     view = ReportView(
         figures=figures, scope_label=scope_label, cards=cards, tables=tables, charts=[], months=months,
         min_group_size=minimum, emission_factor_source=travel.emission_factor_source, generated_at=timezone.now(),
+        label_checks=checks,
     )  # fmt: skip
     if survey.answers >= minimum:
         comments = responses_in(figures.scope).exclude(comment="").order_by("-answered_on", "-pk")[:MAX_COMMENTS]
@@ -156,6 +162,29 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
     if with_charts:
         view.charts = _charts(view, names)
     return view
+
+
+def _label_checks(figures: EvaluationFigures) -> list[LabelCheck]:
+    """Each service point of the report against each active label, today."""
+    return label_checks(figures.scope.sites or tuple(service_points()))
+
+
+def _label_table(checks: list[LabelCheck]) -> IndicatorTable:
+    rows = [
+        [check.site.name, check.label.name, format_hours(check.weekly_hours), check.open_days, check.partner_count,
+         "oui" if check.ok else "non", " ".join(check.missing)]
+        for check in checks
+    ]  # fmt: skip
+    headers = [
+        "Point d'accueil",
+        "Label",
+        "Ouverture par semaine",
+        "Jours d'ouverture",
+        "Partenaires",
+        "Conforme",
+        "Ce qui manque",
+    ]
+    return IndicatorTable("labels", "Conformité aux labels", headers, rows)
 
 
 def _pct(value: float | None) -> float | None:
