@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 
 from relais.core import charts
 from relais.core.tables import IndicatorTable, tables_xlsx
+from relais.core.wording import plural_suffix
 from relais.evaluation.indicators import EvaluationFigures, MonthFigures, monthly_figures, rate, responses_in
 from relais.evaluation.labels import LabelCheck, format_hours, label_checks
 from relais.evaluation.models import Expectation, Reason, Satisfaction, SurveyChannel, VisitKind
@@ -101,7 +102,8 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
         Card("Visites comptées", number(visits.total),
              f"{visits.weeks} semaine{'s' if visits.weeks > 1 else ''} de comptage (grille hebdomadaire)"),
         Card("Séances de visio-guichet", number(visits.visio_sessions),
-             f"rendez-vous pris depuis les points : {visio.honoured} honorés, {visio.no_shows} absences"),
+             f"rendez-vous pris depuis les points : {visio.honoured} honoré{plural_suffix(visio.honoured)}, "
+             f"{visio.no_shows} absence{plural_suffix(visio.no_shows)}"),
         Card("Déplacements évités", km(travel.km_avoided),
              f"{travel.co2_avoided_kg:,.0f}".replace(",", "\u202f") + " kg de CO₂ évités"),
     ]  # fmt: skip
@@ -125,10 +127,11 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
         IndicatorTable("raisons", "Raisons de la venue", ["Raison", "Réponses la citant", "Part des répondants (%)"],
                        _distribution(survey.reasons, Reason.choices, survey.reasons_answered, minimum)),
         IndicatorTable("canaux", "Réponses par canal", ["Canal", "Réponses"],
-                       [[label, survey.by_channel.get(code, 0)] for code, label in SurveyChannel.choices]),
+                       [[label, survey.by_channel.get(code, 0) if survey.answers >= minimum else None]
+                        for code, label in SurveyChannel.choices]),
         IndicatorTable("mois", "Mois par mois",
                        ["Mois", "Visites", "Séances de visio-guichet", "Réponses", "Usagers satisfaits (%)"],
-                       [[m.label, m.visits, m.visio_sessions, m.answers,
+                       [[m.label, m.visits, m.visio_sessions, m.answers if m.answers >= minimum else None,
                          _pct(m.satisfied_rate) if m.satisfaction_answered >= minimum else None] for m in months]),
         IndicatorTable("deplacements", "Déplacements évités", ["Mesure", "Valeur"], [
             ["Séances honorées depuis un point (personnes présentes)", travel.trips_counted + travel.trips_unknown],
@@ -198,10 +201,10 @@ def number(value: int) -> str:
 
 
 def _distribution(counts: dict[str, int], choices: Any, denominator: int, minimum: int) -> list[list]:
-    shown = denominator >= minimum
-    return [
-        [label, counts.get(code, 0), _pct(rate(counts.get(code, 0), denominator)) if shown else None] for code, label in choices
-    ]
+    """Counts and shares per answer; below the minimum group size neither (a count of 1 is an answer)."""
+    if denominator < minimum:
+        return [[label, None, None] for _, label in choices]
+    return [[label, counts.get(code, 0), _pct(rate(counts.get(code, 0), denominator))] for code, label in choices]
 
 
 def _charts(view: ReportView, names: dict[str, str]) -> list[Chart]:

@@ -295,6 +295,7 @@ def week_close(site: Site, week: dt.date, agent: Agent) -> WeekClosure:
     if not may_manage(agent, site):
         raise PermissionDenied
     week = week_monday(week)
+    Site.objects.select_for_update().filter(pk=site.pk).first()  # as grid_save: a save never lands in a closed week
     if not week_has_ended(week):
         raise GridError(
             f"La semaine {week_label(week)} n'est pas terminée : elle pourra être clôturée "
@@ -310,6 +311,7 @@ def week_close(site: Site, week: dt.date, agent: Agent) -> WeekClosure:
 def week_reopen(site: Site, week: dt.date, agent: Agent) -> None:
     if not may_manage(agent, site):
         raise PermissionDenied
+    Site.objects.select_for_update().filter(pk=site.pk).first()
     deleted, _ = WeekClosure.objects.filter(site=site, week=week_monday(week)).delete()
     if not deleted:
         raise GridError(f"La semaine {week_label(week_monday(week))} n'est pas clôturée.")

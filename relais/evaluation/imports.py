@@ -199,8 +199,10 @@ def _sites_by_code() -> dict[str, Site]:
     return {site.code.upper(): site for site in Site.objects.exclude(code="")}
 
 
-def _organisations_by_code() -> dict[str, Organisation]:
-    return {organisation.code.upper(): organisation for organisation in Organisation.objects.all()}
+def _partners_by_code() -> dict[str, Organisation]:
+    """Partner organisations: a département's own services at a point are its visits without partner."""
+    partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+    return {organisation.code.upper(): organisation for organisation in partners}
 
 
 # --- survey answers --------------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def read_survey_answers(path: Path) -> CsvFile:
     parsers: dict[str, Callable[[str], Any]] = {
         "answer_id": parse_id,
         "site_code": _code_parser(_sites_by_code(), "site", optional=False),
-        "partner_code": _code_parser(_organisations_by_code(), "partenaire", optional=True),
+        "partner_code": _code_parser(_partners_by_code(), "partenaire", optional=True),
         "answered_on": _parse_answered_on,
         "satisfaction": _choice(Satisfaction),
         "expectation": _choice(Expectation),
@@ -281,7 +283,7 @@ def read_visit_counts(path: Path, *, sites: Iterable[Site] | None = None) -> Csv
     parsers: dict[str, Callable[[str], Any]] = {
         "site_code": _code_parser(known, "site", optional=False),
         "week": _parse_past_week,
-        "partner_code": _code_parser(_organisations_by_code(), "partenaire", optional=True),
+        "partner_code": _code_parser(_partners_by_code(), "partenaire", optional=True),
         "kind": _choice(VisitKind, KIND_ALIASES),
         "count": _parse_count,
     }
@@ -314,6 +316,8 @@ def import_visit_counts(path: Path, *, agent: Any = None, sites: Iterable[Site] 
         return outcome
     with transaction.atomic():
         sites = {row["site_code"].pk for row in read.rows}
+        # The sites' rows locked as the grid's save and closure lock them: one writer of a week at a time.
+        list(Site.objects.select_for_update().filter(pk__in=sorted(sites)).values_list("pk", flat=True))
         weeks = {row["week"] for row in read.rows}
         existing = {
             (cell.site_id, cell.week, cell.partner_id, cell.kind): cell

@@ -59,7 +59,8 @@ def counting_sites(agent: Agent) -> QuerySet[Site]:
     usual site when it is a service point, and every site they manage."""
     if not agent.is_authenticated or not agent.is_active:
         return Site.objects.none()
-    own = {m.site_id for m in agent_active_memberships(agent) if m.site_id is not None}
+    # A partner's agent holding a permanence at a point has it as usual site: not theirs to count.
+    own = {m.site_id for m in agent_active_memberships(agent) if m.site_id is not None and not m.organisation.is_partner}
     return service_points().filter(pk__in=own) | managed_sites(agent)
 
 

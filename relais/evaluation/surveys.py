@@ -202,6 +202,7 @@ def _clean_answer(question: Question, value: Any, partners: Iterable[Organisatio
             )
         return ""
     if question.kind == Question.Kind.TEXT:
+        text = text.replace("\r\n", "\n")  # browsers send CRLF but count a line break as one character
         if len(text) > TEXT_MAX:
             raise ValidationError(f"Votre réponse fait {len(text)} caractères : {TEXT_MAX} au plus.")
         return text
@@ -333,6 +334,9 @@ def survey_url(token: str) -> str:
     return settings.SITE_URL + reverse("survey:answer", kwargs={"token": token})
 
 
+SMS_HOURS = (9, 19)  # Paris time: no survey SMS wakes anyone up
+
+
 def invitations_send(now: dt.datetime | None = None) -> int:
     """Invite the persons seen in the last days at a service point; returns how many were invited."""
     now = now or timezone.now()
@@ -354,14 +358,30 @@ def invitations_send(now: dt.datetime | None = None) -> int:
             SurveyInvitation.objects.filter(person_id__in=person_ids[start : start + BATCH], created_at__gte=gap_start)
             .values_list("person_id", flat=True)
         )  # fmt: skip
+    reach = {visit.person.pk: _reach(visit.person) for visit in visits}
+    # One invitation per address too: a mother and her child sharing an e-mail get one message.
+    addresses = sorted({address for _, address in reach.values() if address})
+    used_addresses: set[str] = set()
+    for start in range(0, len(addresses), BATCH):
+        used_addresses.update(
+            OutgoingMessage.objects.filter(
+                kind=OutgoingMessage.Kind.SURVEY_INVITATION, recipient__in=addresses[start : start + BATCH],
+                created_at__gte=gap_start,
+            ).values_list("recipient", flat=True)
+        )  # fmt: skip
+    texting_hours = SMS_HOURS[0] <= timezone.localtime(now).hour < SMS_HOURS[1]
     sent = 0
     for visit in visits:
         person = visit.person
         if person.merged_into_id is not None or visit.key in done or person.pk in recent:
             continue
-        channel, address = _reach(person)
-        if not channel:
+        if visit.service is not None and visit.service.is_sensitive:
+            continue  # a PMI or child-protection visit is nobody's business, not even a survey's
+        channel, address = reach[person.pk]
+        if not channel or address in used_addresses:
             continue
+        if channel == SurveyChannel.SMS and not texting_hours:
+            continue  # an hourly run at night: the visit stays in the window, the SMS leaves in the morning
         token = secrets.token_urlsafe(24)
         try:
             with transaction.atomic():
@@ -374,6 +394,7 @@ def invitations_send(now: dt.datetime | None = None) -> int:
         except IntegrityError:  # invited meanwhile by another run
             continue
         recent.add(person.pk)
+        used_addresses.add(address)
         sent += 1
     return sent
 
@@ -428,7 +449,11 @@ def kiosk_url(token: str) -> str:
 
 
 def kiosk_find(token: str) -> Kiosk | None:
-    return Kiosk.objects.select_related("site", "questionnaire").filter(token_hash=token_hash(token)).first()
+    kiosk = Kiosk.objects.select_related("site", "questionnaire").filter(token_hash=token_hash(token)).first()
+    if kiosk is not None and not kiosk.questionnaire.is_active:
+        # A questionnaire withdrawn after the kiosk was set up: the tablet asks the default one.
+        kiosk.questionnaire = default_questionnaire() or kiosk.questionnaire
+    return kiosk
 
 
 def kiosk_revoke(kiosk: Kiosk) -> None:

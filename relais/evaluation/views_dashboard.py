@@ -20,6 +20,8 @@ from relais.people.normalization import parse_french_date
 from relais.territory.models import Organisation, Site
 
 PDF = "application/pdf"
+EARLIEST = dt.date(2000, 1, 1)
+MAX_PERIOD_DAYS = 5 * 366  # a page, a PDF and a workbook of sixty months at most
 
 
 def _selection(request: AgentRequest) -> tuple[Scope, dict]:
@@ -40,6 +42,13 @@ def _selection(request: AgentRequest) -> tuple[Scope, dict]:
     if end < start:
         errors.append("La date de fin précède la date de début : les deux ont été inversées.")
         start, end = end, start
+    if start < EARLIEST or end > today:
+        errors.append(f"Une période se choisit entre le {EARLIEST:%d/%m/%Y} et aujourd'hui : elle a été ramenée à ces bornes.")
+        start, end = max(start, EARLIEST), min(end, today)
+        start = min(start, end)
+    if (end - start).days > MAX_PERIOD_DAYS:
+        errors.append("Une période couvre au plus cinq ans : elle a été ramenée aux cinq ans qui finissent à la date de fin.")
+        start = end - dt.timedelta(days=MAX_PERIOD_DAYS)
     code = request.GET.get("site", "")
     chosen: list[Site] = [site for site in sites if site.code == code] if code else []
     if code and not chosen:

@@ -133,3 +133,25 @@ def test_exports_hold_the_dashboard_tables(world, network):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     workbook = client.get(reverse("evaluation:export"), {"du": "01/03/2026", "au": "31/03/2026"})
     assert workbook.content.startswith(b"PK")
+
+
+def test_a_partner_agent_at_a_service_point_sees_no_evaluation(world, network):
+    from relais.territory.models import Membership
+
+    Membership.objects.filter(agent=world.caf_agent).update(site=network.mureaux)  # a permanence at the point
+    client = world.client_for(world.caf_agent)
+    assert client.get(reverse("evaluation:dashboard")).status_code == 403
+    assert client.get(reverse("evaluation:grid"), {"site": "78-FS-MUREAUX"}).status_code in (403, 404)
+
+
+def test_small_groups_show_no_count_per_answer_and_wild_periods_are_brought_back(world, network, settings):
+    settings.EVALUATION_MIN_GROUP_SIZE = 5
+    _answers(network.mureaux, ["pas_du_tout_satisfait"])
+    client = world.client_for(network.mediator78)
+    csv = client.get(reverse("evaluation:dashboard"), {"du": "01/03/2026", "au": "31/03/2026", "export": "satisfaction"})
+    assert "Pas du tout satisfait;;" in csv.content.decode("utf-8-sig")  # neither its count nor its share
+    page = client.get(reverse("evaluation:dashboard"), {"du": "01/01/1000", "au": "31/12/9999"})
+    assert page.status_code == 200
+    assert "ramenée" in page.content.decode()
+    scope = page.context["report"].figures.scope
+    assert scope.date_to == dt.date.today() and (scope.date_to - scope.date_from).days <= 5 * 366

@@ -224,3 +224,10 @@ def test_a_week_to_come_and_an_empty_count_are_refused(network, tmp_path, capsys
     assert "ligne 3, colonne « week »" in errors and "antérieure à l'an 2000" in errors
     assert "ligne 4, colonne « count » : le nombre de visites est vide (0 si aucune)." in errors
     assert "ligne 5, colonne « count » : « 2.5 » : nombre entier de visites attendu" in errors
+
+
+def test_a_partner_code_must_be_a_partner_organisation(network, tmp_path, capsys):
+    path = _write(tmp_path, "departement.csv", VISITS_HEADER + "78-FS-MUREAUX,2026-W10,78,information,5\n")
+    with pytest.raises(CommandError):
+        call_command("import_visit_counts", str(path))
+    assert "ligne 2, colonne « partner_code » : « 78 » : partenaire inconnu" in capsys.readouterr().err

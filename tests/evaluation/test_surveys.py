@@ -58,6 +58,13 @@ def _honoured(world, person, *, site, start=None, partner=None, service=None, bo
     return appointment
 
 
+def _daytime() -> dt.datetime:
+    """A run at an hour when SMS leave (10:00, Paris), after the visits made now."""
+    now = timezone.localtime()
+    ten = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    return ten if now <= ten else ten + dt.timedelta(days=1) if now.hour >= 19 else now
+
+
 def _token(text: str) -> str:
     return re.search(r"/avis/([\w-]+)/", text.replace("=\n", "")).group(1)
 
@@ -158,7 +165,7 @@ def test_a_visio_booked_from_a_service_point_and_a_counter_exchange_by_sms(world
     )  # fmt: skip
     ExchangeFactory(persons=[PersonFactory(phones=["+33687654321"])], agent=world.agent78, service=world.accueil78,
                     organisation=world.org78, channel=Channel.CALL_IN, site=network.mureaux)  # fmt: skip
-    assert surveys.invitations_send() == 2
+    assert surveys.invitations_send(now=_daytime()) == 2
     visio = SurveyInvitation.objects.get(person=person)
     assert visio.site == network.rambouillet and visio.partner == network.caf
     counter = SurveyInvitation.objects.get(person=texter)
@@ -436,3 +443,20 @@ def test_the_survey_pages_read_as_french_and_need_no_inline_code(world, network,
         if problems := slips(response.content.decode()):
             found[name] = problems
     assert not found, found
+
+
+def test_one_invitation_per_address_none_for_sensitive_services_and_no_sms_at_night(world, network, default):
+    mother = PersonFactory(organisations=[world.org78], emails=["famille@example.fr"])
+    child = PersonFactory(organisations=[world.org78], emails=["famille@example.fr"])
+    ExchangeFactory(persons=[mother, child], agent=network.mediator78, service=world.accueil78, organisation=world.org78,
+                    channel=Channel.COUNTER, site=network.mureaux)  # fmt: skip
+    pmi = PersonFactory(organisations=[world.org92], emails=["pmi@example.fr"])
+    _honoured(world, pmi, site=network.clichy, service=world.pmi92)
+    texter = PersonFactory(organisations=[world.org78], phones=["+33612345678"])
+    _honoured(world, texter, site=network.mureaux)
+    night = timezone.localtime().replace(hour=2, minute=0) + dt.timedelta(days=1)
+
+    assert surveys.invitations_send(now=night) == 1  # the family's address once; no PMI visit; no SMS at 2:00
+    assert OutgoingMessage.objects.get().recipient == "famille@example.fr"
+    assert surveys.invitations_send(now=night.replace(hour=10)) == 1  # the SMS leaves in the morning
+    assert OutgoingMessage.objects.filter(channel="sms").count() == 1
