@@ -131,6 +131,17 @@ def parse_fields(
 # --- files -----------------------------------------------------------------------------------------
 
 
+def decoded_text(path: Path, report: Report) -> str:
+    """The file's text; its encoding goes to the report, and each line that is not UTF-8 in a UTF-8
+    file is a problem of the report."""
+    raw = path.read_bytes()
+    encoding, broken = detect_encoding(raw)
+    report.encoding = "UTF-8" if encoding == "utf-8-sig" else "Windows-1252"
+    for number in broken[:MAX_REPORTED]:
+        report.add(number, "", "caractères illisibles en UTF-8 (fichier mal encodé ou mélangé).")
+    return raw.decode(encoding, errors="replace")
+
+
 def delimiter_of(header: str) -> str:
     counts = {delimiter: header.count(delimiter) for delimiter in (";", ",", "\t")}
     return max(counts, key=lambda delimiter: counts[delimiter]) if any(counts.values()) else ","
@@ -155,12 +166,7 @@ def read_csv_file(
     empty. With `key_of`, two lines with the same key are refused, the second naming the first."""
     result = CsvFile()
     report = result.report
-    raw = path.read_bytes()
-    encoding, broken = detect_encoding(raw)
-    report.encoding = "UTF-8" if encoding == "utf-8-sig" else "Windows-1252"
-    for number in broken[:MAX_REPORTED]:
-        report.add(number, "", "caractères illisibles en UTF-8 (fichier mal encodé ou mélangé).")
-    text = raw.decode(encoding, errors="replace")
+    text = decoded_text(path, report)
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:

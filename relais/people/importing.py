@@ -28,8 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from relais.core.bulk import analyze_tables, insert_rows, reserve_ids
-from relais.core.csv_reading import detect_encoding
-from relais.core.csv_report import MAX_REPORTED, Report, header_problem, width_problem
+from relais.core.csv_reading import decoded_text
+from relais.core.csv_report import Report, header_problem, width_problem
 from relais.core.processes import this_process
 from relais.people.building import NIR_SEX_MISMATCH, PersonData, person_data_clean
 from relais.people.csvformat import COLUMNS, detect_delimiter
@@ -164,12 +164,7 @@ def _parse_row(
 
 def read_file(path: Path, report: Report, strict: bool = False) -> Iterator[ParsedRow]:
     """Validate and parse; problems go to the report. Rows are yielded only while no error was found."""
-    raw = path.read_bytes()
-    encoding, broken = detect_encoding(raw)
-    report.encoding = "UTF-8" if encoding == "utf-8-sig" else "Windows-1252"
-    for number in broken[:MAX_REPORTED]:
-        report.add(number, "", "caractères illisibles en UTF-8 (fichier mal encodé ou mélangé).")
-    text = raw.decode(encoding, errors="replace")
+    text = decoded_text(path, report)
     lines = io.StringIO(text, newline="")
     header_line = text.split("\n", 1)[0]
     report.delimiter = detect_delimiter(header_line)
