@@ -17,6 +17,7 @@ from relais.demo.insertion import build_insertion
 from relais.demo.population import generate_exchanges, generate_people, give_demo_agents_a_day, save_population
 from relais.demo.requests import build_requests
 from relais.demo.world import build_world, demo_logins
+from relais.evaluation.surveys import invitations_send
 from relais.territory.models import Organisation
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ def load_demo(*, persons: int = 5000, exchanges: int = 20000, seed: int = 2026) 
     linkage = build_duplicates(rng, world, people)
     insertion = build_insertion(rng, world, people)
     evaluation = build_evaluation(rng, world, today)
+    # The survey links of the last days' visits, sent now (and recorded as sent with the rest of the
+    # demo's outbox) rather than printed by the worker when the demo starts.
+    evaluation["survey_invitations"] = invitations_send()
     return {
         "persons": len(people),
         "exchanges": len(activity),
