@@ -48,7 +48,10 @@ class Command(BaseCommand):
                 f"automatiquement, {stats['to_review']} à examiner ; insertion : {stats['companies']} employeurs, "
                 f"{stats['offers']} offres, {stats['candidate_profiles']} profils de candidats, {stats['past_proposals']} "
                 f"propositions sur six mois et {stats['proposals_today']} de la répartition du jour, un job dating "
-                f"({stats['job_dating_registrations']} inscrits) ; en {stats['seconds']} s."
+                f"({stats['job_dating_registrations']} inscrits) ; évaluation du réseau : un an de grilles de comptage "
+                f"({stats['visit_counts']} cases) et {stats['survey_answers']} réponses au questionnaire, "
+                f"{stats['survey_invitations']} invitations à donner son avis envoyées après les visites des derniers jours ; "
+                f"en {stats['seconds']} s."
             )
         self._print_logins(port)
         self._print_api_token(port)
