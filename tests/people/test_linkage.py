@@ -57,6 +57,7 @@ def read_person_csv_from_text(text, tmp_path=None):
     return read_person_csv(path)
 
 
+@pytest.mark.slow  # trains the linkage model (Splink, DuckDB): seconds of processor time
 def test_linkage_finds_the_same_people_typed_differently_and_never_pairs_twins(bases, linked):
     _, _, truth = bases
     found = set(zip(linked.id_a, linked.id_b, strict=True))
@@ -77,6 +78,7 @@ def test_each_pair_explains_itself_field_by_field(linked):
     assert levels["Téléphone"]["level"] == "identique"
 
 
+@pytest.mark.slow  # trains the linkage model (Splink, DuckDB): seconds of processor time
 def test_link_files_writes_one_line_per_pair_above_the_threshold(bases, tmp_path):
     path_a, path_b, truth = bases
     out = tmp_path / "pairs.csv"
@@ -157,6 +159,7 @@ def test_link_in_the_database_merges_the_sure_pairs_queues_the_others_and_can_be
     assert again.auto_merged == 0, "an undone merge is not redone behind the reviewer's back"
 
 
+@pytest.mark.slow  # trains the linkage model (Splink, DuckDB): seconds of processor time
 def test_duplicates_inside_one_base_follow_the_same_rules(world, tmp_path):
     path, truth = write_base_with_duplicates(tmp_path)
     run_import(path=path, source="GRC92", organisation=world.org92)
@@ -261,6 +264,7 @@ def _merged_automatically(first: Person, second: Person) -> PersonMerge:
     return persons_merge(kept=first, absorbed=second, acting_user=None, pair=pair, automatic=True)
 
 
+@pytest.mark.slow  # trains the linkage model (Splink, DuckDB): seconds of processor time
 def test_recheck_lists_the_automatic_merges_the_rules_would_not_make_and_undoes_them_on_confirmation(world, monkeypatch):
     father = PersonFactory(
         birth_name="Le Goff", first_names="Ronan", sex="M", birth_date=dt.date(1961, 9, 3), phones=["+33611223344"]
