@@ -166,10 +166,6 @@ class VisitFigures:
     visio_sessions: int
     weeks: int  # site-weeks with at least one count
 
-    @property
-    def partner_shares(self) -> dict[str, float | None]:
-        return {code: rate(count, self.total) for code, count in self.by_partner.items()}
-
 
 def visit_figures(counts: QuerySet[VisitCount]) -> VisitFigures:
     by_partner = Counter[str]()

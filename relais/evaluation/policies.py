@@ -84,7 +84,3 @@ def may_count(agent: Agent, site: Site) -> bool:
 def may_manage_questionnaires(agent: Agent) -> bool:
     """Questionnaires serve the whole network: any manager of a département or of the EPI."""
     return agent.is_authenticated and agent.is_active and (agent.is_superuser or bool(_managed_organisation_ids(agent)))
-
-
-def may_see_network(agent: Agent) -> bool:
-    return agent.is_authenticated and agent.is_active and _manages_network(agent)
