@@ -37,8 +37,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     pytest-django's order (`--dist load`), never file by file: a worker must run its transactional
     tests after its other database tests, since their flush empties the communes the migrations
     load. A named file or test runs in one process, as do `-n 0`, `-p no:xdist`, `--pdb` and runs
-    against Redis (every test clears the one shared cache). Runs before xdist's own hook, which
-    turns `auto` into the number of CPUs."""
+    against Redis (every test clears the one shared cache). Tests go out at most four at a time
+    (`--maxschedchunk 4`): xdist otherwise hands a worker dozens of queued tests near the end, the
+    slow sweeps among them, while the other worker sits idle (up to 35 s seen). Runs before xdist's
+    own hook, which turns `auto` into the number of CPUs."""
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):  # a worker runs its share
         return
     if config.option.numprocesses is not None:  # -n given
@@ -48,6 +50,8 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     config.option.numprocesses = "auto"
     if config.option.dist == "no":
         config.option.dist = "load"
+    if config.option.maxschedchunk is None:
+        config.option.maxschedchunk = 4
 
 
 def _mark_always_deselected(config: pytest.Config, mark: str) -> bool:
