@@ -18,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -30,6 +30,8 @@ from relais.territory.models import Commune, Organisation, Service, Site
 from relais.territory.selectors import commune_distance_km
 
 RATE_DIGITS = 4
+
+_Rows = TypeVar("_Rows", bound=QuerySet)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,18 @@ class Scope:
     def site_ids(self) -> list[int]:
         return [site.pk for site in self.sites]
 
+    def narrow(self, rows: _Rows, *, site: str, partner: str, service: str | None = None) -> _Rows:
+        """The rows of the chosen sites, partner and service, each named by its lookup in the rows'
+        model (visit counts have no service: they leave it out)."""
+        lookups: dict[str, Any] = {}
+        if self.sites:
+            lookups[f"{site}__in"] = self.site_ids
+        if self.partner:
+            lookups[partner] = self.partner
+        if self.service and service:
+            lookups[service] = self.service
+        return rows.filter(**lookups)
+
 
 def rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, RATE_DIGITS) if denominator else None
@@ -61,13 +75,7 @@ def weeks_of_period(date_from: dt.date, date_to: dt.date) -> Q:
 
 def responses_in(scope: Scope) -> QuerySet[SurveyResponse]:
     responses = SurveyResponse.objects.filter(answered_on__gte=scope.date_from, answered_on__lte=scope.date_to)
-    if scope.sites:
-        responses = responses.filter(site__in=scope.site_ids)
-    if scope.partner:
-        responses = responses.filter(partner=scope.partner)
-    if scope.service:
-        responses = responses.filter(service=scope.service)
-    return responses
+    return scope.narrow(responses, site="site", partner="partner", service="service")
 
 
 @dataclass
@@ -150,11 +158,7 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
 
 def counts_in(scope: Scope) -> QuerySet[VisitCount]:
     counts = VisitCount.objects.filter(weeks_of_period(scope.date_from, scope.date_to))
-    if scope.sites:
-        counts = counts.filter(site__in=scope.site_ids)
-    if scope.partner:
-        counts = counts.filter(partner=scope.partner)
-    return counts
+    return scope.narrow(counts, site="site", partner="partner")
 
 
 @dataclass
@@ -200,13 +204,7 @@ def visio_appointments_in(scope: Scope) -> AppointmentQuerySet:
         start__gte=start, start__lt=end, motive__channel=Motive.Channel.VISIO,
         booked_from_site__kind=Site.Kind.SERVICE_POINT,
     )  # fmt: skip
-    if scope.sites:
-        appointments = appointments.filter(booked_from_site__in=scope.site_ids)
-    if scope.partner:
-        appointments = appointments.filter(agenda__organisation=scope.partner)
-    if scope.service:
-        appointments = appointments.filter(motive__service=scope.service)
-    return appointments
+    return scope.narrow(appointments, site="booked_from_site", partner="agenda__organisation", service="motive__service")
 
 
 @dataclass
