@@ -4,7 +4,7 @@ first process to need the database migrates it as usual and saves a copy under
 var/test-databases/; every other process, in this run or a later one, copies it into its own
 in-memory database with SQLite's backup API. The copy's name is a digest of everything the migrated
 database depends on: every installed app's migration files, the data files and relais modules the
-migrations read, the models (their permissions and names fill the post_migrate tables) and the
+migrations read (and the relais modules those import), the models (their permissions and names fill the post_migrate tables) and the
 Django, SQLite and Python versions. A change to any of them migrates afresh; PostgreSQL always
 migrates. RELAIS_TEST_DB_CACHE=0 turns the copy off."""
 
@@ -53,12 +53,16 @@ def _digest() -> str:
     sources.update(path for path in relais_dir.glob("*/data/*") if path.is_file())
     for app_label in sorted(loader.unmigrated_apps):  # tables made from the models themselves (run_syncdb)
         sources.add(Path(apps.get_app_config(app_label).path))
-    for source in sorted(sources):
+    pending = sorted(sources)
+    while pending:  # relais modules a data migration calls, and the modules they import in turn
+        source = pending.pop()
         if source.suffix != ".py" or relais_dir not in source.parents:
             continue
-        for name in sorted(set(_RELAIS_MODULE.findall(source.read_bytes()))):  # relais modules a data migration calls
-            if module_file := _module_file(name.decode()):
+        for name in sorted(set(_RELAIS_MODULE.findall(source.read_bytes()))):
+            module_file = _module_file(name.decode())
+            if module_file is not None and module_file not in sources:
                 sources.add(module_file)
+                pending.append(module_file)
     for source in sorted(sources):
         digest.update(str(source).encode())
         if source.is_file():

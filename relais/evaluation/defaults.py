@@ -1,10 +1,21 @@
 """What a new installation starts with: the default questionnaire (what the seed's report measures,
-with the State's Services Publics+ question first) and two labels. Plain data, used by the data
-migration (with its historical models) and by the tests; managers change them afterwards."""
+with the State's Services Publics+ question first) and two labels. Plain data (the answers' codes
+and labels are the models' choices, which the indicators count), used by the data migration (with
+its historical models) and by the tests; managers change them afterwards."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db.models import TextChoices
+
+from relais.evaluation.models import Expectation, Reason, Satisfaction
+
+
+def _choices(codes: type[TextChoices]) -> list[dict[str, str]]:
+    """The answers as the indicators read them: one list of codes and labels, the models' own."""
+    return [{"code": code.value, "label": code.label} for code in codes]
+
 
 DEFAULT_QUESTIONNAIRE = {
     "name": "Votre avis sur votre visite",
@@ -18,21 +29,12 @@ DEFAULT_QUESTIONS: list[dict[str, Any]] = [
     {
         "label": "Globalement, êtes-vous satisfait de la qualité de service ?",
         "kind": "scale", "measure": "satisfaction", "required": True,
-        "choices": [
-            {"code": "tres_satisfait", "label": "Très satisfait"},
-            {"code": "plutot_satisfait", "label": "Plutôt satisfait"},
-            {"code": "plutot_pas_satisfait", "label": "Plutôt pas satisfait"},
-            {"code": "pas_du_tout_satisfait", "label": "Pas du tout satisfait"},
-        ],
+        "choices": _choices(Satisfaction),
     },
     {
         "label": "La réponse apportée correspond-elle à ce que vous attendiez ?",
         "kind": "single", "measure": "expectation", "required": False,
-        "choices": [
-            {"code": "totalement", "label": "Totalement"},
-            {"code": "en_partie", "label": "En partie"},
-            {"code": "pas_du_tout", "label": "Pas du tout"},
-        ],
+        "choices": _choices(Expectation),
     },
     {
         "label": "Recommanderiez-vous ce service à un proche ?",
@@ -42,12 +44,7 @@ DEFAULT_QUESTIONS: list[dict[str, Any]] = [
         "label": "Pourquoi êtes-vous venu ici plutôt qu'ailleurs ?",
         "help_text": "Plusieurs réponses possibles.",
         "kind": "multiple", "measure": "reason", "required": False,
-        "choices": [
-            {"code": "proximite", "label": "La proximité"},
-            {"code": "accompagnement", "label": "L'accompagnement"},
-            {"code": "horaires", "label": "Les horaires"},
-            {"code": "autre", "label": "Autre raison"},
-        ],
+        "choices": _choices(Reason),
     },
     {
         "label": "Pour quel organisme êtes-vous venu ?",
