@@ -119,13 +119,17 @@ def _parse_comment(value: str) -> str:
 EARLIEST = dt.date(2000, 1, 1)  # older than any service point of the network: a typing mistake
 
 
-def _parse_answered_on(value: str) -> dt.date:
-    day = parse_date(value)
+def _past_and_recent(day: dt.date, value: str, noun: str) -> dt.date:
+    """A day (or week) to come, or before 2000, is a typing mistake; `noun` is « date » or « semaine »."""
     if day > timezone.localdate():
-        raise BadValue(f"« {value} » : date à venir.")
+        raise BadValue(f"« {value} » : {noun} à venir.")
     if day < EARLIEST:
-        raise BadValue(f"« {value} » : date antérieure à l'an 2000 (faute de frappe ?).")
+        raise BadValue(f"« {value} » : {noun} antérieure à l'an 2000 (faute de frappe ?).")
     return day
+
+
+def _parse_answered_on(value: str) -> dt.date:
+    return _past_and_recent(parse_date(value), value, "date")
 
 
 def _parse_recommend(value: str) -> bool | None:
@@ -155,12 +159,7 @@ def parse_week(value: str) -> dt.date:
 
 def _parse_past_week(value: str) -> dt.date:
     """A week that has begun: the counts of a week to come are a typing mistake."""
-    monday = parse_week(value)
-    if monday > timezone.localdate():
-        raise BadValue(f"« {value} » : semaine à venir.")
-    if monday < EARLIEST:
-        raise BadValue(f"« {value} » : semaine antérieure à l'an 2000 (faute de frappe ?).")
-    return monday
+    return _past_and_recent(parse_week(value), value, "semaine")
 
 
 def week_label(monday: dt.date) -> str:
