@@ -210,8 +210,8 @@ def _parse_cell(raw: str) -> tuple[int | None, str | None]:
     text = (raw or "").strip().replace("\u202f", "").replace(" ", "")
     if not text:
         return 0, None
-    if not text.isdigit():
-        if text.startswith("-") and text[1:].isdigit():
+    if not text.isdecimal():  # not isdigit(): « ² » is a digit that int() refuses
+        if text.startswith("-") and text[1:].isdecimal():
             return None, f"« {raw} » : un nombre de visites ne peut pas être négatif."
         return None, f"« {raw} » : saisissez un nombre entier de visites (0, 1, 2…)."
     value = int(text)

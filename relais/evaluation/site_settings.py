@@ -43,7 +43,9 @@ def declared_opening_add(*, site: Site, weekday: int, start: dt.time, end: dt.ti
 @transaction.atomic
 def declared_opening_remove(*, site: Site, opening_id: int, agent: Agent) -> None:
     _check_manager(agent, site)
-    DeclaredOpening.objects.filter(site=site, pk=opening_id).delete()
+    deleted, _ = DeclaredOpening.objects.filter(site=site, pk=opening_id).delete()
+    if not deleted:
+        raise ValidationError("Ces horaires n'étaient plus déclarés : rien n'a été supprimé.")
 
 
 @transaction.atomic
@@ -58,4 +60,6 @@ def site_partner_add(*, site: Site, partner: Organisation, agent: Agent) -> Site
 @transaction.atomic
 def site_partner_remove(*, site: Site, partner_id: int, agent: Agent) -> None:
     _check_manager(agent, site)
-    SitePartner.objects.filter(site=site, partner_id=partner_id).delete()
+    deleted, _ = SitePartner.objects.filter(site=site, partner_id=partner_id).delete()
+    if not deleted:
+        raise ValidationError("Ce partenaire n'était plus déclaré : rien n'a été supprimé.")

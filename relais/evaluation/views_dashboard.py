@@ -14,14 +14,20 @@ from django.utils import timezone
 from relais.core.http import AgentRequest
 from relais.core.tables import XLSX, csv_response, find_table, xlsx_response
 from relais.evaluation import documents
+from relais.evaluation.imports import EARLIEST
 from relais.evaluation.indicators import Scope, evaluation_figures
 from relais.evaluation.policies import visible_sites
 from relais.people.normalization import parse_french_date
 from relais.territory.models import Organisation, Site
 
 PDF = "application/pdf"
-EARLIEST = dt.date(2000, 1, 1)
 MAX_PERIOD_DAYS = 5 * 366  # a page, a PDF and a workbook of sixty months at most
+
+
+def _twelve_months_to(end: dt.date) -> dt.date:
+    """The first day of the twelfth month ending with `end`'s (from 2000 at the earliest: a day of
+    year 1 typed by mistake would otherwise run off the calendar)."""
+    return (max(end, EARLIEST).replace(day=1) - dt.timedelta(days=335)).replace(day=1)
 
 
 def _selection(request: AgentRequest) -> tuple[Scope, dict]:
@@ -34,11 +40,11 @@ def _selection(request: AgentRequest) -> tuple[Scope, dict]:
     errors = []
     try:
         end = parse_french_date(request.GET.get("au", "")) or today
-        start = parse_french_date(request.GET.get("du", "")) or (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+        start = parse_french_date(request.GET.get("du", "")) or _twelve_months_to(end)
     except ValidationError as error:
         errors.append(error.messages[0])
         end = today
-        start = (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+        start = _twelve_months_to(end)
     if end < start:
         errors.append("La date de fin précède la date de début : les deux ont été inversées.")
         start, end = end, start

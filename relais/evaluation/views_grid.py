@@ -23,12 +23,20 @@ from relais.core.csv_export import ExcelCsv
 from relais.core.csv_reading import BadValue
 from relais.core.http import AgentRequest
 from relais.evaluation.grid import CellKey, Grid, GridError, grid_for, grid_save, week_close, week_has_ended, week_reopen
-from relais.evaluation.imports import VISIT_COLUMNS, import_visit_counts, parse_week, visit_counts_rows, week_label
+from relais.evaluation.imports import (
+    EARLIEST,
+    VISIT_COLUMNS,
+    import_visit_counts,
+    parse_week,
+    visit_counts_rows,
+    week_label,
+)
 from relais.evaluation.models import VisitCount, VisitKind, week_monday
 from relais.evaluation.policies import counting_sites, managed_sites, may_manage
 from relais.territory.models import Site
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+LATEST_WEEKS_AHEAD = 52  # a grid is shown up to a year ahead (saving waits for the week to begin)
 NO_SITE = "La grille de comptage est réservée aux médiateurs et aux responsables des points d'accueil."
 
 
@@ -51,12 +59,19 @@ def _chosen_site(request: AgentRequest, sites: list[Site], code: str) -> Site:
 
 
 def _week(value: str, errors: list[str]) -> dt.date:
+    this_week = week_monday(timezone.localdate())
     if value:
         try:
-            return parse_week(value)
+            week = parse_week(value)
         except BadValue as error:
             errors.append(f"Semaine {error} La semaine en cours est affichée.")
-    return week_monday(timezone.localdate())
+        else:
+            if EARLIEST <= week <= this_week + dt.timedelta(weeks=LATEST_WEEKS_AHEAD):
+                return week
+            errors.append(
+                f"Semaine « {value} » : choisissez une semaine entre 2000 et l'an prochain. La semaine en cours est affichée."
+            )
+    return this_week
 
 
 def _grid_url(site: Site, week: dt.date) -> str:
@@ -69,7 +84,7 @@ def _submitted(post: QueryDict) -> dict[CellKey, str]:
     values: dict[CellKey, str] = {}
     for name in post:
         parts = name.split("-", 2)
-        if len(parts) == 3 and parts[0] == "cell" and parts[1].isdigit() and parts[2] in kinds:
+        if len(parts) == 3 and parts[0] == "cell" and parts[1].isdecimal() and parts[2] in kinds:
             values[(int(parts[1]) or None, parts[2])] = post.get(name) or ""
     return values
 
@@ -100,7 +115,10 @@ def grid(request: AgentRequest) -> HttpResponse:
     week = _week(data.get("semaine", ""), errors)
     submitted, cell_errors, conflict, status = None, {}, False, 200
     version = None
-    if request.method == "POST":
+    if request.method == "POST" and errors:  # never the typed counts into another week than the one shown
+        errors.append("Rien n'a été enregistré.")
+        status = 422
+    elif request.method == "POST":
         submitted = _submitted(request.POST)
         try:
             changed = grid_save(site, week, submitted, request.user, version=request.POST.get("version", ""))
@@ -158,12 +176,13 @@ def _managed(request: AgentRequest) -> list[Site]:
     return sites
 
 
-def _period(data: QueryDict, errors: list[str]) -> tuple[dt.date, dt.date]:
+def _period(data: QueryDict, errors: list[str], notices: list[str]) -> tuple[dt.date, dt.date]:
+    """The weeks asked for; a wrong week is an error, reversed weeks are only a notice (swapped)."""
     this_week = week_monday(timezone.localdate())
     first = _week(data.get("du", ""), errors) if data.get("du") else this_week - dt.timedelta(weeks=12)
     last = _week(data.get("au", ""), errors) if data.get("au") else this_week
     if last < first:
-        errors.append("La semaine de fin précède celle de début : les deux ont été inversées.")
+        notices.append("La semaine de fin précède celle de début : les deux ont été inversées.")
         first, last = last, first
     return first, last
 
@@ -172,7 +191,7 @@ def grid_files(request: AgentRequest) -> HttpResponse:
     """Managers: export a period's grids as CSV, import a file (all or nothing, with its report)."""
     sites = _managed(request)
     errors: list[str] = []
-    first, last = _period(request.GET, errors)
+    first, last = _period(request.GET, errors, errors)
     outcome, file_name = None, ""
     if request.method == "POST":
         upload = request.FILES.get("fichier")
@@ -204,9 +223,9 @@ def grid_export(request: AgentRequest) -> HttpResponse:
     if not chosen:
         raise Http404
     errors: list[str] = []
-    first, last = _period(request.GET, errors)
-    if errors:
-        raise Http404
+    first, last = _period(request.GET, errors, notices=[])
+    if errors:  # the files page shows the same French message, with the period to correct
+        return HttpResponseRedirect(reverse("evaluation:grid_files") + "?" + request.GET.urlencode())
     cells = VisitCount.objects.filter(site__in=chosen, week__gte=first, week__lte=last)
     writer = ExcelCsv(VISIT_COLUMNS)
     for row in visit_counts_rows(cells):

@@ -99,4 +99,4 @@ def label_site(request: AgentRequest) -> HttpResponse:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 0
+    return int(value) if value and value.isdecimal() else 0

@@ -133,7 +133,14 @@ def test_saving_an_accepted_prefill_records_it_and_zero_cells_write_nothing(worl
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("-2", "ne peut pas être négatif"), ("2,5", "nombre entier"), ("abc", "nombre entier"), ("1000000", "plus de 100000")],
+    [
+        ("-2", "ne peut pas être négatif"),
+        ("2,5", "nombre entier"),
+        ("abc", "nombre entier"),
+        ("1000000", "plus de 100000"),
+        ("²", "nombre entier"),
+        ("-①", "nombre entier"),
+    ],  # digits that int() refuses
 )
 def test_wrong_values_are_refused_cell_by_cell_and_nothing_is_written(network, week, typed, message):
     grid = grid_for(network.mureaux, week)
@@ -291,6 +298,22 @@ def test_a_wrong_week_falls_back_to_this_week_with_a_message(world, network):
     assert page.context["grid"].week == week_monday(timezone.localdate())
 
 
+@pytest.mark.parametrize("typed", ["9999-W52", "0001-W01", "31/12/9999", "01/01/1999"])
+def test_a_week_off_the_calendar_falls_back_to_this_week_with_a_message(world, network, typed):
+    page = world.client_for(network.mediator78).get("/evaluation/grille/", {"semaine": typed})
+    assert page.status_code == 200 and "entre 2000 et l'an prochain" in page.context["errors"][0]
+    assert page.context["grid"].week == week_monday(timezone.localdate())
+
+
+def test_a_save_with_a_wrong_week_writes_nothing_into_the_week_shown(world, network):
+    client = world.client_for(network.mediator78)
+    this_week = grid_for(network.mureaux, week_monday(timezone.localdate()))
+    page = client.post("/evaluation/grille/", {"site": "78-FS-MUREAUX", "semaine": "2026-W60", "version": this_week.version,
+                                               "cell-0-information": "7"})  # fmt: skip
+    assert page.status_code == 422 and "Rien n'a été enregistré." in page.context["errors"]
+    assert not VisitCount.objects.exists()
+
+
 # --- CSV ---------------------------------------------------------------------------------------------
 
 
@@ -317,6 +340,20 @@ def test_export_then_import_changes_nothing_and_a_wrong_file_imports_nothing(wor
     assert "ligne 4" in html and "site inconnu" in html and "ligne 5" in html
     assert VisitCount.objects.filter(site=network.mureaux).count() == 2
     assert VisitCount.objects.get(site=network.clichy).count == 99
+
+
+def test_an_export_with_reversed_weeks_swaps_them_and_a_wrong_week_leads_to_the_page_that_says_why(world, network, week):
+    VisitCount.objects.create(site=network.mureaux, week=week, partner=None, kind="information", count=14)
+    manager = world.client_for(network.manager78)
+    url = "/evaluation/grille/fichiers/grille.csv"
+    reversed_weeks = manager.get(url, {"du": week_label(week + dt.timedelta(weeks=1)), "au": week_label(week)})
+    assert (
+        reversed_weeks.status_code == 200
+        and f"78-FS-MUREAUX;{week_label(week)};;information;14".encode() in reversed_weeks.content
+    )
+    wrong = manager.get(url, {"du": "2026-W60"}, follow=True)
+    assert wrong.redirect_chain[0][0].startswith("/evaluation/grille/fichiers/?")
+    assert wrong.status_code == 422 and "n'a pas de semaine 60" in wrong.context["errors"][0]
 
 
 def test_an_imported_file_corrects_cells_and_the_page_says_so(world, network, week):

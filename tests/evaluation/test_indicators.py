@@ -155,3 +155,5 @@ def test_small_groups_show_no_count_per_answer_and_wild_periods_are_brought_back
     assert "ramenée" in page.content.decode()
     scope = page.context["report"].figures.scope
     assert scope.date_to == dt.date.today() and (scope.date_to - scope.date_from).days <= 5 * 366
+    year_one = client.get(reverse("evaluation:dashboard"), {"au": "01/01/0001"})  # no start: twelve months before it
+    assert year_one.status_code == 200 and "ramenée" in year_one.content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -231,6 +232,11 @@ def test_a_manager_declares_hours_and_partners_with_french_validation(world, net
     client.post(url, {"site": "78-FS-MUREAUX", "action": "remove_opening", "opening": opening.pk})
     client.post(url, {"site": "78-FS-MUREAUX", "action": "remove_partner", "partner": network.cpam.pk})
     assert not DeclaredOpening.objects.exists() and not SitePartner.objects.exists()
+    # Removed already (another tab, a colleague), or an id that is not one: said, not reported as done.
+    again = client.post(url, {"site": "78-FS-MUREAUX", "action": "remove_opening", "opening": opening.pk}, follow=True)
+    assert "Ces horaires n'étaient plus déclarés : rien n'a été supprimé." in unescape(again.content.decode())
+    odd = client.post(url, {"site": "78-FS-MUREAUX", "action": "remove_partner", "partner": "²"}, follow=True)
+    assert odd.status_code == 200 and "Ce partenaire n'était plus déclaré" in unescape(odd.content.decode())
 
 
 def test_declarations_of_another_site_cannot_be_reached(world, network):
