@@ -37,6 +37,7 @@ from relais.appointments.services import (
     session_create,
 )
 from relais.core.csv_export import ExcelCsv
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.privacy.reads import read_note
 from relais.territory.models import Service, Site
@@ -181,8 +182,7 @@ def sessions(request: AgentRequest) -> HttpResponse:
                 messages.success(request, "La réunion est programmée.")
                 return redirect("appointments:detail", public_id=session.public_id)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_errors(form, error)
             except SlotTaken as taken:
                 form.add_error(None, f"{taken} L'agenda est déjà occupé à cette heure.")
     rows = (

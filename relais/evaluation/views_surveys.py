@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.evaluation import surveys
 from relais.evaluation.forms_surveys import KioskForm, PaperForm, QuestionForm, QuestionnaireForm
@@ -26,14 +27,6 @@ from relais.evaluation.survey_form import error_messages, question_fields
 NOT_MANAGER = "Les questionnaires sont construits par les responsables d'un Département ou de l'EPI."
 NOT_SITE_MANAGER = "Les bornes sont installées par les responsables des points d'accueil."
 NOT_COUNTING = "La saisie des questionnaires papier est réservée aux médiateurs et aux responsables des points d'accueil."
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _require_builder(request: AgentRequest) -> None:
@@ -82,7 +75,7 @@ def questionnaire_create(request: AgentRequest) -> HttpResponse:
         try:
             questionnaire = surveys.questionnaire_save(**form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Le questionnaire « {questionnaire.name} » est créé : ajoutez ses questions.")
             return redirect("evaluation:questionnaire_edit", public_id=questionnaire.public_id)
@@ -99,7 +92,7 @@ def questionnaire_edit(request: AgentRequest, public_id: Any) -> HttpResponse:
         try:
             surveys.questionnaire_save(questionnaire=questionnaire, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Les modifications sont enregistrées.")
             return redirect("evaluation:questionnaire_edit", public_id=questionnaire.public_id)
@@ -130,7 +123,7 @@ def _question_form(request: AgentRequest, questionnaire: Questionnaire, question
         try:
             surveys.question_save(questionnaire=questionnaire, question=question, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "La question est enregistrée." if question else "La question est ajoutée.")
             return redirect("evaluation:questionnaire_edit", public_id=questionnaire.public_id)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from relais.core.csv_export import ExcelCsv
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next
 from relais.exchanges.forms import ExchangeForm, ExchangeListFilterForm
@@ -66,8 +67,7 @@ def create(request: AgentRequest, person_id: str) -> HttpResponse:
             try:
                 exchange_create(data=data, organisation=membership.organisation, scope=scope, acting_user=request.user)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_errors(form, error)
             else:
                 access_log_record(
                     scope=scope, action=AccessLog.Action.EDIT, persons=[person], request=request, detail="échange ajouté"

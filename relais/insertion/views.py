@@ -14,12 +14,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.insertion import matching, policies, selectors, services
 from relais.insertion.forms import (
@@ -57,15 +57,6 @@ def insertion_scope(request: AgentRequest, *, missing: bool = False) -> tuple[Ac
         raise PermissionDenied(NOT_INSERTION)
     scope = agent_access_scope(request.user)
     return scope, policies.scope_insertion_organisation_ids(scope) | policies.insertion_organisation_ids(request.user)
-
-
-def apply_errors(form: BaseForm, error: ValidationError) -> None:
-    """A service's ValidationError shown on the form: on its fields when it names them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def company_get(request: AgentRequest, company_id: int) -> Company:

@@ -19,11 +19,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from relais.appointments.selectors import person_appointments
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.insertion import matching, policies, selectors, services
 from relais.insertion.forms import ProfileForm, ProposalFilterForm, TransitionForm
 from relais.insertion.models import CandidateProfile, Offer
-from relais.insertion.views import apply_errors, insertion_scope, proposals_followed
+from relais.insertion.views import insertion_scope, proposals_followed
 from relais.insertion.workflow import TransitionRefused, proposal_next_choices
 from relais.people.models import Person
 from relais.people.selectors import person_get

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from relais.core.calendar import PARIS
+from relais.core.forms import apply_errors
 from relais.core.http import AgentRequest
 from relais.core.redirects import safe_next
 from relais.core.tables import csv_response
@@ -296,8 +297,7 @@ def register(request: AgentRequest, person_id: str) -> HttpResponse:
                 received_at=received_at, contact_email=data.get("contact_email", ""), files=data["attachments"], actor=_actor(request),
             )  # fmt: skip
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_errors(form, error)
         else:
             access_log_record(
                 scope=scope, action=AccessLog.Action.EDIT, persons=[person], request=request, detail=f"demande {item.reference}"
