@@ -184,7 +184,16 @@ def read_csv_file(
         return result
     result.ignored_columns = [column for column in header if column not in columns]
     seen: dict[Any, int] = {}
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # a field over the csv module's limit (128 Ko), or a stray NUL byte
+            report.add(
+                reader.line_num, "", "ligne illisible : une valeur de plus de 128 Ko ou un caractère nul (est-ce bien un CSV ?)"
+            )
+            break
         number = reader.line_num
         if not any(value.strip() for value in values):
             continue

@@ -217,12 +217,12 @@ def _charts(view: ReportView, names: dict[str, str]) -> list[Chart]:
             rows, label="Graphique : visites par partenaire (les nombres sont dans le tableau qui suit).",
             value_title="Visites"), "partenaires"))  # fmt: skip
     answered = figures.survey.satisfaction_answered
-    if answered >= view.min_group_size:
+    if answered and answered >= view.min_group_size:  # the setting may be 0: never a chart of no answers
         rows = [(label, figures.survey.satisfaction[code] / answered) for code, label in Satisfaction.choices]
         result.append(Chart("Satisfaction globale", charts.bar_chart(
             rows, label="Graphique : répartition des réponses sur la satisfaction globale (tableau qui suit).",
             value_title="Part des réponses", percent=True), "satisfaction"))  # fmt: skip
-    if figures.survey.reasons_answered >= view.min_group_size:
+    if figures.survey.reasons_answered and figures.survey.reasons_answered >= view.min_group_size:
         rows = [(label, figures.survey.reasons[code] / figures.survey.reasons_answered) for code, label in Reason.choices]
         result.append(Chart("Raisons de la venue", charts.bar_chart(
             rows, label="Graphique : raisons de la venue, part des répondants qui les citent (tableau qui suit).",

@@ -85,7 +85,6 @@ class SurveyFigures:
     expectation: dict[str, int]
     recommend: dict[str, int]
     reasons: dict[str, int]
-    by_partner: dict[str, int]
     by_channel: dict[str, int]
     reasons_answered: int = 0  # answers giving at least one reason
 
@@ -123,11 +122,10 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
     expectation: Counter[str] = Counter()
     recommend: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    by_partner: Counter[str] = Counter()
     by_channel: Counter[str] = Counter()
     answers = reasons_answered = 0
-    rows = responses.values_list("satisfaction", "expectation", "recommend", "reasons", "partner__code", "channel")
-    for level, met, would_recommend, reason_codes, partner_code, channel in rows.iterator(chunk_size=2000):
+    rows = responses.values_list("satisfaction", "expectation", "recommend", "reasons", "channel")
+    for level, met, would_recommend, reason_codes, channel in rows.iterator(chunk_size=2000):
         answers += 1
         if level:
             satisfaction[level] += 1
@@ -138,8 +136,6 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
         if reason_codes:
             reasons_answered += 1
             reasons.update(reason_codes)
-        if partner_code:
-            by_partner[partner_code] += 1
         by_channel[channel] += 1
     return SurveyFigures(
         answers=answers,
@@ -147,7 +143,6 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
         expectation={met: expectation[met] for met in Expectation.values},
         recommend={"oui": recommend["oui"], "non": recommend["non"]},
         reasons={reason: reasons[reason] for reason in Reason.values},
-        by_partner=dict(by_partner.most_common()),
         by_channel=dict(by_channel.most_common()),
         reasons_answered=reasons_answered,
     )

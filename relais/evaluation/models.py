@@ -125,10 +125,6 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def has_choices(self) -> bool:
-        return self.kind in (self.Kind.SCALE, self.Kind.SINGLE, self.Kind.MULTIPLE)
-
 
 class SurveyChannel(models.TextChoices):
     EMAIL = "email", "Lien par e-mail"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -87,6 +88,15 @@ def test_a_bad_line_refuses_the_whole_file_with_a_french_line_report(network, tm
     assert "ligne 4, colonne « satisfaction » : « ravi » : valeur inconnue" in errors
     assert "ligne 4, colonne « recommend »" in errors
     assert "ligne 5, colonne « answer_id » : « B1 » figure déjà ligne 2." in errors
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_a_value_over_the_csv_limit_is_a_line_of_the_report_not_a_crash(network, tmp_path, capsys):
+    path = _write(tmp_path, "enorme.csv", SURVEY_HEADER + "B1,78-FS-MUREAUX,CAF92,2026-03-02,tres_satisfait,,,,\n"
+                  + "B2,78-FS-MUREAUX,CAF92,2026-03-02,tres_satisfait,,,," + "x" * 200_000 + "\n")  # fmt: skip
+    with pytest.raises(CommandError, match="rien n'a été importé"):
+        call_command("import_survey_answers", str(path))
+    assert "ligne 3 : ligne illisible : une valeur de plus de 128 Ko" in capsys.readouterr().err
     assert SurveyResponse.objects.count() == 0
 
 
@@ -180,6 +190,12 @@ def test_report_options_are_checked_in_french(network):
         _report("--from", "2026-02-30", "--to", "2026-03-31")
     with pytest.raises(CommandError, match="--out est obligatoire"):
         _report("--from", "2026-03-01", "--to", "2026-03-31", "--format", "pdf")
+    with pytest.raises(CommandError, match="La période se choisit entre le 01/01/2000"):
+        _report("--from", "0001-01-01", "--to", "2026-03-31")
+    with pytest.raises(CommandError, match="La période se choisit entre le 01/01/2000"):
+        _report("--from", "2026-03-01", "--to", "9999-12-31")
+    with pytest.raises(CommandError, match="--out désigne un dossier"):
+        _report("--from", "2026-03-01", "--to", "2026-03-31", "--format", "pdf", "--out", str(Path.cwd()))
 
 
 def test_an_empty_period_gives_no_rate_rather_than_zero(network):

@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -5,9 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from relais.core.csv_reading import BadValue, parse_date
 from relais.evaluation import documents
+from relais.evaluation.imports import EARLIEST
 from relais.evaluation.indicators import Scope, evaluation_figures, report_json
 from relais.territory.models import Organisation, Service, Site
 
+LATEST = dt.date(2099, 12, 31)
 FORMATS = ("json", "pdf", "xlsx")
 
 
@@ -31,11 +34,15 @@ class Command(BaseCommand):
         start, end = _date("--from", date_from), _date("--to", date_to)
         if start > end:
             raise CommandError(f"--from ({start:%d/%m/%Y}) est après --to ({end:%d/%m/%Y}).")
+        if start < EARLIEST or end > LATEST:  # a typing mistake; the year 1 or 9999 would run off the calendar
+            raise CommandError(f"La période se choisit entre le {EARLIEST:%d/%m/%Y} et le {LATEST:%d/%m/%Y}.")
         if format != "json" and not out:
             raise CommandError(f"--out est obligatoire pour le format {format}.")
         out_path = Path(out) if out else None
         if out_path and not out_path.parent.is_dir():
             raise CommandError(f"Dossier introuvable pour --out : {out_path.parent}")
+        if out_path and out_path.is_dir():
+            raise CommandError(f"--out désigne un dossier : {out_path}. Donnez le nom du fichier à écrire.")
         scope = Scope(
             date_from=start, date_to=end, sites=(_site(site),) if site else (),
             partner=_by_code(Organisation, partner, "partenaire") if partner else None,
