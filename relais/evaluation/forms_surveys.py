@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from relais.evaluation.models import Question, Questionnaire
-from relais.evaluation.surveys import partner_organisations
+from relais.evaluation.policies import partner_organisations
 from relais.people.forms import DATE_INPUT_FORMATS
 from relais.territory.models import Organisation, Site
 

@@ -41,6 +41,7 @@ from relais.evaluation.models import (
     WeekClosure,
     week_monday,
 )
+from relais.evaluation.policies import partner_organisations, service_points
 from relais.territory.models import Organisation, Site
 
 SURVEY_COLUMNS = [
@@ -195,13 +196,12 @@ def _code_parser(known: Mapping[str, Any], what: str, *, optional: bool) -> Call
 
 
 def _sites_by_code() -> dict[str, Site]:
-    return {site.code.upper(): site for site in Site.objects.exclude(code="")}
+    """The active service points: a partner's office or a closed point has no grid and no answers."""
+    return {site.code.upper(): site for site in service_points().exclude(code="")}
 
 
 def _partners_by_code() -> dict[str, Organisation]:
-    """Partner organisations: a département's own services at a point are its visits without partner."""
-    partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
-    return {organisation.code.upper(): organisation for organisation in partners}
+    return {organisation.code.upper(): organisation for organisation in partner_organisations()}
 
 
 # --- survey answers --------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ def service_points() -> QuerySet[Site]:
     return Site.objects.filter(kind=Site.Kind.SERVICE_POINT, is_active=True).select_related("organisation", "commune")
 
 
+def partner_organisations() -> QuerySet[Organisation]:
+    """The partners a visit, an answer or a declaration may name (a département's own services at a
+    point are visits without partner)."""
+    return Organisation.objects.filter(kind=Organisation.Kind.PARTNER).order_by("name")
+
+
 def _managed_organisation_ids(agent: Agent) -> set[int]:
     return {
         m.organisation_id for m in agent_active_memberships(agent) if m.role in MANAGING_ROLES and not m.organisation.is_partner

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from relais.evaluation.models import Question
-from relais.evaluation.surveys import field_name, partner_organisations, question_choices
+from relais.evaluation.policies import partner_organisations
+from relais.evaluation.surveys import field_name, question_choices
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -46,6 +46,7 @@ from relais.evaluation.models import (
     SurveyInvitation,
     SurveyResponse,
 )
+from relais.evaluation.policies import partner_organisations
 from relais.exchanges.models import Channel, Exchange
 from relais.notifications.models import OutgoingMessage
 from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
@@ -78,10 +79,6 @@ MEASURE_CHOICES: dict[str, list[dict[str, str]]] = {
 
 
 # --- questions as shown -----------------------------------------------------------------------------
-
-
-def partner_organisations() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(kind=Organisation.Kind.PARTNER).order_by("name")
 
 
 def question_choices(question: Question, partners: Iterable[Organisation] | None = None) -> list[dict[str, str]]:

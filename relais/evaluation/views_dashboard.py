@@ -16,9 +16,9 @@ from relais.core.tables import XLSX, csv_response, find_table, xlsx_response
 from relais.evaluation import documents
 from relais.evaluation.imports import EARLIEST
 from relais.evaluation.indicators import Scope, evaluation_figures
-from relais.evaluation.policies import visible_sites
+from relais.evaluation.policies import partner_organisations, visible_sites
 from relais.people.normalization import parse_french_date
-from relais.territory.models import Organisation, Site
+from relais.territory.models import Site
 
 PDF = "application/pdf"
 MAX_PERIOD_DAYS = 5 * 366  # a page, a PDF and a workbook of sixty months at most
@@ -60,7 +60,7 @@ def _selection(request: AgentRequest) -> tuple[Scope, dict]:
     if code and not chosen:
         errors.append("Ce site n'est pas parmi ceux que vous suivez : tous vos sites sont affichés.")
     selected = chosen or sites
-    partners = list(Organisation.objects.filter(kind=Organisation.Kind.PARTNER).order_by("name"))
+    partners = list(partner_organisations())
     partner_code = request.GET.get("partenaire", "")
     partner = next((p for p in partners if p.code == partner_code), None)
     scope = Scope(date_from=start, date_to=end, sites=tuple(selected), partner=partner)

@@ -16,8 +16,8 @@ from relais.evaluation import site_settings
 from relais.evaluation.forms_labels import DeclaredOpeningForm, SitePartnerForm
 from relais.evaluation.labels import label_checks, site_partners, weekly_opening
 from relais.evaluation.models import Label, SitePartner
-from relais.evaluation.policies import managed_sites, visible_sites
-from relais.territory.models import Organisation, Site
+from relais.evaluation.policies import managed_sites, partner_organisations, visible_sites
+from relais.territory.models import Site
 
 
 def labels(request: AgentRequest) -> HttpResponse:
@@ -46,7 +46,7 @@ def label_site(request: AgentRequest) -> HttpResponse:
     if site is None:
         raise Http404
     declared_ids = SitePartner.objects.filter(site=site).values("partner_id")
-    addable = Organisation.objects.filter(kind=Organisation.Kind.PARTNER).exclude(pk__in=declared_ids).order_by("name")
+    addable = partner_organisations().exclude(pk__in=declared_ids)
     opening_form, partner_form = DeclaredOpeningForm(prefix="horaire"), SitePartnerForm(prefix="partenaire", partners=addable)
     status = 200
     if request.method == "POST":

@@ -247,3 +247,15 @@ def test_a_partner_code_must_be_a_partner_organisation(network, tmp_path, capsys
     with pytest.raises(CommandError):
         call_command("import_visit_counts", str(path))
     assert "ligne 2, colonne « partner_code » : « 78 » : partenaire inconnu" in capsys.readouterr().err
+
+
+def test_only_active_service_points_and_partners_are_named(network, tmp_path, capsys):
+    """A partner's office has no grid and no answers; the report's --partner is a partner too."""
+    path = _write(tmp_path, "agence.csv", VISITS_HEADER + "CAF92-NANTERRE,2026-W10,,information,5\n")
+    with pytest.raises(CommandError):
+        call_command("import_visit_counts", str(path))
+    assert "« CAF92-NANTERRE » : site inconnu" in capsys.readouterr().err
+    with pytest.raises(CommandError, match=r"Site « CAF92-NANTERRE » inconnu\. Codes connus : 78-FS-MUREAUX"):
+        _report("--from", "2026-03-01", "--to", "2026-03-31", "--site", "CAF92-NANTERRE")
+    with pytest.raises(CommandError, match=r"Partenaire « 78 » inconnu\. Codes connus : CAF92, CPAM78\."):
+        _report("--from", "2026-03-01", "--to", "2026-03-31", "--partner", "78")

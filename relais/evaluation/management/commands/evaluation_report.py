@@ -8,7 +8,8 @@ from relais.core.csv_reading import BadValue, parse_date
 from relais.evaluation import documents
 from relais.evaluation.imports import EARLIEST
 from relais.evaluation.indicators import Scope, evaluation_figures, report_json
-from relais.territory.models import Organisation, Service, Site
+from relais.evaluation.policies import partner_organisations, service_points
+from relais.territory.models import Service, Site
 
 LATEST = dt.date(2099, 12, 31)
 FORMATS = ("json", "pdf", "xlsx")
@@ -45,8 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"--out désigne un dossier : {out_path}. Donnez le nom du fichier à écrire.")
         scope = Scope(
             date_from=start, date_to=end, sites=(_site(site),) if site else (),
-            partner=_by_code(Organisation, partner, "partenaire") if partner else None,
-            service=_by_code(Service, service, "service") if service else None,
+            partner=_by_code(partner_organisations(), partner, "partenaire") if partner else None,
+            service=_by_code(Service.objects.all(), service, "service") if service else None,
         )  # fmt: skip
         figures = evaluation_figures(scope)
         if format == "json":
@@ -73,16 +74,16 @@ def _date(option: str, value: str):  # type: ignore[no-untyped-def]
 
 
 def _site(code: str) -> Site:
-    site = Site.objects.filter(code__iexact=code.strip()).first()
+    site = service_points().filter(code__iexact=code.strip()).first()
     if site is None:
-        known = ", ".join(Site.objects.exclude(code="").order_by("code").values_list("code", flat=True)) or "aucun"
+        known = ", ".join(service_points().exclude(code="").order_by("code").values_list("code", flat=True)) or "aucun"
         raise CommandError(f"Site « {code} » inconnu. Codes connus : {known}.")
     return site
 
 
-def _by_code(model, code: str, what: str):  # type: ignore[no-untyped-def]
-    found = model.objects.filter(code__iexact=code.strip()).first()
+def _by_code(candidates, code: str, what: str):  # type: ignore[no-untyped-def]
+    found = candidates.filter(code__iexact=code.strip()).first()
     if found is None:
-        known = ", ".join(model.objects.order_by("code").values_list("code", flat=True)) or "aucun"
+        known = ", ".join(candidates.order_by("code").values_list("code", flat=True)) or "aucun"
         raise CommandError(f"{what.capitalize()} « {code} » inconnu. Codes connus : {known}.")
     return found
