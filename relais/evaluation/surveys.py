@@ -481,13 +481,19 @@ def questionnaire_save(
         raise ValidationError(
             {"is_default": "Il faut un questionnaire par défaut : cochez cette case sur un autre questionnaire."}
         )
-    with transaction.atomic():
-        if is_default:
-            others.filter(is_default=True).update(is_default=False)
-        questionnaire = questionnaire or Questionnaire()
-        questionnaire.name, questionnaire.introduction = name, introduction.strip()
-        questionnaire.is_default, questionnaire.is_active = is_default, is_active
-        questionnaire.save()
+    try:
+        with transaction.atomic():
+            if is_default:
+                others.filter(is_default=True).update(is_default=False)
+            questionnaire = questionnaire or Questionnaire()
+            questionnaire.name, questionnaire.introduction = name, introduction.strip()
+            questionnaire.is_default, questionnaire.is_active = is_default, is_active
+            questionnaire.save()
+    except IntegrityError:  # a colleague saved the same name, or another default, in the meantime
+        raise ValidationError(
+            "Un autre questionnaire vient d'être enregistré avec cet intitulé ou comme questionnaire par défaut : "
+            "rechargez la page et réessayez."
+        ) from None
     return questionnaire
 
 
@@ -561,14 +567,17 @@ def question_save(
             "Cette question a déjà des réponses : seuls son intitulé, son aide et son caractère obligatoire "
             "peuvent changer. Pour la modifier davantage, créez un nouveau questionnaire."
         )
-    with transaction.atomic():
-        if question is None:
-            last = questionnaire.questions.aggregate(last=Max("position"))["last"] or 0
-            question = Question(questionnaire=questionnaire, position=last + 1)
-        question.label, question.help_text, question.kind = label, help_text.strip()[:300], kind
-        question.required, question.measure, question.choices = required, measure, choices
-        question.save()
-        Questionnaire.objects.filter(pk=questionnaire.pk).update(updated_at=timezone.now())
+    try:
+        with transaction.atomic():
+            if question is None:
+                last = questionnaire.questions.aggregate(last=Max("position"))["last"] or 0
+                question = Question(questionnaire=questionnaire, position=last + 1)
+            question.label, question.help_text, question.kind = label, help_text.strip()[:300], kind
+            question.required, question.measure, question.choices = required, measure, choices
+            question.save()
+            Questionnaire.objects.filter(pk=questionnaire.pk).update(updated_at=timezone.now())
+    except IntegrityError:  # a colleague added a question for this indicator in the meantime
+        raise ValidationError({"measure": "Ce questionnaire a déjà une question pour cet indicateur."}) from None
     return question
 
 
@@ -587,7 +596,9 @@ def question_move(question: Question, *, up: bool) -> None:
         questions = list(
             Question.objects.select_for_update().filter(questionnaire_id=question.questionnaire_id).order_by("position", "pk")
         )
-        index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+        index = next((i for i, q in enumerate(questions) if q.pk == question.pk), None)
+        if index is None:
+            raise ValidationError("Cette question vient d'être supprimée.")
         other = index - 1 if up else index + 1
         if 0 <= other < len(questions):
             questions[index], questions[other] = questions[other], questions[index]

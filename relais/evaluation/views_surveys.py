@@ -160,7 +160,10 @@ def question_delete(request: AgentRequest, public_id: Any, id: int) -> HttpRespo
 @require_POST
 def question_move(request: AgentRequest, public_id: Any, id: int) -> HttpResponse:
     question = _question(request, public_id, id)
-    surveys.question_move(question, up=request.POST.get("sens") != "bas")
+    try:
+        surveys.question_move(question, up=request.POST.get("sens") != "bas")
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
     return redirect(reverse("evaluation:questionnaire_edit", kwargs={"public_id": public_id}) + f"#question-{question.pk}")
 
 

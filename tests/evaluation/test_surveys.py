@@ -10,6 +10,7 @@ import re
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -460,3 +461,15 @@ def test_one_invitation_per_address_none_for_sensitive_services_and_no_sms_at_ni
     assert OutgoingMessage.objects.get().recipient == "famille@example.fr"
     assert surveys.invitations_send(now=night.replace(hour=10)) == 1  # the SMS leaves in the morning
     assert OutgoingMessage.objects.filter(channel="sms").count() == 1
+
+
+def test_a_name_or_an_indicator_taken_by_a_colleague_in_the_meantime_is_said_in_french(network, monkeypatch):
+    """The checks ran before the colleague's save landed: the database's constraint refuses, in French."""
+    questionnaire = surveys.questionnaire_save(name="Avis", introduction="", is_default=False, is_active=True)
+    surveys.question_save(questionnaire=questionnaire, label="Satisfait ?", kind="", required=True, measure="satisfaction")
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)  # what the checks saw a moment earlier
+    with pytest.raises(ValidationError, match="vient d'être enregistré avec cet intitulé"):
+        surveys.questionnaire_save(name="Avis", introduction="", is_default=False, is_active=True)
+    with pytest.raises(ValidationError, match="déjà une question pour cet indicateur"):
+        surveys.question_save(questionnaire=questionnaire, label="Et encore ?", kind="", required=True, measure="satisfaction")
+    assert Questionnaire.objects.filter(name="Avis").count() == 1 and questionnaire.questions.count() == 1
