@@ -16,11 +16,16 @@ from django.utils import timezone
 from relais.core.calendar import is_holiday
 from relais.demo.world import World
 from relais.evaluation.models import (
+    SATISFIED,
     DeclaredOpening,
+    Expectation,
+    Reason,
+    Satisfaction,
     SitePartner,
     SurveyChannel,
     SurveyResponse,
     VisitCount,
+    VisitKind,
     WeekClosure,
     week_monday,
 )
@@ -42,7 +47,10 @@ SITES: dict[str, tuple[int, float, list[tuple[int, str, str]], list[str]]] = {
 MANAGERS = {"78": "responsable78", "92": "responsable92"}
 # Who people come for (the seed's network: the pension fund first, then the CAF) and what help they get.
 PARTNER_WEIGHTS = {"CARSAT": 27, "CAF92": 24, "CPAM78": 18, "FTIDF": 14, "MSA": 6, "": 11}
-KIND_WEIGHTS = {"information": 34, "online_procedure": 33, "visio": 12, "printing": 13, "other": 8}
+KIND_WEIGHTS: dict[str, int] = {
+    VisitKind.INFORMATION: 34, VisitKind.ONLINE_PROCEDURE: 33, VisitKind.VISIO: 12, VisitKind.PRINTING: 13,
+    VisitKind.OTHER: 8,
+}  # fmt: skip
 MONTH_FACTOR = {1: 1.15, 2: 1.0, 3: 1.05, 4: 1.0, 5: 0.9, 6: 0.95, 7: 0.75, 8: 0.5, 9: 1.2, 10: 1.1, 11: 1.05, 12: 0.8}
 ANSWER_SHARE = 0.09  # answers per counted visit
 CHANNEL_WEIGHTS = {SurveyChannel.EMAIL: 28, SurveyChannel.SMS: 17, SurveyChannel.KIOSK: 25, SurveyChannel.PAPER: 30}
@@ -67,21 +75,23 @@ def _answer(rng: random.Random, bias: float) -> dict:
     """One questionnaire as people fill it in: about 94 % satisfied and 75 % very satisfied overall."""
     draw = rng.random() - bias
     satisfaction = (
-        "tres_satisfait" if draw < 0.75 else "plutot_satisfait" if draw < 0.94 else
-        "plutot_pas_satisfait" if draw < 0.985 else "pas_du_tout_satisfait"
+        Satisfaction.VERY if draw < 0.75 else Satisfaction.RATHER if draw < 0.94 else
+        Satisfaction.RATHER_NOT if draw < 0.985 else Satisfaction.NOT_AT_ALL
     )  # fmt: skip
-    happy = satisfaction in ("tres_satisfait", "plutot_satisfait")
-    expectation = rng.choices(["totalement", "en_partie", "pas_du_tout"], [90, 9, 1] if happy else [15, 55, 30])[0]
+    happy = satisfaction in SATISFIED
+    expectation = rng.choices(list(Expectation), [90, 9, 1] if happy else [15, 55, 30])[0]
     recommend = rng.random() < (0.95 if happy else 0.3)
     reasons = [
-        reason for reason, share in (("proximite", 0.62), ("accompagnement", 0.44), ("horaires", 0.14)) if rng.random() < share
+        reason
+        for reason, share in ((Reason.PROXIMITY, 0.62), (Reason.SUPPORT, 0.44), (Reason.HOURS, 0.14))
+        if rng.random() < share
     ]
     comment = ""
     if rng.random() < 0.12:
         comment = rng.choice(COMMENTS_GOOD if happy else COMMENTS_BAD)
     answer = {
         "satisfaction": satisfaction, "expectation": expectation, "recommend": recommend,
-        "reasons": reasons or ["autre"], "comment": comment,
+        "reasons": reasons or [Reason.OTHER], "comment": comment,
     }  # fmt: skip
     # Not everyone answers every question.
     for question, skipped in (("satisfaction", 0.03), ("expectation", 0.06), ("recommend", 0.08)):
