@@ -13,8 +13,9 @@ from relais.appointments.ics import appointment_ics
 from relais.appointments.links import manage_url, short_manage_url
 from relais.appointments.models import Appointment, Participant
 from relais.appointments.places import appointment_place
-from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
-from relais.people.models import ContactPoint, Person
+from relais.notifications.services import message_queue_email, message_queue_sms
+from relais.people.models import Person
+from relais.people.selectors import person_addresses
 
 SUBJECTS = {
     "confirmation": "Votre rendez-vous du {when} est confirmé",
@@ -83,17 +84,9 @@ def _email_body(appointment: Appointment, person: Person, kind: str) -> str:
     return "\n".join(lines)
 
 
-def _addresses(person: Person) -> tuple[list[str], list[str]]:
-    """The person's e-mail addresses and mobile numbers: where appointment messages can go."""
-    points = list(person.contact_points.all())
-    emails = [p.value for p in points if p.kind == ContactPoint.Kind.EMAIL]
-    mobiles = [p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)]
-    return emails, mobiles
-
-
 def person_reachable(person: Person) -> bool:
     """Whether a message about the appointment (and its personal link) can reach the person."""
-    emails, mobiles = _addresses(person)
+    emails, mobiles = person_addresses(person)
     return bool(emails or mobiles)
 
 
@@ -111,7 +104,7 @@ def appointment_notify(appointment: Appointment, kind: str, persons: Sequence[Pe
     stamp = f"{appointment.start.isoformat()}" if kind == "reminder" else f"v{appointment.version}"
     service = appointment.motive.service
     for person in persons:
-        emails, mobiles = _addresses(person)
+        emails, mobiles = person_addresses(person)
         subject = SUBJECTS[kind].format(when=_when(appointment))
         body = _email_body(appointment, person, kind)
         key = f"appointment:{appointment.public_id}:{kind}:{stamp}:{person.public_id}"

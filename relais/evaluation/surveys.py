@@ -49,8 +49,9 @@ from relais.evaluation.models import (
 from relais.evaluation.policies import partner_organisations
 from relais.exchanges.models import Channel, Exchange
 from relais.notifications.models import OutgoingMessage
-from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
-from relais.people.models import ContactPoint, Person
+from relais.notifications.services import message_queue_email, message_queue_sms
+from relais.people.models import Person
+from relais.people.selectors import person_addresses
 from relais.territory.models import Organisation, Service, Site
 
 if TYPE_CHECKING:
@@ -319,12 +320,10 @@ def _visits(since: dt.datetime, until: dt.datetime) -> Iterable[Visit]:
 
 def _reach(person: Person) -> tuple[str, str]:
     """(channel, address): e-mail first (the message says more), else a mobile; ("", "") if neither."""
-    points = sorted(person.contact_points.all(), key=lambda p: p.position)
-    email = next((p.value for p in points if p.kind == ContactPoint.Kind.EMAIL), "")
-    if email:
-        return SurveyChannel.EMAIL, email
-    mobile = next((p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)), "")
-    return (SurveyChannel.SMS, mobile) if mobile else ("", "")
+    emails, mobiles = person_addresses(person)
+    if emails:
+        return SurveyChannel.EMAIL, emails[0]
+    return (SurveyChannel.SMS, mobiles[0]) if mobiles else ("", "")
 
 
 def survey_url(token: str) -> str:

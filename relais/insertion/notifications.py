@@ -26,8 +26,8 @@ from django.utils.http import urlsafe_base64_encode
 from relais.insertion.models import CandidateProfile, EmployerContact, Proposal
 from relais.insertion.pseudonymisation import candidate_pseudonym
 from relais.notifications.models import OutgoingMessage
-from relais.notifications.services import is_mobile, message_queue_email, message_queue_sms
-from relais.people.models import ContactPoint
+from relais.notifications.services import message_queue_email, message_queue_sms
+from relais.people.selectors import person_addresses
 from relais.territory.models import Agent
 
 SIGNATURE = "— Relais, service insertion des Départements des Yvelines et des Hauts-de-Seine"
@@ -132,10 +132,8 @@ def employer_answer_queue(proposal: Proposal, *, contact: EmployerContact, note:
 
 def _candidate_addresses(profile: CandidateProfile) -> tuple[str, str]:
     """The person's first e-mail address and first mobile number (either may be empty)."""
-    points = list(profile.person.contact_points.all())
-    email = next((p.value for p in points if p.kind == ContactPoint.Kind.EMAIL), "")
-    mobile = next((p.value for p in points if p.kind == ContactPoint.Kind.PHONE and is_mobile(p.value)), "")
-    return email, mobile
+    emails, mobiles = person_addresses(profile.person)
+    return next(iter(emails), ""), next(iter(mobiles), "")
 
 
 def _offer_line(proposal: Proposal) -> str:

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.text import capfirst
 
 from relais.core.wording import count_of
+from relais.notifications.services import is_mobile
 from relais.people.identity_rules import AGAINST, VETO, Finding
 from relais.people.merge_registry import person_activity
 from relais.people.models import (
@@ -399,3 +400,12 @@ def person_merges_visible(*, reviewer: DuplicateReviewer) -> QuerySet[PersonMerg
     return PersonMerge.objects.filter(reviewer.persons_filter("kept_id")).select_related(
         "kept", "absorbed", "merged_by", "undone_by"
     )
+
+
+def person_addresses(person: Person) -> tuple[list[str], list[str]]:
+    """The person's e-mail addresses and mobile numbers, first given first: where a message to them
+    can go (their contact points prefetched or not)."""
+    points = sorted(person.contact_points.all(), key=lambda point: point.position)
+    emails = [point.value for point in points if point.kind == ContactPoint.Kind.EMAIL]
+    mobiles = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE and is_mobile(point.value)]
+    return emails, mobiles
