@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from relais.core.wording import plural_suffix
+
 MAX_REPORTED = 1000  # problems kept for display; the count goes on
 
 
@@ -89,7 +91,5 @@ def report_lines(title: str, report: Report, ignored_columns: Sequence[str] = ()
     lines.append(f"{title} ({report.encoding}, séparateur « {report.delimiter} ») :")
     lines.extend(f"  - {problem}" for problem in report.problems)
     if (more := report.error_count - len(report.problems)) > 0:
-        lines.append(
-            f"  … et {more} autre{'s' if more > 1 else ''} erreur{'s' if more > 1 else ''} non listée{'s' if more > 1 else ''}."
-        )
+        lines.append(f"  … et {more} autre{plural_suffix(more)} erreur{plural_suffix(more)} non listée{plural_suffix(more)}.")
     return lines

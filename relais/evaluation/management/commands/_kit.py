@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from relais.core.csv_report import report_lines
-from relais.core.wording import count_of
+from relais.core.wording import count_of, plural_suffix
 from relais.evaluation.imports import ImportOutcome
 
 
@@ -26,8 +26,8 @@ def print_outcome(command: BaseCommand, path: Path, outcome: ImportOutcome, *, w
         errors = count_of(outcome.report.error_count, "erreur")
         raise CommandError(f"{errors} : rien n'a été importé. Corrigez le fichier puis relancez la commande.")
     command.stdout.write(
-        f"{path.name} : {count_of(outcome.created, what, plural)} ajoutée{'s' if outcome.created > 1 else ''}, "
-        f"{outcome.updated} corrigée{'s' if outcome.updated > 1 else ''}, "
+        f"{path.name} : {count_of(outcome.created, what, plural)} ajoutée{plural_suffix(outcome.created)}, "
+        f"{outcome.updated} corrigée{plural_suffix(outcome.updated)}, "
         f"{outcome.unchanged} déjà à jour."
     )
     if outcome.closed_weeks:
