@@ -34,6 +34,7 @@ from relais.evaluation.imports import (
 from relais.evaluation.models import VisitCount, VisitKind, week_monday
 from relais.evaluation.policies import counting_sites, managed_sites, may_manage
 from relais.territory.models import Site
+from relais.territory.policies import agent_active_memberships
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 LATEST_WEEKS_AHEAD = 52  # a grid is shown up to a year ahead (saving waits for the week to begin)
@@ -54,7 +55,7 @@ def _chosen_site(request: AgentRequest, sites: list[Site], code: str) -> Site:
         if found is None:
             raise Http404
         return found
-    own = {m.site_id for m in request.user.memberships.filter(is_active=True)}
+    own = {m.site_id for m in agent_active_memberships(request.user)}  # read already by the menu
     return next((site for site in sites if site.pk in own), sites[0])
 
 
