@@ -21,7 +21,7 @@ from relais.core.tables import IndicatorTable, tables_xlsx
 from relais.core.wording import plural_suffix
 from relais.evaluation.indicators import EvaluationFigures, MonthFigures, monthly_figures, rate, responses_in
 from relais.evaluation.labels import LabelCheck, format_hours, label_checks
-from relais.evaluation.models import Expectation, Reason, Satisfaction, SurveyChannel, VisitKind
+from relais.evaluation.models import NO, YES, Expectation, Reason, Satisfaction, SurveyChannel, VisitKind
 from relais.evaluation.policies import service_points
 from relais.territory.models import Organisation
 
@@ -123,7 +123,7 @@ def build_report(figures: EvaluationFigures, *, scope_label: str, with_charts: b
         IndicatorTable("attente", "Attente satisfaite", ["Réponse", "Réponses", "Part (%)"],
                        _distribution(survey.expectation, Expectation.choices, survey.expectation_answered, minimum)),
         IndicatorTable("recommandation", "Recommanderaient le service", ["Réponse", "Réponses", "Part (%)"],
-                       _distribution(survey.recommend, [("oui", "Oui"), ("non", "Non")], survey.recommend_answered, minimum)),
+                       _distribution(survey.recommend, [(YES, "Oui"), (NO, "Non")], survey.recommend_answered, minimum)),
         IndicatorTable("raisons", "Raisons de la venue", ["Raison", "Réponses la citant", "Part des répondants (%)"],
                        _distribution(survey.reasons, Reason.choices, survey.reasons_answered, minimum)),
         IndicatorTable("canaux", "Réponses par canal", ["Canal", "Réponses"],

@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from relais.appointments.models import Appointment, AppointmentQuerySet, Motive, Participant
-from relais.evaluation.models import SATISFIED, Expectation, Reason, Satisfaction, SurveyResponse, VisitCount, VisitKind
+from relais.evaluation.models import NO, SATISFIED, YES, Expectation, Reason, Satisfaction, SurveyResponse, VisitCount, VisitKind
 from relais.territory.models import Commune, Organisation, Service, Site
 from relais.territory.selectors import commune_distance_km
 
@@ -98,7 +98,7 @@ class SurveyFigures:
 
     @property
     def recommend_answered(self) -> int:
-        return self.recommend["oui"] + self.recommend["non"]
+        return self.recommend[YES] + self.recommend[NO]
 
     @property
     def satisfied_rate(self) -> float | None:
@@ -114,7 +114,7 @@ class SurveyFigures:
 
     @property
     def recommend_rate(self) -> float | None:
-        return rate(self.recommend["oui"], self.recommend_answered)
+        return rate(self.recommend[YES], self.recommend_answered)
 
 
 def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
@@ -132,7 +132,7 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
         if met:
             expectation[met] += 1
         if would_recommend is not None:
-            recommend["oui" if would_recommend else "non"] += 1
+            recommend[YES if would_recommend else NO] += 1
         if reason_codes:
             reasons_answered += 1
             reasons.update(reason_codes)
@@ -141,7 +141,7 @@ def survey_figures(responses: QuerySet[SurveyResponse]) -> SurveyFigures:
         answers=answers,
         satisfaction={level: satisfaction[level] for level in Satisfaction.values},
         expectation={met: expectation[met] for met in Expectation.values},
-        recommend={"oui": recommend["oui"], "non": recommend["non"]},
+        recommend={YES: recommend[YES], NO: recommend[NO]},
         reasons={reason: reasons[reason] for reason in Reason.values},
         by_channel=dict(by_channel.most_common()),
         reasons_answered=reasons_answered,

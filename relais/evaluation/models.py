@@ -30,6 +30,8 @@ class Satisfaction(models.TextChoices):
 
 
 SATISFIED = (Satisfaction.VERY, Satisfaction.RATHER)
+# The codes of a yes/no answer, in the answers' files and in the report's counts.
+YES, NO = "oui", "non"
 
 
 class Expectation(models.TextChoices):

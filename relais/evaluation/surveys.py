@@ -36,6 +36,8 @@ from django.utils.text import slugify
 from relais.appointments.models import Appointment, Participant
 from relais.core.calendar import PARIS
 from relais.evaluation.models import (
+    NO,
+    YES,
     Expectation,
     Kiosk,
     Question,
@@ -60,7 +62,6 @@ if TYPE_CHECKING:
 TEXT_MAX = 2000  # a free-text answer; longer is refused, not cut
 BATCH = 500
 LOOKBACK_DAYS = 3  # visits of the last days are invited (an hourly run, or a worker down for a weekend)
-YES, NO = "oui", "non"
 YES_NO_CHOICES = [{"code": YES, "label": "Oui"}, {"code": NO, "label": "Non"}]
 
 # The fixed codes of the questions that feed the indicators, by measure (partner: generated).
