@@ -1,12 +1,15 @@
 """The migrated SQLite test database, built once and copied. Migrating an empty in-memory database
 takes each pytest process about 11 s, nearly all of it Django rendering the migration states. The
-first process to need the database migrates it as usual and saves a copy under
-var/test-databases/; every other process, in this run or a later one, copies it into its own
-in-memory database with SQLite's backup API. The copy's name is a digest of everything the migrated
-database depends on: every installed app's migration files, the data files and relais modules the
-migrations read (and the relais modules those import), the models (their permissions and names fill the post_migrate tables) and the
-Django, SQLite and Python versions. A change to any of them migrates afresh; PostgreSQL always
-migrates. RELAIS_TEST_DB_CACHE=0 turns the copy off."""
+first process to need the database migrates it as usual and saves a copy in the user's cache
+(~/.cache/relais/test-databases/, see cache_directory); every other process, in this run, a later
+one or another clone of the same code, copies it into its own in-memory database with SQLite's
+backup API. The copy's name is a digest of everything the migrated database depends on: every
+installed app's migration files, the data files and relais modules the migrations read (and the
+relais modules those import), the models (their permissions and names fill the post_migrate
+tables) and the Django, SQLite and Python versions. A change to any of them migrates afresh; the
+last few states stay. PostgreSQL always migrates. RELAIS_TEST_DB_CACHE=0 turns the copy off.
+
+"""
 
 from __future__ import annotations
 
@@ -63,8 +66,9 @@ def _digest() -> str:
             if module_file is not None and module_file not in sources:
                 sources.add(module_file)
                 pending.append(module_file)
-    for source in sorted(sources):
-        digest.update(str(source).encode())
+    base = Path(settings.BASE_DIR)
+    for source in sorted(sources):  # named from the checkout: every clone of the same code shares the copy
+        digest.update(str(source.relative_to(base) if base in source.parents else source).encode())
         if source.is_file():
             digest.update(source.read_bytes())
         else:  # an unmigrated app: its models
@@ -86,6 +90,18 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+KEPT = 5  # saved states of the migrations
+
+
+def cache_directory() -> Path:
+    """Per user, not per checkout, as uv's cache is: a new clone or worktree of the same code copies
+    the database an earlier one migrated. RELAIS_TEST_DB_CACHE_DIR chooses another place."""
+    if chosen := os.environ.get("RELAIS_TEST_DB_CACHE_DIR"):
+        return Path(chosen)
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "relais" / "test-databases"
+
+
 def install() -> None:
     """Makes SQLite's in-memory test database a copy of the saved migrated one (built if missing)."""
     if os.environ.get("RELAIS_TEST_DB_CACHE") == "0":
@@ -96,7 +112,7 @@ def install() -> None:
         test_database_name = self._get_test_db_name()
         if keepdb or not self.is_in_memory_db(test_database_name):
             return migrate_and_create(self, verbosity, autoclobber, serialize, keepdb)
-        directory = Path(settings.VAR_DIR) / "test-databases"
+        directory = cache_directory()
         directory.mkdir(parents=True, exist_ok=True)
         saved = directory / f"{_digest()}.sqlite3"
         with _locked(directory / "lock"):
@@ -106,9 +122,10 @@ def install() -> None:
                 partial.unlink(missing_ok=True)
                 with closing(sqlite3.connect(partial)) as copy:
                     self.connection.connection.backup(copy)
-                for old in directory.glob("*.sqlite3"):  # another state of the migrations
-                    old.unlink()
                 partial.replace(saved)
+                # Other states of the migrations (other branches, clones, worktrees): the latest few stay.
+                for old in sorted(directory.glob("*.sqlite3"), key=lambda path: path.stat().st_mtime)[:-KEPT]:
+                    old.unlink()
                 return test_database_name
             # As Django's create_test_db, with the migrations' result copied in instead of run.
             self._create_test_db(verbosity, autoclobber, keepdb)
@@ -118,6 +135,7 @@ def install() -> None:
             self.connection.ensure_connection()
             with closing(sqlite3.connect(f"file:{saved}?mode=ro", uri=True)) as source:
                 source.backup(self.connection.connection)
+            os.utime(saved)  # used: the last to be removed
         if serialize:
             self.connection._test_serialized_contents = self.serialize_db_to_string()
         call_command("createcachetable", database=self.connection.alias)
